@@ -1,0 +1,152 @@
+package main
+
+import (
+	"net"
+	"time"
+)
+
+// Config is the whole configuration of patchworkd. Values come, in rising
+// precedence, from DefaultConfig, an optional TOML file (--config or
+// PATCHWORK_CONFIG), PATCHWORK_* environment variables and command-line
+// flags. Packages never read it: cmd hands each one its own Options.
+type Config struct {
+	// DB is the database URL: sqlite:PATH, postgres://... or mysql://...
+	DB string `toml:"db" env:"DB"`
+	// BaseURL is the public URL of the HTTP front ends, used for absolute
+	// links; "" derives it from the HTTP address.
+	BaseURL string `toml:"base_url" env:"BASE_URL"`
+
+	Log  LogConfig  `toml:"log" envPrefix:"LOG_"`
+	SSH  SSHConfig  `toml:"ssh" envPrefix:"SSH_"`
+	HTTP HTTPConfig `toml:"http" envPrefix:"HTTP_"`
+	SMTP SMTPConfig `toml:"smtp" envPrefix:"SMTP_"`
+
+	// NotificationDelayMinutes is how long a patch's state must stay
+	// unchanged before cron mails its submitter (upstream
+	// NOTIFICATION_DELAY_MINUTES).
+	NotificationDelayMinutes int `toml:"notification_delay_minutes" env:"NOTIFICATION_DELAY_MINUTES"`
+	// ConfirmationValidityDays is how long a mailed confirmation link (and an
+	// unconfirmed registration) lives before cron expires it.
+	ConfirmationValidityDays int `toml:"confirmation_validity_days" env:"CONFIRMATION_VALIDITY_DAYS"`
+	// ShutdownTimeout bounds the graceful stop of serve.
+	ShutdownTimeout time.Duration `toml:"shutdown_timeout" env:"SHUTDOWN_TIMEOUT"`
+}
+
+// LogConfig selects the slog handler.
+type LogConfig struct {
+	Level  string `toml:"level" env:"LEVEL"`   // debug, info, warn, error
+	Format string `toml:"format" env:"FORMAT"` // text or json
+}
+
+// SSHConfig configures the SSH TUI server.
+type SSHConfig struct {
+	Addr        string `toml:"addr" env:"ADDR"`
+	HostKeyPath string `toml:"host_key_path" env:"HOST_KEY_PATH"`
+	// AllowAnonymous lets unknown keys in read-only.
+	AllowAnonymous     bool          `toml:"allow_anonymous" env:"ALLOW_ANONYMOUS"`
+	IdleTimeout        time.Duration `toml:"idle_timeout" env:"IDLE_TIMEOUT"`
+	MaxSessions        int           `toml:"max_sessions" env:"MAX_SESSIONS"`
+	MaxSessionsPerUser int           `toml:"max_sessions_per_user" env:"MAX_SESSIONS_PER_USER"`
+}
+
+// HTTPConfig configures the HTTP server (web, REST, XML-RPC).
+type HTTPConfig struct {
+	Addr string `toml:"addr" env:"ADDR"`
+	// XMLRPC serves /xmlrpc/ for pwclient (upstream ENABLE_XMLRPC).
+	XMLRPC       bool          `toml:"xmlrpc" env:"XMLRPC"`
+	ReadTimeout  time.Duration `toml:"read_timeout" env:"READ_TIMEOUT"`
+	WriteTimeout time.Duration `toml:"write_timeout" env:"WRITE_TIMEOUT"`
+	IdleTimeout  time.Duration `toml:"idle_timeout" env:"IDLE_TIMEOUT"`
+	// MaxBodyBytes caps request bodies.
+	MaxBodyBytes int64 `toml:"max_body_bytes" env:"MAX_BODY_BYTES"`
+}
+
+// SMTPConfig is the outgoing mail server used by cron (notifications) and
+// registration.
+type SMTPConfig struct {
+	Host     string `toml:"host" env:"HOST"`
+	Port     int    `toml:"port" env:"PORT"`
+	TLS      string `toml:"tls" env:"TLS"` // none, starttls or tls
+	Username string `toml:"username" env:"USERNAME"`
+	Password string `toml:"password" env:"PASSWORD"`
+	// DefaultFromEmail sends confirmations (upstream DEFAULT_FROM_EMAIL).
+	DefaultFromEmail string `toml:"default_from_email" env:"DEFAULT_FROM_EMAIL"`
+	// NotificationFromEmail sends state-change notifications (upstream
+	// NOTIFICATION_FROM_EMAIL); "" uses DefaultFromEmail.
+	NotificationFromEmail string `toml:"notification_from_email" env:"NOTIFICATION_FROM_EMAIL"`
+}
+
+// DefaultConfig is the configuration used when nothing else is given: a
+// SQLite file in the working directory, SSH on :2222 and HTTP on :8000.
+func DefaultConfig() Config {
+	return Config{
+		DB:  "sqlite:patchwork.db",
+		Log: LogConfig{Level: "info", Format: "text"},
+		SSH: SSHConfig{
+			Addr:               ":2222",
+			HostKeyPath:        "host_key_ed25519",
+			AllowAnonymous:     true,
+			IdleTimeout:        30 * time.Minute,
+			MaxSessions:        200,
+			MaxSessionsPerUser: 10,
+		},
+		HTTP: HTTPConfig{
+			Addr:         ":8000",
+			XMLRPC:       true,
+			ReadTimeout:  30 * time.Second,
+			WriteTimeout: 120 * time.Second,
+			IdleTimeout:  120 * time.Second,
+			MaxBodyBytes: 10 << 20,
+		},
+		SMTP: SMTPConfig{
+			Host:             "localhost",
+			Port:             25,
+			TLS:              "none",
+			DefaultFromEmail: "patchwork@localhost",
+		},
+		NotificationDelayMinutes: 10,
+		ConfirmationValidityDays: 7,
+		ShutdownTimeout:          15 * time.Second,
+	}
+}
+
+// NotificationFrom is the sender of notification mail.
+func (c *Config) NotificationFrom() string {
+	if c.SMTP.NotificationFromEmail != "" {
+		return c.SMTP.NotificationFromEmail
+	}
+	return c.SMTP.DefaultFromEmail
+}
+
+// PublicURL is BaseURL, or http://HOST:PORT derived from the HTTP address
+// (localhost when it listens on every interface).
+func (c *Config) PublicURL() string {
+	if c.BaseURL != "" {
+		return trimSlash(c.BaseURL)
+	}
+	host, port := splitAddr(c.HTTP.Addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	if port == "80" || port == "" {
+		return "http://" + host
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// splitAddr splits "host:port"; a bad address gives ("", addr) and is
+// reported by Validate.
+func splitAddr(addr string) (host, port string) {
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", addr
+	}
+	return h, p
+}
+
+func trimSlash(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// projectField is one editable Project field and its flag.
+type projectField struct {
+	flag  string
+	usage string
+	str   func(p *store.Project) *string
+	boo   func(p *store.Project) *bool
+}
+
+// projectFields lists every editable Project field; add and edit share it
+// so that a new field is one line here.
+var projectFields = []projectField{
+	{flag: "linkname", usage: "short name used in URLs (letters, digits, - _ .)", str: func(p *store.Project) *string { return &p.LinkName }},
+	{flag: "name", usage: "display name", str: func(p *store.Project) *string { return &p.Name }},
+	{flag: "listid", usage: "List-Id of the mailing list, without <>", str: func(p *store.Project) *string { return &p.ListID }},
+	{flag: "listemail", usage: "posting address of the mailing list", str: func(p *store.Project) *string { return &p.ListEmail }},
+	{flag: "subject-match", usage: "regexp a subject must match to belong to this project (\"\": all)", str: func(p *store.Project) *string { return &p.SubjectMatch }},
+	{flag: "web-url", usage: "project home page", str: func(p *store.Project) *string { return &p.WebURL }},
+	{flag: "scm-url", usage: "source repository URL", str: func(p *store.Project) *string { return &p.SCMURL }},
+	{flag: "webscm-url", usage: "web view of the source repository", str: func(p *store.Project) *string { return &p.WebSCMURL }},
+	{flag: "list-archive-url", usage: "mailing list archive", str: func(p *store.Project) *string { return &p.ListArchiveURL }},
+	{flag: "list-archive-url-format", usage: "archive URL of a message, {} is the Message-ID", str: func(p *store.Project) *string { return &p.ListArchiveURLFormat }},
+	{flag: "commit-url-format", usage: "URL of a commit, {} is the commit ref", str: func(p *store.Project) *string { return &p.CommitURLFormat }},
+	{flag: "send-notifications", usage: "mail submitters when their patches change state", boo: func(p *store.Project) *bool { return &p.SendNotifications }},
+	{flag: "use-tags", usage: "count Acked-by/Reviewed-by/Tested-by tags", boo: func(p *store.Project) *bool { return &p.UseTags }},
+	{flag: "show-dependencies", usage: "show series dependencies", boo: func(p *store.Project) *bool { return &p.ShowDependencies }},
+	{flag: "supersede-old-versions", usage: "mark older series versions superseded when a new complete version arrives", boo: func(p *store.Project) *bool { return &p.SupersedeOldVersions }},
+}
+
+// bindProjectFlags declares one flag per field, writing into p.
+func bindProjectFlags(cmd *cobra.Command, p *store.Project) {
+	f := cmd.Flags()
+	for _, pf := range projectFields {
+		if pf.str != nil {
+			f.StringVar(pf.str(p), pf.flag, *pf.str(p), pf.usage)
+		} else {
+			f.BoolVar(pf.boo(p), pf.flag, *pf.boo(p), pf.usage)
+		}
+	}
+}
+
+// copyChangedFields copies into dst the fields whose flags were given.
+func copyChangedFields(flags *pflag.FlagSet, dst, src *store.Project) int {
+	n := 0
+	for _, pf := range projectFields {
+		if !flags.Changed(pf.flag) {
+			continue
+		}
+		n++
+		if pf.str != nil {
+			*pf.str(dst) = *pf.str(src)
+		} else {
+			*pf.boo(dst) = *pf.boo(src)
+		}
+	}
+	return n
+}
+
+var linknameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// validateProject checks a project before it is written.
+func validateProject(p *store.Project) error {
+	p.LinkName = strings.TrimSpace(p.LinkName)
+	p.Name = strings.TrimSpace(p.Name)
+	p.ListID = strings.Trim(strings.TrimSpace(p.ListID), "<>")
+	p.ListEmail = strings.TrimSpace(p.ListEmail)
+	switch {
+	case p.LinkName == "":
+		return fmt.Errorf("--linkname is required")
+	case !linknameRE.MatchString(p.LinkName) || len(p.LinkName) > 255:
+		return fmt.Errorf("linkname %q: use letters, digits, '-', '_' and '.' only", p.LinkName)
+	case p.Name == "":
+		return fmt.Errorf("--name is required")
+	case p.ListID == "":
+		return fmt.Errorf("--listid is required")
+	case strings.ContainsAny(p.ListID, " \t@"):
+		return fmt.Errorf("listid %q: a List-Id looks like list.example.org", p.ListID)
+	case p.ListEmail == "":
+		return fmt.Errorf("--listemail is required")
+	}
+	if a, err := mail.ParseAddress(p.ListEmail); err != nil || a.Name != "" {
+		return fmt.Errorf("listemail %q is not a bare mail address", p.ListEmail)
+	}
+	if p.SubjectMatch != "" {
+		if _, err := regexp.Compile(p.SubjectMatch); err != nil {
+			return fmt.Errorf("subject-match %q is not a valid regexp: %v", p.SubjectMatch, err)
+		}
+	}
+	for name, u := range map[string]string{
+		"web-url": p.WebURL, "scm-url": p.SCMURL, "webscm-url": p.WebSCMURL,
+		"list-archive-url": p.ListArchiveURL,
+	} {
+		if u == "" {
+			continue
+		}
+		if _, err := url.Parse(u); err != nil {
+			return fmt.Errorf("%s %q is not a URL", name, u)
+		}
+	}
+	for name, u := range map[string]string{
+		"list-archive-url-format": p.ListArchiveURLFormat, "commit-url-format": p.CommitURLFormat,
+	} {
+		if u != "" && !strings.Contains(u, "{}") {
+			return fmt.Errorf("%s %q has no {} placeholder", name, u)
+		}
+	}
+	return nil
+}
+
+// projectJSON is a project as the --json forms print it.
+type projectJSON struct {
+	ID                   int64    `json:"id"`
+	LinkName             string   `json:"linkname"`
+	Name                 string   `json:"name"`
+	ListID               string   `json:"listid"`
+	ListEmail            string   `json:"listemail"`
+	SubjectMatch         string   `json:"subject_match"`
+	WebURL               string   `json:"web_url"`
+	SCMURL               string   `json:"scm_url"`
+	WebSCMURL            string   `json:"webscm_url"`
+	ListArchiveURL       string   `json:"list_archive_url"`
+	ListArchiveURLFormat string   `json:"list_archive_url_format"`
+	CommitURLFormat      string   `json:"commit_url_format"`
+	SendNotifications    bool     `json:"send_notifications"`
+	UseTags              bool     `json:"use_tags"`
+	ShowDependencies     bool     `json:"show_dependencies"`
+	SupersedeOldVersions bool     `json:"supersede_old_versions"`
+	Maintainers          []string `json:"maintainers,omitempty"`
+}
+
+func toProjectJSON(p *store.Project) projectJSON {
+	return projectJSON{
+		ID: p.ID, LinkName: p.LinkName, Name: p.Name, ListID: p.ListID, ListEmail: p.ListEmail,
+		SubjectMatch: p.SubjectMatch, WebURL: p.WebURL, SCMURL: p.SCMURL, WebSCMURL: p.WebSCMURL,
+		ListArchiveURL: p.ListArchiveURL, ListArchiveURLFormat: p.ListArchiveURLFormat,
+		CommitURLFormat: p.CommitURLFormat, SendNotifications: p.SendNotifications,
+		UseTags: p.UseTags, ShowDependencies: p.ShowDependencies,
+		SupersedeOldVersions: p.SupersedeOldVersions,
+	}
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	httpserver "github.com/patchwork-go/patchwork/server/http"
+	sshserver "github.com/patchwork-go/patchwork/server/ssh"
+	"github.com/patchwork-go/patchwork/store"
+)
+
+func newServeCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve [--ssh-addr ADDR] [--http-addr ADDR]",
+		Short: "Run the SSH TUI and the HTTP server (web, REST, XML-RPC)",
+		Long: "serve migrates the database, then serves the SSH TUI (default :2222) and\n" +
+			"HTTP (default :8000: the web view at /, the REST API at /api/, XML-RPC at\n" +
+			"/xmlrpc/, /healthz and /metrics) until SIGTERM or SIGINT, when it stops\n" +
+			"accepting connections and lets open requests and sessions finish.",
+		Args: cobra.NoArgs,
+	}
+	f := cmd.Flags()
+	f.String("ssh-addr", "", "SSH listen address (env PATCHWORK_SSH_ADDR, default :2222)")
+	f.String("http-addr", "", "HTTP listen address (env PATCHWORK_HTTP_ADDR, default :8000)")
+	f.String("base-url", "", "public URL of the HTTP server (env PATCHWORK_BASE_URL)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		s, err := app.Store(cmd, true)
+		if err != nil {
+			return err
+		}
+		return serve(ctxOf(cmd), app, s)
+	}
+	return cmd
+}
+
+// serve binds both listeners first (a taken port fails before anything
+// runs), serves until ctx ends or a server fails, then shuts both down.
+func serve(ctx context.Context, app *App, s store.Store) error {
+	cfg, logger := &app.Config, app.Logger
+	base := cfg.PublicURL()
+
+	hs := httpserver.New(httpserver.Options{
+		Addr:         cfg.HTTP.Addr,
+		Store:        s,
+		Logger:       logger,
+		BaseURL:      base,
+		XMLRPC:       cfg.HTTP.XMLRPC,
+		Version:      buildVersion().Version,
+		ReadTimeout:  cfg.HTTP.ReadTimeout,
+		WriteTimeout: cfg.HTTP.WriteTimeout,
+		IdleTimeout:  cfg.HTTP.IdleTimeout,
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+	})
+	if err := hs.Listen(); err != nil {
+		return err
+	}
+	sshOpts := sshserver.Options{
+		Addr:               cfg.SSH.Addr,
+		HostKeyPath:        cfg.SSH.HostKeyPath,
+		Store:              s,
+		Logger:             logger,
+		BaseURL:            base,
+		AllowAnonymous:     cfg.SSH.AllowAnonymous,
+		IdleTimeout:        cfg.SSH.IdleTimeout,
+		MaxSessions:        cfg.SSH.MaxSessions,
+		MaxSessionsPerUser: cfg.SSH.MaxSessionsPerUser,
+	}
+	mailer, err := cfg.newMailer(cfg.SMTP.DefaultFromEmail)
+	if err != nil {
+		_ = hs.Shutdown(ctx)
+		return err
+	}
+	if mailer != nil {
+		sshOpts.Mailer = mailer
+	}
+	ss, err := sshserver.New(sshOpts)
+	if err != nil {
+		_ = hs.Shutdown(ctx)
+		return err
+	}
+	sshLn, err := net.Listen("tcp", cfg.SSH.Addr)
+	if err != nil {
+		_ = hs.Shutdown(ctx)
+		return fmt.Errorf("ssh listen %s: %w", cfg.SSH.Addr, err)
+	}
+
+	errc := make(chan error, 2)
+	go func() { errc <- hs.Serve() }()
+	go func() {
+		err := ss.Serve(sshLn)
+		if errors.Is(err, sshserver.ErrServerClosed) {
+			err = nil
+		}
+		errc <- err
+	}()
+	logger.Info("patchworkd serving",
+		"http", hs.Addr(), "ssh", sshLn.Addr().String(), "base_url", base,
+		"db", redactURL(cfg.DB), "dialect", dialectOf(s, cfg.DB), "xmlrpc", cfg.HTTP.XMLRPC)
+
+	var first error
+	running := 2
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	case first = <-errc:
+		running--
+		logger.Error("server failed, shutting down", "error", first)
+	}
+
+	// The signal context is done; shutdown gets a fresh deadline.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		logger.Warn("http shutdown", "error", err)
+	}
+	if err := ss.Shutdown(sctx); err != nil && !errors.Is(err, sshserver.ErrServerClosed) {
+		logger.Warn("ssh shutdown", "error", err)
+	}
+	for ; running > 0; running-- {
+		select {
+		case err := <-errc:
+			if first == nil {
+				first = err
+			}
+		case <-time.After(cfg.ShutdownTimeout + time.Second):
+			return errors.New("servers did not stop in time")
+		}
+	}
+	if first != nil {
+		return first
+	}
+	logger.Info("stopped")
+	return nil
+}

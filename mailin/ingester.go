@@ -1,0 +1,302 @@
+package mailin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// Ingester stores parsed mail. It caches what rarely changes (projects,
+// states, tags, delegation rules, people) for its lifetime, so that an
+// archive import does not re-read them per mail; a short-lived parsemail
+// process builds a fresh one.
+type Ingester struct {
+	s   store.Store
+	log *slog.Logger
+	now func() time.Time
+
+	mu         sync.Mutex
+	projList   []store.Project
+	projLoaded bool
+	states     []store.State
+	tags       []store.Tag
+	tagRes     []*regexp.Regexp
+	rules      map[int64]ruleSet
+	people     map[string]store.Person // by lower-cased e-mail
+	subjectRes map[string]*regexp.Regexp
+}
+
+type ruleSet struct {
+	rules []store.DelegationRule
+	res   []*regexp.Regexp
+}
+
+// NewIngester returns an Ingester writing to s.
+func NewIngester(s store.Store, logger *slog.Logger) *Ingester {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Ingester{
+		s: s, log: logger, now: time.Now,
+		rules:      map[int64]ruleSet{},
+		people:     map[string]store.Person{},
+		subjectRes: map[string]*regexp.Regexp{},
+	}
+}
+
+// SetClock replaces the clock used for event dates and fallback mail dates
+// (tests).
+func (i *Ingester) SetClock(now func() time.Time) { i.now = now }
+
+// ResetCache forgets cached projects, rules and people (after an admin
+// change, or a rolled-back transaction).
+func (i *Ingester) ResetCache() {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.projLoaded = false
+	i.projList = nil
+	i.states = nil
+	i.tags = nil
+	i.tagRes = nil
+	i.rules = map[int64]ruleSet{}
+	i.people = map[string]store.Person{}
+}
+
+func (i *Ingester) projects(ctx context.Context) ([]store.Project, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.projLoaded {
+		return i.projList, nil
+	}
+	ps, err := i.s.ListProjects(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	sort.Slice(ps, func(a, b int) bool { return ps[a].LinkName < ps[b].LinkName })
+	i.projList, i.projLoaded = ps, true
+	return ps, nil
+}
+
+func (i *Ingester) loadStates(ctx context.Context, tx store.Store) ([]store.State, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.states != nil {
+		return i.states, nil
+	}
+	st, err := tx.ListStates(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list states: %w", err)
+	}
+	i.states = st
+	return st, nil
+}
+
+func (i *Ingester) loadTags(ctx context.Context, tx store.Store) ([]store.Tag, []*regexp.Regexp, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.tags != nil {
+		return i.tags, i.tagRes, nil
+	}
+	tags, err := tx.ListTags(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list tags: %w", err)
+	}
+	res := make([]*regexp.Regexp, len(tags))
+	for k, t := range tags {
+		re, err := regexp.Compile("(?im)" + t.Pattern)
+		if err != nil {
+			i.log.Warn("tag pattern does not compile", "tag", t.Name, "err", err)
+			continue
+		}
+		res[k] = re
+	}
+	if tags == nil {
+		tags = []store.Tag{}
+	}
+	i.tags, i.tagRes = tags, res
+	return tags, res, nil
+}
+
+func (i *Ingester) loadRules(ctx context.Context, tx store.Store, projectID int64) (ruleSet, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if rs, ok := i.rules[projectID]; ok {
+		return rs, nil
+	}
+	rules, err := tx.ListDelegationRules(ctx, projectID)
+	if err != nil {
+		return ruleSet{}, fmt.Errorf("delegation rules of project %d: %w", projectID, err)
+	}
+	sort.SliceStable(rules, func(a, b int) bool {
+		if rules[a].Priority != rules[b].Priority {
+			return rules[a].Priority > rules[b].Priority
+		}
+		return rules[a].Path < rules[b].Path
+	})
+	rs := ruleSet{rules: rules, res: make([]*regexp.Regexp, len(rules))}
+	for k, r := range rules {
+		re, err := globRe(r.Path)
+		if err != nil {
+			i.log.Warn("delegation rule does not compile", "path", r.Path, "err", err)
+			continue
+		}
+		rs.res[k] = re
+	}
+	i.rules[projectID] = rs
+	return rs, nil
+}
+
+// countTags counts tag lines in text (only counts > 0).
+func countTags(tags []store.Tag, res []*regexp.Regexp, text string) store.TagCounts {
+	var out store.TagCounts
+	for k, t := range tags {
+		if res[k] == nil {
+			continue
+		}
+		if n := len(res[k].FindAllStringIndex(text, -1)); n > 0 {
+			if out == nil {
+				out = store.TagCounts{}
+			}
+			out[t.ID] += n
+		}
+	}
+	return out
+}
+
+// txState carries what one transaction learned; it is merged into the
+// caches only when the transaction commits.
+type txState struct {
+	people map[string]store.Person
+}
+
+func (i *Ingester) commit(ts *txState) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	for k, p := range ts.people {
+		i.people[k] = p
+	}
+}
+
+// person finds or creates the sender and keeps the newest non-empty name.
+func (i *Ingester) person(ctx context.Context, tx store.Store, ts *txState, s Sender) (store.Person, error) {
+	key := strings.ToLower(s.Email)
+	p, ok := ts.people[key]
+	if !ok {
+		i.mu.Lock()
+		p, ok = i.people[key]
+		i.mu.Unlock()
+	}
+	if ok && (s.Name == "" || s.Name == p.Name) {
+		return p, nil
+	}
+	np, err := tx.UpsertPerson(ctx, s.Email, s.Name, s.Name != "")
+	if err != nil {
+		return store.Person{}, fmt.Errorf("person %s: %w", s.Email, err)
+	}
+	ts.people[key] = *np
+	return *np, nil
+}
+
+// errDuplicate rolls a transaction back when an insert finds the mail
+// already stored.
+var errDuplicate = errors.New("duplicate mail")
+
+// Ingest parses and stores one mail. listID, when set, names the list the
+// mail came from (parsemail --list-id); otherwise the mail's List-Id
+// headers decide. Bad mail is reported as Rejected with a nil error; the
+// error is for the store (wrapping store.ErrUnavailable when the database
+// cannot be reached): the caller should retry later.
+func (i *Ingester) Ingest(ctx context.Context, raw []byte, listID string) (Result, error) {
+	m, err := Parse(raw)
+	if err != nil {
+		return Result{Kind: Rejected, Reason: err.Error()}, nil
+	}
+	return i.IngestMail(ctx, m, listID)
+}
+
+// IngestMail stores an already parsed mail in its own transaction.
+func (i *Ingester) IngestMail(ctx context.Context, m *Mail, listID string) (Result, error) {
+	var res Result
+	ts := &txState{people: map[string]store.Person{}}
+	err := i.s.InTx(ctx, func(tx store.Store) error {
+		var err error
+		res, err = i.ingestTx(ctx, tx, ts, m, listID)
+		return err
+	})
+	if errors.Is(err, errDuplicate) {
+		return Result{Kind: Duplicate, MsgID: m.MsgID, ProjectID: res.ProjectID}, nil
+	}
+	if err != nil {
+		return Result{}, classifyErr(err)
+	}
+	i.commit(ts)
+	return res, nil
+}
+
+// IngestBatch stores several mails in one transaction (archive import).
+// When the transaction fails, it falls back to one transaction per mail so
+// that one bad mail cannot hold the others back.
+func (i *Ingester) IngestBatch(ctx context.Context, mails []*Mail, listID string) ([]Result, error) {
+	results := make([]Result, len(mails))
+	ts := &txState{people: map[string]store.Person{}}
+	err := i.s.InTx(ctx, func(tx store.Store) error {
+		for k, m := range mails {
+			r, err := i.ingestTx(ctx, tx, ts, m, listID)
+			if err != nil {
+				return err
+			}
+			results[k] = r
+		}
+		return nil
+	})
+	if err == nil {
+		i.commit(ts)
+		return results, nil
+	}
+	if isUnavailable(err) {
+		return nil, classifyErr(err)
+	}
+	for k, m := range mails {
+		r, err := i.IngestMail(ctx, m, listID)
+		if err != nil {
+			return results[:k], err
+		}
+		results[k] = r
+	}
+	return results, nil
+}
+
+// classifyErr keeps store.ErrUnavailable visible to callers (parsemail's
+// exit 75) and wraps everything else with context.
+func classifyErr(err error) error {
+	if isUnavailable(err) && !errors.Is(err, store.ErrUnavailable) {
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	return fmt.Errorf("ingest: %w", err)
+}
+
+// isUnavailable recognises a database that cannot be reached, also when a
+// driver's error was not mapped to store.ErrUnavailable.
+func isUnavailable(err error) bool {
+	if errors.Is(err, store.ErrUnavailable) {
+		return true
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	s := strings.ToLower(err.Error())
+	for _, frag := range []string{"connection refused", "broken pipe", "connection reset", "bad connection", "no such host", "database is locked", "i/o timeout", "server closed", "too many connections", "the database system is"} {
+		if strings.Contains(s, frag) {
+			return true
+		}
+	}
+	return false
+}

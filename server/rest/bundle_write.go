@@ -1,0 +1,181 @@
+package rest
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// bundleInput validates the writable bundle fields. required: POST
+// semantics (name and patches must be present).
+func (c *call) bundleInput(b *body, required bool, ownerID, selfID int64) (name *string, public *bool, patches []int64, projectID int64, err error) {
+	var v validation
+	if s, present, null := b.strField("name"); present || required {
+		s = strings.TrimSpace(s)
+		switch {
+		case !present:
+			v.add("name", "This field is required.")
+		case null:
+			v.add("name", "This field may not be null.")
+		case s == "":
+			v.add("name", "This field may not be blank.")
+		case len([]rune(s)) > 50:
+			v.add("name", "Ensure this field has no more than 50 characters.")
+		case strings.Contains(s, "/"):
+			v.add("name", "Bundle names can't contain slashes.")
+		default:
+			other, gerr := c.h.store.GetBundleByName(c.ctx, ownerID, s)
+			switch {
+			case gerr == nil && other.ID != selfID:
+				v.add("name", "A bundle with this name already exists.")
+			case gerr != nil && !errors.Is(gerr, store.ErrNotFound):
+				return nil, nil, nil, 0, gerr
+			}
+			name = &s
+		}
+	}
+	if public, err = b.boolField("public"); err != nil {
+		return nil, nil, nil, 0, err
+	}
+	if b.has("patches") || required {
+		vals := b.list("patches")
+		switch {
+		case !b.has("patches"):
+			v.add("patches", "This field is required.")
+		case len(vals) == 0:
+			v.add("patches", "Bundles cannot be empty")
+		default:
+			seen := map[int64]bool{}
+			projects := map[int64]bool{}
+		loop:
+			for _, x := range vals {
+				id, ok := pk(x)
+				if !ok {
+					v.add("patches", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyType(x)))
+					break
+				}
+				p, gerr := c.h.store.GetPatch(c.ctx, id)
+				switch {
+				case errors.Is(gerr, store.ErrNotFound):
+					v.add("patches", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
+					break loop
+				case gerr != nil:
+					return nil, nil, nil, 0, gerr
+				}
+				projects[p.ProjectID] = true
+				projectID = p.ProjectID
+				if !seen[id] {
+					seen[id] = true
+					patches = append(patches, id)
+				}
+			}
+			if len(projects) > 1 {
+				v.add("patches", "Bundle patches must belong to the same project")
+			}
+		}
+	}
+	return name, public, patches, projectID, v.err()
+}
+
+// bundleCreate: POST bundles/ (1.2+), owner = the requester.
+func (c *call) bundleCreate() error {
+	if err := c.requireUser(); err != nil {
+		return err
+	}
+	b, err := c.readBody()
+	if err != nil {
+		return err
+	}
+	name, public, patches, projectID, err := c.bundleInput(b, true, c.user.ID, 0)
+	if err != nil {
+		return err
+	}
+	bundle := &store.Bundle{OwnerID: c.user.ID, ProjectID: projectID, Name: *name}
+	if public != nil {
+		bundle.Public = *public
+	}
+	err = c.h.store.InTx(c.ctx, func(tx store.Store) error {
+		if err := tx.CreateBundle(c.ctx, bundle); err != nil {
+			return err
+		}
+		return tx.SetBundlePatches(c.ctx, bundle.ID, patches)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return fieldError("name", "A bundle with this name already exists.")
+	}
+	if err != nil {
+		return fmt.Errorf("create bundle: %w", err)
+	}
+	return c.writeBundle(bundle, http.StatusCreated)
+}
+
+// ownBundle finds the bundle of the path for a write: invisible → 404,
+// someone else's → 403.
+func (c *call) ownBundle() (*store.Bundle, error) {
+	bundle, err := c.bundleByPath()
+	if err != nil {
+		return nil, err
+	}
+	if c.user == nil || c.user.ID != bundle.OwnerID {
+		return nil, c.forbidden()
+	}
+	return bundle, nil
+}
+
+// bundleUpdate: PUT/PATCH bundles/<id>/ by the owner; patches replaces the
+// list (in the order given) and resets the project.
+func (c *call) bundleUpdate() error {
+	bundle, err := c.ownBundle()
+	if err != nil {
+		return err
+	}
+	b, err := c.readBody()
+	if err != nil {
+		return err
+	}
+	name, public, patches, projectID, err := c.bundleInput(b, false, bundle.OwnerID, bundle.ID)
+	if err != nil {
+		return err
+	}
+	if name != nil {
+		bundle.Name = *name
+	}
+	if public != nil {
+		bundle.Public = *public
+	}
+	if patches != nil {
+		bundle.ProjectID = projectID
+	}
+	err = c.h.store.InTx(c.ctx, func(tx store.Store) error {
+		if err := tx.UpdateBundle(c.ctx, bundle); err != nil {
+			return err
+		}
+		if patches != nil {
+			return tx.SetBundlePatches(c.ctx, bundle.ID, patches)
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return fieldError("name", "A bundle with this name already exists.")
+	}
+	if err != nil {
+		return fmt.Errorf("update bundle %d: %w", bundle.ID, err)
+	}
+	return c.writeBundle(bundle, http.StatusOK)
+}
+
+// bundleDelete: DELETE bundles/<id>/ by the owner → 204.
+func (c *call) bundleDelete() error {
+	bundle, err := c.ownBundle()
+	if err != nil {
+		return err
+	}
+	if err := c.h.store.DeleteBundle(c.ctx, bundle.ID); err != nil {
+		return fmt.Errorf("delete bundle %d: %w", bundle.ID, err)
+	}
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,241 @@
+package rest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// commentSubject is the stored Subject header, as stored.
+func commentSubject(headers string) string {
+	for _, f := range parseHeaders(headers) {
+		if strings.EqualFold(f.k, "Subject") {
+			switch v := f.v.(type) {
+			case string:
+				return v
+			case []string:
+				return v[0]
+			}
+		}
+	}
+	return ""
+}
+
+func (c *call) commentFull(cm *store.Comment) (obj, error) {
+	o, err := c.embComment(cm)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := c.person(cm.SubmitterID)
+	if err != nil {
+		return nil, err
+	}
+	o = o.add("subject", commentSubject(cm.Headers)).
+		add("submitter", c.embPerson(sub)).
+		add("content", nullStr(cm.Content)).
+		add("headers", parseHeaders(cm.Headers))
+	if c.since(3) {
+		o = o.add("addressed", cm.Addressed)
+	}
+	return o, nil
+}
+
+func (c *call) patchCommentList() error {
+	p, err := c.patchByPath()
+	if err != nil {
+		return err
+	}
+	return c.commentList(store.CommentQuery{PatchID: p.ID})
+}
+
+func (c *call) coverCommentList() error {
+	cv, err := c.coverByPath()
+	if err != nil {
+		return err
+	}
+	return c.commentList(store.CommentQuery{CoverID: cv.ID})
+}
+
+// commentList lists a parent's comments; q searches the Subject.
+func (c *call) commentList(q store.CommentQuery) error {
+	all, err := c.h.store.ListComments(c.ctx, q)
+	if err != nil {
+		return fmt.Errorf("list comments: %w", err)
+	}
+	terms := c.terms()
+	list := all[:0]
+	var people []int64
+	for _, cm := range all {
+		if matchTerms(terms, commentSubject(cm.Headers)) {
+			list = append(list, cm)
+			people = append(people, cm.SubmitterID)
+		}
+	}
+	if err := c.loadPeople(people); err != nil {
+		return err
+	}
+	keys := c.orderKeys("id", "subject", "date", "submitter")
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		for _, k := range keys {
+			var cmp int
+			switch k.name {
+			case "id":
+				cmp = cmpInt(a.ID, b.ID)
+			case "subject":
+				cmp = strings.Compare(commentSubject(a.Headers), commentSubject(b.Headers))
+			case "date":
+				cmp = a.Date.Compare(b.Date)
+			case "submitter":
+				cmp = cmpInt(a.SubmitterID, b.SubmitterID)
+			}
+			if k.desc {
+				cmp = -cmp
+			}
+			if cmp != 0 {
+				return cmp < 0
+			}
+		}
+		return a.ID < b.ID
+	})
+	page, err := paginate(c, list)
+	if err != nil {
+		return err
+	}
+	out := make([]obj, 0, len(page))
+	for i := range page {
+		o, err := c.commentFull(&page[i])
+		if err != nil {
+			return err
+		}
+		out = append(out, o)
+	}
+	c.ok(out)
+	return nil
+}
+
+// commentByPath finds comments/<cid>/ under its parent (404 otherwise).
+func (c *call) commentByPath(patchID, coverID int64) (*store.Comment, error) {
+	cid, ok := parseID(c.r.PathValue("cid"))
+	if !ok {
+		return nil, notFound()
+	}
+	cm, err := c.h.store.GetComment(c.ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	if cm.PatchID != patchID || cm.CoverID != coverID {
+		return nil, notFound()
+	}
+	return cm, nil
+}
+
+func (c *call) patchCommentDetail() error {
+	p, err := c.patchByPath()
+	if err != nil {
+		return err
+	}
+	cm, err := c.commentByPath(p.ID, 0)
+	if err != nil {
+		return err
+	}
+	return c.writeComment(cm)
+}
+
+func (c *call) coverCommentDetail() error {
+	cv, err := c.coverByPath()
+	if err != nil {
+		return err
+	}
+	cm, err := c.commentByPath(0, cv.ID)
+	if err != nil {
+		return err
+	}
+	return c.writeComment(cm)
+}
+
+func (c *call) writeComment(cm *store.Comment) error {
+	o, err := c.commentFull(cm)
+	if err != nil {
+		return err
+	}
+	c.ok(o)
+	return nil
+}
+
+func (c *call) patchCommentUpdate() error {
+	p, err := c.patchByPath()
+	if err != nil {
+		return err
+	}
+	cm, err := c.commentByPath(p.ID, 0)
+	if err != nil {
+		return err
+	}
+	return c.commentUpdate(cm, p.SubmitterID, p.DelegateID, p.ProjectID)
+}
+
+func (c *call) coverCommentUpdate() error {
+	cv, err := c.coverByPath()
+	if err != nil {
+		return err
+	}
+	cm, err := c.commentByPath(0, cv.ID)
+	if err != nil {
+		return err
+	}
+	return c.commentUpdate(cm, cv.SubmitterID, 0, cv.ProjectID)
+}
+
+// commentUpdate changes addressed: allowed to the comment's author, the
+// parent's author, the patch's delegate and the project's maintainers.
+func (c *call) commentUpdate(cm *store.Comment, parentSubmitter, delegate, projectID int64) error {
+	if c.user == nil {
+		return c.forbidden()
+	}
+	allowed := delegate != 0 && delegate == c.user.ID
+	for _, pid := range []int64{cm.SubmitterID, parentSubmitter} {
+		if allowed {
+			break
+		}
+		p, err := c.person(pid)
+		if err != nil {
+			return err
+		}
+		allowed = p.UserID != 0 && p.UserID == c.user.ID
+	}
+	if !allowed {
+		m, err := c.h.store.IsMaintainer(c.ctx, projectID, c.user.ID)
+		if err != nil {
+			return err
+		}
+		allowed = m
+	}
+	if !allowed {
+		return c.forbidden()
+	}
+	b, err := c.readBody()
+	if err != nil {
+		return err
+	}
+	if b.has("addressed") {
+		var addressed *bool
+		if raw := b.raw("addressed"); raw != nil {
+			v, ok := parseBool(raw)
+			if !ok {
+				return fieldError("addressed", "Must be a valid boolean.")
+			}
+			addressed = &v
+		}
+		if err := c.h.store.SetAddressed(c.ctx, cm.ID, addressed); err != nil {
+			return fmt.Errorf("set addressed on comment %d: %w", cm.ID, err)
+		}
+	}
+	cm, err = c.h.store.GetComment(c.ctx, cm.ID)
+	if err != nil {
+		return err
+	}
+	return c.writeComment(cm)
+}

@@ -1,0 +1,71 @@
+package rest
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// Messages the clients see verbatim (spec rest.md §3, §10).
+const (
+	msgNotFound      = "Not found."
+	msgInvalidPage   = "Invalid page."
+	msgNoCredentials = "Authentication credentials were not provided."
+	msgNoPermission  = "You do not have permission to perform this action."
+)
+
+// apiError is an HTTP error with the exact JSON body a client expects.
+type apiError struct {
+	status int
+	body   obj
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("HTTP %d", e.status) }
+
+// detail builds the common {"detail": "..."} error.
+func detail(status int, msg string) *apiError {
+	return &apiError{status: status, body: obj{{"detail", msg}}}
+}
+
+// fieldError builds a validation error on one field: {"f": ["msg"]}.
+func fieldError(name, msg string) *apiError {
+	return &apiError{status: http.StatusBadRequest, body: obj{{name, []string{msg}}}}
+}
+
+func notFound() *apiError { return detail(http.StatusNotFound, msgNotFound) }
+
+func methodNotAllowed(method string) *apiError {
+	return detail(http.StatusMethodNotAllowed, fmt.Sprintf("Method %q not allowed.", method))
+}
+
+// forbidden is the permission failure: anonymous requests are told to log
+// in, authenticated ones that they may not.
+func (c *call) forbidden() *apiError {
+	if c.user == nil {
+		return detail(http.StatusForbidden, msgNoCredentials)
+	}
+	return detail(http.StatusForbidden, msgNoPermission)
+}
+
+// errorResponse is the one place store errors become HTTP answers.
+func (c *call) errorResponse(err error) *apiError {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.Is(err, store.ErrNotFound):
+		return notFound()
+	case errors.Is(err, store.ErrForbidden):
+		return c.forbidden()
+	case errors.Is(err, store.ErrInvalid):
+		return &apiError{status: http.StatusBadRequest, body: obj{{"detail", []string{err.Error()}}}}
+	case errors.Is(err, store.ErrConflict):
+		return detail(http.StatusConflict, err.Error())
+	default:
+		c.h.logger.ErrorContext(c.ctx, "rest request failed",
+			"method", c.r.Method, "path", c.r.URL.Path, "err", err)
+		return detail(http.StatusInternalServerError, "A server error occurred.")
+	}
+}

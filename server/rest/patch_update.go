@@ -1,0 +1,261 @@
+package rest
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// validation accumulates field errors the way DRF reports them: every
+// failing field at once.
+type validation struct{ errs obj }
+
+func (v *validation) add(name, msg string) { v.errs = v.errs.add(name, []string{msg}) }
+
+func (v *validation) err() error {
+	if len(v.errs) == 0 {
+		return nil
+	}
+	return &apiError{status: http.StatusBadRequest, body: v.errs}
+}
+
+// patchUpdate: PATCH/PUT patches/<id>/ (spec §8).
+func (c *call) patchUpdate() error {
+	p, err := c.patchByPath()
+	if err != nil {
+		return err
+	}
+	if c.user == nil {
+		return c.forbidden()
+	}
+	ok, err := store.CanEditPatch(c.ctx, c.h.store, c.user, p)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return c.forbidden()
+	}
+	b, err := c.readBody()
+	if err != nil {
+		return err
+	}
+	proj, err := c.project(p.ProjectID)
+	if err != nil {
+		return err
+	}
+	var v validation
+	u, err := c.patchChanges(b, proj, &v)
+	if err != nil {
+		return err
+	}
+	if c.r.Method == http.MethodPut {
+		for _, f := range []string{"state", "delegate"} {
+			if !b.has(f) {
+				v.add(f, "This field is required.")
+			}
+		}
+	}
+	var related []int64
+	relPresent := c.since(2) && b.has("related")
+	if relPresent {
+		for _, x := range b.list("related") {
+			id, ok := pk(x)
+			if !ok {
+				v.add("related", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyType(x)))
+				break
+			}
+			if _, err := c.h.store.GetPatch(c.ctx, id); errors.Is(err, store.ErrNotFound) {
+				v.add("related", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
+				break
+			} else if err != nil {
+				return err
+			}
+			related = append(related, id)
+		}
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	err = c.h.store.InTx(c.ctx, func(tx store.Store) error {
+		if relPresent {
+			if err := c.setRelated(tx, p, related); err != nil {
+				return err
+			}
+		}
+		_, err := store.EditPatch(c.ctx, tx, c.user, p.ID, u, false)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p, err = c.h.store.GetPatch(c.ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	return c.writePatchDetail(p)
+}
+
+// patchChanges validates state, delegate, archived and commit_ref into a
+// store update; field errors go to v.
+func (c *call) patchChanges(b *body, proj *store.Project, v *validation) (store.PatchUpdate, error) {
+	var u store.PatchUpdate
+	if b.has("state") {
+		switch x := b.raw("state").(type) {
+		case string:
+			states, err := c.states()
+			if err != nil {
+				return u, err
+			}
+			slug := store.Slugify(x)
+			found := false
+			for _, st := range states {
+				if st.Slug == slug {
+					id := st.ID
+					u.StateID = &id
+					found = true
+					break
+				}
+			}
+			if !found {
+				slugs := make([]string, len(states))
+				for i, st := range states {
+					slugs[i] = st.Slug
+				}
+				v.add("state", fmt.Sprintf("Invalid state %s. Expected one of: %s.", slug, strings.Join(slugs, ", ")))
+			}
+		case nil:
+			v.add("state", "This field may not be null.")
+		default:
+			v.add("state", fmt.Sprintf("Incorrect type. Expected string value, received %s.", pyType(x)))
+		}
+	}
+	if b.has("delegate") {
+		raw := b.raw("delegate")
+		switch x := raw.(type) {
+		case nil:
+			zero := int64(0)
+			u.DelegateID = &zero
+		default:
+			if s, ok := x.(string); ok && strings.TrimSpace(s) == "" {
+				zero := int64(0)
+				u.DelegateID = &zero
+				break
+			}
+			id, ok := pk(x)
+			if !ok {
+				v.add("delegate", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyType(x)))
+				break
+			}
+			du, err := c.h.store.GetUser(c.ctx, id)
+			if errors.Is(err, store.ErrNotFound) {
+				v.add("delegate", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
+				break
+			}
+			if err != nil {
+				return u, err
+			}
+			m, err := c.h.store.IsMaintainer(c.ctx, proj.ID, du.ID)
+			if err != nil {
+				return u, err
+			}
+			if !m {
+				v.add("delegate", fmt.Sprintf("User '%s' is not a maintainer for project '%s'", du.Username, proj.Name))
+				break
+			}
+			u.DelegateID = &id
+		}
+	}
+	if b.has("archived") {
+		a, ok := parseBool(b.raw("archived"))
+		if !ok {
+			v.add("archived", "Must be a valid boolean.")
+		} else {
+			u.Archived = &a
+		}
+	}
+	if s, present, _ := b.strField("commit_ref"); present {
+		if len(s) > 255 {
+			v.add("commit_ref", "Ensure this field has no more than 255 characters.")
+		} else {
+			u.CommitRef = &s
+		}
+	}
+	if s, present, _ := b.strField("pull_url"); present && len(s) > 255 {
+		v.add("pull_url", "Ensure this field has no more than 255 characters.")
+	}
+	return u, nil
+}
+
+var (
+	errRelationPerm     = detail(http.StatusForbidden, "At least one patch is part of a project you are not maintaining.")
+	errRelationConflict = detail(http.StatusConflict, "At least one patch is already part of another relation. You have to explicitly remove a patch from its existing relation before moving it to this one.")
+)
+
+// setRelated applies a related list (spec §8): [] takes the patch out of
+// its relation; otherwise the listed patches join this patch's relation,
+// which may not merge two existing relations.
+func (c *call) setRelated(tx store.Store, p *store.Patch, ids []int64) error {
+	current, err := tx.RelatedPatches(c.ctx, p.ID)
+	if err != nil {
+		return fmt.Errorf("related of %d: %w", p.ID, err)
+	}
+	involved := map[int64]int64{p.ID: p.RelatedID} // patch id → relation id
+	projects := map[int64]bool{p.ProjectID: true}
+	for _, r := range current {
+		involved[r.ID] = r.RelatedID
+		projects[r.ProjectID] = true
+	}
+	for _, id := range ids {
+		q, err := tx.GetPatch(c.ctx, id)
+		if err != nil {
+			return err
+		}
+		involved[q.ID] = q.RelatedID
+		projects[q.ProjectID] = true
+	}
+	for pid := range projects {
+		m, err := tx.IsMaintainer(c.ctx, pid, c.user.ID)
+		if err != nil {
+			return err
+		}
+		if !m {
+			return errRelationPerm
+		}
+	}
+	if len(ids) == 0 {
+		if p.RelatedID == 0 {
+			return nil
+		}
+		return tx.SetRelated(c.ctx, []int64{p.ID}, c.user.ID)
+	}
+	relations := map[int64]bool{}
+	for _, rel := range involved {
+		if rel != 0 {
+			relations[rel] = true
+		}
+	}
+	if len(relations) > 1 {
+		return errRelationConflict
+	}
+	all := []int64{p.ID}
+	seen := map[int64]bool{p.ID: true}
+	for _, r := range current {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			all = append(all, r.ID)
+		}
+	}
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			all = append(all, id)
+		}
+	}
+	if len(all) < 2 {
+		return nil
+	}
+	return tx.SetRelated(c.ctx, all, c.user.ID)
+}

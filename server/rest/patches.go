@@ -1,0 +1,362 @@
+package rest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// patchOrders maps the order names of patches/ to store orders.
+var patchOrders = map[string]store.Order{
+	"id":        store.OrderID,
+	"name":      store.OrderName,
+	"project":   store.OrderProject,
+	"date":      store.OrderDate,
+	"state":     store.OrderState,
+	"archived":  store.OrderArchived,
+	"submitter": store.OrderSubmitter,
+	"check":     store.OrderCheck,
+}
+
+// patchConds turns the filters of patches/ into store conditions.
+func (c *call) patchConds() ([]store.Cond, error) {
+	var conds []store.Cond
+	addInts := func(f store.Field, get func() ([]int64, error)) error {
+		ids, err := get()
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			conds = append(conds, store.Cond{Field: f, Ints: ids})
+		}
+		return nil
+	}
+	if err := addInts(store.FieldProject, c.projectFilter); err != nil {
+		return nil, err
+	}
+	if err := addInts(store.FieldSeries, func() ([]int64, error) { return c.idFilter("series") }); err != nil {
+		return nil, err
+	}
+	if err := addInts(store.FieldSubmitter, func() ([]int64, error) { return c.personFilter("submitter") }); err != nil {
+		return nil, err
+	}
+	if err := addInts(store.FieldDelegate, func() ([]int64, error) { return c.userFilter("delegate") }); err != nil {
+		return nil, err
+	}
+	if err := addInts(store.FieldState, c.stateFilter); err != nil {
+		return nil, err
+	}
+	if b := c.boolFilter("archived"); b != nil {
+		conds = append(conds, store.Cond{Field: store.FieldArchived, Bool: *b})
+	}
+	if c.since(2) {
+		if v := c.values("hash"); len(v) > 0 {
+			conds = append(conds, store.Cond{Field: store.FieldHash, Strs: v})
+		}
+		if v := c.values("msgid"); len(v) > 0 {
+			ids := make([]string, len(v))
+			for i, m := range v {
+				ids[i] = "<" + bareMsgID(m) + ">"
+			}
+			conds = append(conds, store.Cond{Field: store.FieldMsgID, Strs: ids})
+		}
+	}
+	since, err := c.dateFilter("since")
+	if err != nil {
+		return nil, err
+	}
+	if !since.IsZero() {
+		conds = append(conds, store.Cond{Field: store.FieldDate, Op: store.OpGe, Time: since})
+	}
+	before, err := c.dateFilter("before")
+	if err != nil {
+		return nil, err
+	}
+	if !before.IsZero() {
+		conds = append(conds, store.Cond{Field: store.FieldDate, Op: store.OpLt, Time: before})
+	}
+	qc, err := c.searchConds()
+	if err != nil {
+		return nil, err
+	}
+	return append(conds, qc...), nil
+}
+
+// patchList: patches/. The first page of a project's list is one indexed
+// query; the total (needed only for the Link header's last page) is
+// counted only when there is more than one page.
+func (c *call) patchList() error {
+	conds, err := c.patchConds()
+	if err != nil {
+		return err
+	}
+	q := store.PatchQuery{Conds: conds, Order: store.OrderID}
+	if keys := c.orderKeys("id", "name", "project", "date", "state", "archived", "submitter", "check"); len(keys) > 0 {
+		q.Order, q.Desc = patchOrders[keys[0].name], keys[0].desc
+	}
+	size := c.perPage()
+	var rows []store.PatchRow
+	page, numPages := 1, 1
+	if p := c.q["page"]; len(p) == 0 || p[len(p)-1] == "1" {
+		q.Limit = size + 1
+		if rows, err = c.h.store.ListPatches(c.ctx, q); err != nil {
+			return fmt.Errorf("list patches: %w", err)
+		}
+		if len(rows) > size {
+			rows = rows[:size]
+			total, err := c.countPatches(q)
+			if err != nil {
+				return err
+			}
+			numPages = (total + size - 1) / size
+		}
+	} else {
+		total, err := c.countPatches(q)
+		if err != nil {
+			return err
+		}
+		numPages = max(1, (total+size-1)/size)
+		if page, err = c.pageNumber(numPages); err != nil {
+			return err
+		}
+		q.Limit, q.Offset = size, (page-1)*size
+		if rows, err = c.h.store.ListPatches(c.ctx, q); err != nil {
+			return fmt.Errorf("list patches: %w", err)
+		}
+	}
+	out, err := c.patchObjs(rows)
+	if err != nil {
+		return err
+	}
+	c.setLink(page, max(numPages, page))
+	c.ok(out)
+	return nil
+}
+
+func (c *call) countPatches(q store.PatchQuery) (int, error) {
+	q.Limit, q.Offset = 0, 0
+	n, err := c.h.store.CountPatches(c.ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("count patches: %w", err)
+	}
+	return n, nil
+}
+
+// patchObjs renders list rows with a few batched lookups: delegates, series
+// and relations are fetched once per distinct value.
+func (c *call) patchObjs(rows []store.PatchRow) ([]obj, error) {
+	var users []int64
+	for _, r := range rows {
+		users = append(users, r.DelegateID)
+	}
+	if err := c.loadUsers(users); err != nil {
+		return nil, err
+	}
+	related := map[int64][]store.PatchRow{} // relation id → every member
+	if c.since(2) {
+		for _, r := range rows {
+			if r.RelatedID == 0 {
+				continue
+			}
+			if _, ok := related[r.RelatedID]; ok {
+				continue
+			}
+			others, err := c.h.store.RelatedPatches(c.ctx, r.ID)
+			if err != nil {
+				return nil, fmt.Errorf("related patches of %d: %w", r.ID, err)
+			}
+			related[r.RelatedID] = append(others, r)
+		}
+	}
+	out := make([]obj, 0, len(rows))
+	for _, r := range rows {
+		o, err := c.patchObj(r, related[r.RelatedID])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// patchObj is a patch as listed (spec §6.4); relation holds every member
+// of the patch's relation (it is excluded from its own related list).
+func (c *call) patchObj(r store.PatchRow, relation []store.PatchRow) (obj, error) {
+	p, err := c.project(r.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	state, err := c.stateSlug(r.StateID)
+	if err != nil {
+		return nil, err
+	}
+	web := c.patchWebURL(p, r.MsgID)
+	o := obj{{"id", r.ID}, {"url", c.api("patches/" + itoa(r.ID) + "/")}}
+	if c.since(1) {
+		o = o.add("web_url", web)
+	}
+	o = o.add("project", c.embProject(p)).add("msgid", r.MsgID)
+	if c.since(2) {
+		o = o.add("list_archive_url", listArchiveURL(p.ListArchiveURLFormat, r.MsgID))
+	}
+	delegate, err := c.userOrNil(r.DelegateID)
+	if err != nil {
+		return nil, err
+	}
+	o = o.add("date", jsonDate(r.Date)).
+		add("name", r.Name).
+		add("commit_ref", nullStr(r.CommitRef)).
+		add("pull_url", nullStr(r.PullURL)).
+		add("state", state).
+		add("archived", r.Archived).
+		add("hash", nullStr(r.Hash)).
+		add("submitter", c.embPerson(r.Submitter)).
+		add("delegate", delegate).
+		add("mbox", web+"mbox/")
+	series := []obj{}
+	if r.SeriesID != 0 {
+		s, err := c.getSeries(r.SeriesID)
+		if err != nil {
+			return nil, err
+		}
+		so, err := c.embSeries(s)
+		if err != nil {
+			return nil, err
+		}
+		series = append(series, so)
+	}
+	o = o.add("series", series)
+	if c.since(1) {
+		o = o.add("comments", c.apiUnversioned("patches/"+itoa(r.ID)+"/comments/"))
+	}
+	o = o.add("check", r.Checks.Combined().String()).
+		add("checks", c.apiUnversioned("patches/"+itoa(r.ID)+"/checks/")).
+		add("tags", obj{})
+	if c.since(2) {
+		rel := []obj{}
+		members := append([]store.PatchRow(nil), relation...)
+		sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
+		for _, m := range members {
+			if m.ID == r.ID {
+				continue
+			}
+			e, err := c.embPatchRow(m)
+			if err != nil {
+				return nil, err
+			}
+			rel = append(rel, e)
+		}
+		o = o.add("related", rel)
+	}
+	return o, nil
+}
+
+func (c *call) patchByPath() (*store.Patch, error) {
+	id, ok := parseID(c.r.PathValue("id"))
+	if !ok {
+		return nil, notFound()
+	}
+	return c.h.store.GetPatch(c.ctx, id)
+}
+
+func (c *call) patchDetail() error {
+	p, err := c.patchByPath()
+	if err != nil {
+		return err
+	}
+	return c.writePatchDetail(p)
+}
+
+// writePatchDetail answers with the detail representation of a patch.
+func (c *call) writePatchDetail(p *store.Patch) error {
+	rows, err := c.h.store.GetPatchRows(c.ctx, []int64{p.ID})
+	if err != nil {
+		return fmt.Errorf("patch row %d: %w", p.ID, err)
+	}
+	if len(rows) != 1 {
+		return notFound()
+	}
+	objs, err := c.patchObjs(rows)
+	if err != nil {
+		return err
+	}
+	proj, err := c.project(p.ProjectID)
+	if err != nil {
+		return err
+	}
+	o := objs[0].add("headers", parseHeaders(p.Headers)).
+		add("content", nullStr(p.Content)).
+		add("diff", nullStr(p.Diff)).
+		add("prefixes", prefixes(p.Name, proj.LinkName))
+	c.ok(o)
+	return nil
+}
+
+// parseHeaders turns the stored header block into an object: name → value,
+// or an array of values for a repeated header. Folded lines keep their
+// newline and leading whitespace.
+func parseHeaders(raw string) obj {
+	type hdr struct {
+		name string
+		vals []string
+	}
+	var hs []*hdr
+	idx := map[string]*hdr{}
+	var last *hdr
+	for _, line := range strings.Split(strings.ReplaceAll(raw, "\r\n", "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		if (line[0] == ' ' || line[0] == '\t') && last != nil {
+			last.vals[len(last.vals)-1] += "\n" + line
+			continue
+		}
+		name, val, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		val = strings.TrimLeft(val, " \t")
+		h := idx[name]
+		if h == nil {
+			h = &hdr{name: name}
+			idx[name] = h
+			hs = append(hs, h)
+		}
+		h.vals = append(h.vals, val)
+		last = h
+	}
+	o := make(obj, 0, len(hs))
+	for _, h := range hs {
+		if len(h.vals) == 1 {
+			o = o.add(h.name, h.vals[0])
+		} else {
+			o = o.add(h.name, h.vals)
+		}
+	}
+	return o
+}
+
+// prefixes re-parses the bracket prefixes of a stored name with the
+// parser's rules: "[RFC,1/2] meep" → ["RFC", "1/2"].
+func prefixes(name, linkname string) []string {
+	out := []string{}
+	s := strings.TrimSpace(name)
+	for strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 || strings.Contains(s[1:end], "[") {
+			break
+		}
+		for _, tok := range strings.FieldsFunc(s[1:end], func(r rune) bool {
+			return r == ',' || r == ' ' || r == '\t'
+		}) {
+			if strings.EqualFold(tok, "patch") || strings.EqualFold(tok, linkname) {
+				continue
+			}
+			out = append(out, tok)
+		}
+		s = strings.TrimLeft(s[end+1:], " \t")
+	}
+	return out
+}

@@ -1,0 +1,165 @@
+package ssh
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+func (c *cli) keysCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "Manage your SSH keys: list, add, remove",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List your SSH keys",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			u, err := c.needUser()
+			if err != nil {
+				return err
+			}
+			return c.printKeys(u.ID)
+		},
+	}, &cobra.Command{
+		Use:   "add [KEY]",
+		Short: "Add a public key (authorized_keys form, as an argument or on stdin)",
+		Example: "  ssh <host> keys add < ~/.ssh/id_ed25519.pub\n" +
+			"  ssh <host> keys add ssh-ed25519 AAAA... laptop",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			u, err := c.needUser()
+			if err != nil {
+				return err
+			}
+			line := strings.Join(args, " ")
+			if line == "" {
+				if line, err = readLine(c.in); err != nil {
+					return err
+				}
+			}
+			k, err := c.addKey(u.ID, line)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "added %s %s\n", k.Type, k.Fingerprint)
+			return nil
+		},
+	}, &cobra.Command{
+		Use:   "remove FINGERPRINT",
+		Short: "Remove one of your keys (not your last one)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			u, err := c.needUser()
+			if err != nil {
+				return err
+			}
+			fp := args[0]
+			if !strings.HasPrefix(fp, "SHA256:") {
+				fp = "SHA256:" + fp
+			}
+			keys, err := c.srv.store.ListSSHKeys(c.ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			found := false
+			for _, k := range keys {
+				found = found || k.Fingerprint == fp
+			}
+			if !found {
+				return userErrorf("you have no key %s (see: keys list)", fp)
+			}
+			if len(keys) == 1 {
+				return userErrorf("refusing to remove your only key: you could not log in any more; add another first")
+			}
+			if err := c.srv.store.DeleteSSHKey(c.ctx, u.ID, fp); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "removed %s\n", fp)
+			return nil
+		},
+	})
+	return cmd
+}
+
+func (c *cli) printKeys(userID int64) error {
+	keys, err := c.srv.store.ListSSHKeys(c.ctx, userID)
+	if err != nil {
+		return err
+	}
+	tw := table(c.out)
+	fmt.Fprintln(tw, "FINGERPRINT\tTYPE\tCOMMENT\tADDED")
+	for _, k := range keys {
+		mark := ""
+		if k.Fingerprint == c.id.Fingerprint {
+			mark = " (this session)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", k.Fingerprint, k.Type, k.Comment, day(k.Created), mark)
+	}
+	return tw.Flush()
+}
+
+// addKey parses an authorized_keys line and stores it for the user.
+func (c *cli) addKey(userID int64, line string) (*store.SSHKey, error) {
+	k, err := parseKey(line)
+	if err != nil {
+		return nil, err
+	}
+	k.UserID = userID
+	k.Created = c.now()
+	if err := c.srv.store.AddSSHKey(c.ctx, k); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, userErrorf("the key %s is already registered", k.Fingerprint)
+		}
+		return nil, err
+	}
+	return k, nil
+}
+
+// parseKey parses one authorized_keys line into an unsaved key.
+func parseKey(line string) (*store.SSHKey, error) {
+	pk, comment, _, _, err := gossh.ParseAuthorizedKey([]byte(strings.TrimSpace(line)))
+	if err != nil {
+		return nil, userErrorf("not a public key in authorized_keys form (like \"ssh-ed25519 AAAA... comment\"): %v", err)
+	}
+	return &store.SSHKey{
+		Type:        pk.Type(),
+		Fingerprint: gossh.FingerprintSHA256(pk),
+		Comment:     comment,
+		Key:         authorizedKey(pk),
+	}, nil
+}
+
+// readLine reads one line from r (the session's stdin), without the newline.
+// It reads byte by byte so nothing after the line is consumed.
+func readLine(r io.Reader) (string, error) {
+	var b strings.Builder
+	one := make([]byte, 1)
+	for b.Len() < 64<<10 {
+		n, err := r.Read(one)
+		if n == 1 {
+			if one[0] == '\n' || one[0] == '\r' {
+				break
+			}
+			b.WriteByte(one[0])
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read stdin: %w", err)
+		}
+	}
+	s := strings.TrimSpace(b.String())
+	if s == "" {
+		return "", userErrorf("nothing on stdin")
+	}
+	return s, nil
+}

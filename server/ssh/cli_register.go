@@ -1,0 +1,194 @@
+package ssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// confirmationValidity is how long a registration token works (upstream's
+// CONFIRMATION_VALIDITY_DAYS).
+const confirmationValidity = 7 * 24 * time.Hour
+
+// confirmRegistration is the Confirmation.Type of SSH self-registration.
+const confirmRegistration = "registration"
+
+var validUsername = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$`)
+
+func (c *cli) registerCmd() *cobra.Command {
+	var email, username string
+	cmd := &cobra.Command{
+		Use:   "register --email ADDR [--username NAME]",
+		Short: "Register the key you connect with: a confirmation mail goes to ADDR",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.register(email, username)
+		},
+	}
+	cmd.Flags().StringVar(&email, "email", "", "your e-mail address (required)")
+	cmd.Flags().StringVar(&username, "username", "", "the user name to take (default: the part of the address before @)")
+	_ = cmd.MarkFlagRequired("email")
+	return cmd
+}
+
+func (c *cli) register(email, username string) error {
+	if c.id.User != nil {
+		return userErrorf("this key already belongs to %s", c.id.User.Username)
+	}
+	if c.id.Fingerprint == "" {
+		return userErrorf("register needs an SSH key: connect with the key you want to register")
+	}
+	if c.srv.opts.Mailer == nil {
+		return userErrorf("registration is disabled on this server (it has no mail sender configured); ask an admin to add you")
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || !strings.Contains(addr.Address, "@") {
+		return userErrorf("bad e-mail address %q", email)
+	}
+	email = addr.Address
+	if username == "" {
+		username = strings.ToLower(email[:strings.IndexByte(email, '@')])
+	}
+	if !validUsername.MatchString(username) {
+		return userErrorf("bad user name %q: letters, digits, '.', '_' and '-' only (choose one with --username)", username)
+	}
+	st := c.srv.store
+	if _, err := st.GetUserByName(c.ctx, username); err == nil {
+		return userErrorf("the user name %q is taken; choose another with --username", username)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if _, err := st.GetUserByEmail(c.ctx, email); err == nil {
+		return userErrorf("%s already has an account: connect with one of its keys and run `keys add`", email)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	conf := &store.Confirmation{
+		Type:      confirmRegistration,
+		Email:     email,
+		Key:       newSecret(),
+		Date:      c.now(),
+		Active:    true,
+		Username:  username,
+		PublicKey: c.id.AuthorizedKey,
+	}
+	if err := st.CreateConfirmation(c.ctx, conf); err != nil {
+		return err
+	}
+	// The mail may be slow; a client hanging up must not cancel it halfway.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), time.Minute)
+	defer cancel()
+	if err := c.srv.opts.Mailer.Send(ctx, []string{email}, "Patchwork account confirmation", c.registrationMail(conf)); err != nil {
+		c.srv.logger.Error("send registration mail", "to", email, "err", err)
+		return userErrorf("could not send the confirmation mail to %s; try again later", email)
+	}
+	fmt.Fprintf(c.out, "A confirmation mail was sent to %s.\nRun the command it contains within %d days to create the account %q with key %s.\n",
+		email, int(confirmationValidity.Hours()/24), username, c.id.Fingerprint)
+	return nil
+}
+
+// registrationMail is the body of the confirmation mail.
+func (c *cli) registrationMail(conf *store.Confirmation) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Hello,\n\nsomeone, probably you, asked to register the account %q on Patchwork", conf.Username)
+	if c.srv.opts.BaseURL != "" {
+		fmt.Fprintf(&b, " (%s)", c.srv.opts.BaseURL)
+	}
+	fmt.Fprintf(&b, "\nwith this address and the SSH key %s.\n\nTo confirm, run:\n\n    %s confirm %s\n\n", c.id.Fingerprint, c.sshCommand(), conf.Key)
+	fmt.Fprintf(&b, "The token works for %d days. If you did not ask for this, ignore this mail.\n", int(confirmationValidity.Hours()/24))
+	return b.String()
+}
+
+// sshCommand is how users reach this server: the host of BaseURL and the
+// port we listen on.
+func (c *cli) sshCommand() string {
+	host := "<host>"
+	if u, err := url.Parse(c.srv.opts.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	if a := c.srv.Addr(); a != nil {
+		if _, port, err := net.SplitHostPort(a.String()); err == nil && port != "22" {
+			return "ssh -p " + port + " " + host
+		}
+	}
+	return "ssh " + host
+}
+
+func (c *cli) confirmCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "confirm TOKEN",
+		Short: "Finish a registration with the token from the confirmation mail",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			u, key, err := c.confirm(strings.TrimSpace(args[0]))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "Welcome, %s: your account is active and key %s is registered.\n", u.Username, key.Fingerprint)
+			return nil
+		},
+	}
+}
+
+// confirm creates the user and key a registration token stands for, in one
+// transaction, and uses the token up.
+func (c *cli) confirm(token string) (*store.User, *store.SSHKey, error) {
+	bad := userErrorf("unknown, used or expired confirmation token")
+	st := c.srv.store
+	conf, err := st.GetConfirmation(c.ctx, token)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, bad
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !conf.Active || conf.Type != confirmRegistration || c.now().Sub(conf.Date) > confirmationValidity {
+		return nil, nil, bad
+	}
+	key, err := parseKey(conf.PublicKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	u := &store.User{
+		Username:     conf.Username,
+		Email:        conf.Email,
+		Active:       true,
+		DateJoined:   c.now(),
+		SendEmail:    true,
+		ItemsPerPage: 100,
+	}
+	err = st.InTx(c.ctx, func(tx store.Store) error {
+		if err := tx.CreateUser(c.ctx, u); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return userErrorf("the user name %q or address %s was taken meanwhile; register again", u.Username, u.Email)
+			}
+			return err
+		}
+		key.UserID, key.Created = u.ID, c.now()
+		if err := tx.AddSSHKey(c.ctx, key); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return userErrorf("the key %s was registered meanwhile", key.Fingerprint)
+			}
+			return err
+		}
+		if err := tx.LinkPerson(c.ctx, u.Email, u.ID); err != nil {
+			return err
+		}
+		return tx.DeactivateConfirmation(c.ctx, conf.ID)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	c.srv.logger.Info("user registered over ssh", "user", u.Username, "email", u.Email, "key", key.Fingerprint)
+	return u, key, nil
+}

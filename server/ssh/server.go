@@ -1,0 +1,180 @@
+// Package ssh is the SSH front end of patchwork-go: a Wish server that opens
+// the review TUI for sessions with a terminal and serves a small command line
+// (projects, list, show, mbox, set-state, token, keys...) for sessions
+// without one. Users are identified by the public key that authenticated.
+package ssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	bm "charm.land/wish/v2/bubbletea"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// Mailer sends one plain-text mail. The SSH server uses it for
+// self-registration (`ssh host register --email ADDR`); the daemon wires a
+// real SMTP sender.
+type Mailer interface {
+	Send(ctx context.Context, to []string, subject, body string) error
+}
+
+// Options configures the SSH server.
+type Options struct {
+	// Addr is the listen address, e.g. ":2222".
+	Addr string
+	// HostKeyPath is where the ed25519 host key lives; it is created on first
+	// start. "" uses an ephemeral key (tests only: clients would see the key
+	// change on every restart).
+	HostKeyPath string
+	Store       store.Store
+	Logger      *slog.Logger
+	// BaseURL is the web address of the instance ("http://localhost:8000"),
+	// printed in command output and registration mails.
+	BaseURL string
+	// AllowAnonymous lets unknown keys (and clients without keys) in,
+	// read-only. When false they may only register.
+	AllowAnonymous bool
+	// IdleTimeout closes connections without traffic; MaxTimeout closes every
+	// connection after that long. 0 disables either.
+	IdleTimeout time.Duration
+	MaxTimeout  time.Duration
+	// MaxSessions caps concurrent sessions in total, MaxSessionsPerUser per
+	// user (anonymous clients count per key, or per address without one).
+	// 0 means unlimited.
+	MaxSessions        int
+	MaxSessionsPerUser int
+	// Now is the clock (tests fix it); nil means time.Now.
+	Now func() time.Time
+	// Mailer sends registration confirmations; nil disables registration.
+	Mailer Mailer
+}
+
+// Server is the SSH server.
+type Server struct {
+	opts   Options
+	store  store.Store
+	logger *slog.Logger
+	srv    *ssh.Server
+	limits *limiter
+
+	mu sync.Mutex
+	ln net.Listener
+}
+
+// New builds the server: host key, authentication, timeouts, emulated PTYs
+// and the middleware chain. It does not listen yet.
+func New(opts Options) (*Server, error) {
+	if opts.Store == nil {
+		return nil, errors.New("ssh: Options.Store is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{
+		opts:   opts,
+		store:  opts.Store,
+		logger: opts.Logger.With("component", "ssh"),
+		limits: newLimiter(opts.MaxSessions, opts.MaxSessionsPerUser),
+	}
+
+	// Listed last runs first: recover wraps everything, then auth resolves
+	// the user, logging sees it, limits count it, and the innermost pair
+	// splits terminal sessions (TUI) from command lines.
+	chain := s.recoverMiddleware(
+		bm.MiddlewareWithProgramHandler(s.programHandler),
+		s.commandMiddleware,
+		s.limitMiddleware,
+		s.loggingMiddleware,
+		s.authMiddleware,
+	)
+	sopts := []ssh.Option{
+		wish.WithAddress(opts.Addr),
+		ssh.PublicKeyAuth(s.publicKeyHandler),
+		ssh.KeyboardInteractiveAuth(s.keyboardInteractiveHandler),
+		wish.WithIdleTimeout(opts.IdleTimeout),
+		wish.WithMaxTimeout(opts.MaxTimeout),
+		ssh.EmulatePty(),
+		wish.WithMiddleware(chain),
+	}
+	if opts.HostKeyPath != "" {
+		// keygen inside wish fails quietly when the directory is missing,
+		// which would silently give a new host key on every start.
+		if err := os.MkdirAll(filepath.Dir(opts.HostKeyPath), 0o700); err != nil {
+			return nil, fmt.Errorf("ssh: host key directory: %w", err)
+		}
+		sopts = append(sopts, wish.WithHostKeyPath(opts.HostKeyPath))
+	}
+	// Not wish.NewServer: without a host key path it writes id_ed25519 into
+	// the working directory; the bare server keeps an ephemeral key instead.
+	srv := &ssh.Server{}
+	for _, o := range sopts {
+		if err := srv.SetOption(o); err != nil {
+			return nil, fmt.Errorf("ssh: new server: %w", err)
+		}
+	}
+	s.srv = srv
+	return s, nil
+}
+
+// ListenAndServe listens on Options.Addr and serves until Shutdown.
+func (s *Server) ListenAndServe() error {
+	addr := s.opts.Addr
+	if addr == "" {
+		addr = ":22"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("ssh: listen %s: %w", addr, err)
+	}
+	return s.Serve(ln)
+}
+
+// Serve serves SSH on l until Shutdown. It returns ssh.ErrServerClosed
+// after a shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	s.ln = l
+	s.mu.Unlock()
+	s.logger.Info("ssh server listening", "addr", l.Addr().String())
+	return s.srv.Serve(l)
+}
+
+// Addr is the address the server listens on, nil before Serve.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Shutdown stops accepting connections and waits for open ones to end until
+// ctx is done, then closes whatever is left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		_ = s.srv.Close()
+	}
+	return err
+}
+
+// Close closes the listener and every connection at once.
+func (s *Server) Close() error { return s.srv.Close() }
+
+// ErrServerClosed is what Serve returns after Shutdown or Close.
+var ErrServerClosed = ssh.ErrServerClosed

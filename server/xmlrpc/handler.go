@@ -1,0 +1,154 @@
+package xmlrpc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// Options configure the XML-RPC handler.
+type Options struct {
+	Store   store.Store
+	Logger  *slog.Logger
+	BaseURL string // e.g. "http://localhost:8000"; shown on the GET page
+	// Limits bound request decoding; zero members take DefaultLimits.
+	Limits Limits
+	// Now is the clock for check dates; nil means time.Now.
+	Now func() time.Time
+}
+
+// Handler serves /xmlrpc/.
+type Handler struct {
+	store   store.Store
+	log     *slog.Logger
+	baseURL string
+	limits  Limits
+	now     func() time.Time
+	methods map[string]*method
+}
+
+// New returns the handler to mount at /xmlrpc/ (and /xmlrpc). It serves
+// whatever path it is mounted on except sub-paths, which are 404.
+func New(opts Options) http.Handler {
+	h := &Handler{
+		store:   opts.Store,
+		log:     opts.Logger,
+		baseURL: opts.BaseURL,
+		limits:  opts.Limits,
+		now:     opts.Now,
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	h.log = h.log.With("component", "xmlrpc")
+	if h.limits.MaxBytes <= 0 {
+		h.limits.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	h.methods = h.methodTable()
+	return h
+}
+
+// ServeHTTP routes on the parsed path only: pwclient sends an absolute-form
+// request target ("POST http://host:port/xmlrpc/"), which Go has already
+// parsed into r.URL.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/xmlrpc/", "/xmlrpc", "/", "":
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodPost:
+		h.serveRPC(w, r)
+	case http.MethodGet, http.MethodHead:
+		h.serveDoc(w, r)
+	default:
+		http.Redirect(w, r, "/", http.StatusFound)
+	}
+}
+
+func (h *Handler) serveRPC(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	body := http.MaxBytesReader(w, r.Body, h.limits.MaxBytes)
+	var buf bytes.Buffer
+	call, err := DecodeCall(body, h.limits)
+	method := ""
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = errRequestTooLarge
+		}
+	} else {
+		method = call.Method
+		var result any
+		result, err = h.dispatch(r.Context(), r, call)
+		if err == nil {
+			if encErr := EncodeResponse(&buf, result); encErr != nil {
+				buf.Reset()
+				err = encErr
+			}
+		}
+	}
+	if err != nil {
+		f, deliberate := asFault(err)
+		if !deliberate {
+			h.log.ErrorContext(r.Context(), "xmlrpc call failed", "method", method, "err", err)
+		}
+		buf.Reset()
+		EncodeFault(&buf, 1, f.String())
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+	h.log.DebugContext(r.Context(), "xmlrpc", "method", method, "fault", err != nil, "dur", time.Since(start))
+}
+
+// dispatch runs one call: method look-up, authentication (before the
+// argument count, as upstream), argument count, then the method.
+func (h *Handler) dispatch(ctx context.Context, r *http.Request, c *Call) (any, error) {
+	m, ok := h.methods[c.Method]
+	if !ok {
+		return nil, fault("Exception", "method %q is not supported", c.Method)
+	}
+	req := &request{ctx: ctx, h: h, l: newLookups(h.store)}
+	given := len(c.Params)
+	if m.auth {
+		u, err := h.authenticate(ctx, r.Header.Get("Authorization"))
+		if err != nil {
+			return nil, err
+		}
+		req.user = u
+		given++ // upstream passes the user as the first argument
+	}
+	if given < len(m.params)-m.optional || given > len(m.params) {
+		return nil, typeError(m.name, m.params, m.optional, given)
+	}
+	n := len(m.params)
+	if m.auth {
+		n-- // the user is not an argument of ours
+	}
+	args := make([]any, n) // omitted optional arguments stay nil: their default
+	copy(args, c.Params)
+	return m.fn(req, args)
+}
+
+// request is what a method sees of its call.
+type request struct {
+	ctx  context.Context
+	h    *Handler
+	l    *lookups
+	user *store.User // set for authenticated methods
+}
+
+func (r *request) store() store.Store { return r.h.store }

@@ -1,0 +1,117 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/patchwork-go/patchwork/migrations"
+)
+
+func (s *Store) provider() (*goose.Provider, error) {
+	fsys, err := migrations.FS(s.d.name)
+	if err != nil {
+		return nil, err
+	}
+	var gd goose.Dialect
+	var opts []goose.ProviderOption
+	switch s.d.name {
+	case "sqlite":
+		gd = goose.DialectSQLite3
+	case "postgres":
+		gd = goose.DialectPostgres
+		// Two processes migrating at once (serve on two hosts) take turns.
+		l, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return nil, fmt.Errorf("migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(l))
+	case "mysql":
+		gd = goose.DialectMySQL
+	}
+	opts = append(opts, goose.WithSlog(s.logger), goose.WithDisableGlobalRegistry(true))
+	return goose.NewProvider(gd, s.wdb, fsys, opts...)
+}
+
+// Migrate applies every pending migration. Running it again is a no-op.
+func (s *Store) Migrate(ctx context.Context) error {
+	p, err := s.provider()
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", s.d.name, err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", s.d.name, mapErr(err))
+	}
+	s.cache.mu.Lock()
+	s.cache.states = nil
+	s.cache.mu.Unlock()
+	return nil
+}
+
+// MigrateDown rolls every migration back (tests and "migrate down").
+func (s *Store) MigrateDown(ctx context.Context) error {
+	p, err := s.provider()
+	if err != nil {
+		return fmt.Errorf("migrate down %s: %w", s.d.name, err)
+	}
+	if _, err := p.DownTo(ctx, 0); err != nil {
+		return fmt.Errorf("migrate down %s: %w", s.d.name, mapErr(err))
+	}
+	return nil
+}
+
+// SchemaVersion returns the database's migration version and the newest
+// version this binary embeds (0 when the database was never migrated).
+func (s *Store) SchemaVersion(ctx context.Context) (current, latest int64, err error) {
+	p, err := s.provider()
+	if err != nil {
+		return 0, 0, err
+	}
+	srcs := p.ListSources()
+	if len(srcs) > 0 {
+		latest = srcs[len(srcs)-1].Version
+	}
+	// Read the version table directly: goose would create it on an empty
+	// database, and checking must not write.
+	var v *int64
+	var n nullInt64Ptr
+	n.p = &v
+	err = s.db.QueryRowContext(ctx, "SELECT MAX(version_id) FROM goose_db_version").Scan(n)
+	if err != nil {
+		if isMissingTable(err) {
+			return 0, latest, nil
+		}
+		return 0, latest, fmt.Errorf("schema version: %w", mapErr(err))
+	}
+	if v != nil {
+		current = *v
+	}
+	return current, latest, nil
+}
+
+// SchemaCurrent reports whether every embedded migration has been applied
+// (a database migrated by a newer binary also counts as current).
+func (s *Store) SchemaCurrent(ctx context.Context) (bool, error) {
+	cur, latest, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return false, err
+	}
+	return cur >= latest, nil
+}
+
+type nullInt64Ptr struct{ p **int64 }
+
+func (n nullInt64Ptr) Scan(v any) error {
+	if v == nil {
+		*n.p = nil
+		return nil
+	}
+	var i int64
+	if err := (nullInt64{&i}).Scan(v); err != nil {
+		return err
+	}
+	*n.p = &i
+	return nil
+}

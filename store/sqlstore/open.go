@@ -1,0 +1,146 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
+	_ "modernc.org/sqlite"             // driver "sqlite"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// Open connects to the database named by url and checks that it answers:
+//
+//	sqlite:PATH                          (file created when missing)
+//	postgres://user:pass@host:port/db?sslmode=disable   (also postgresql://)
+//	mysql://user:pass@host:port/db
+//
+// It does not migrate; call Migrate. An unreachable database or wrong
+// credentials give an error matching store.ErrUnavailable.
+func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	d, driverName, dsn, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", d.name, err)
+	}
+	s := &Store{d: d, db: db, wdb: db, logger: logger, cache: &stateCache{}}
+	switch d.name {
+	case "sqlite":
+		// One writer connection: writers in this process queue in the pool
+		// instead of meeting SQLITE_BUSY; other processes wait on the busy
+		// timeout. Readers use their own pool (WAL lets them run alongside).
+		w, err := sql.Open(driverName, dsn)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open sqlite database: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxIdleTime(0)
+		s.wdb = w
+		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8)
+	default:
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+		db.SetConnMaxLifetime(30 * time.Minute)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.wdb.PingContext(pctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to %s database %s: %w", d.name, redact(rawURL), unavailable(err))
+	}
+	return s, nil
+}
+
+// unavailable marks connection failures as store.ErrUnavailable.
+func unavailable(err error) error {
+	if m := mapErr(err); m != err {
+		return m
+	}
+	return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+}
+
+// redact hides the password of a URL for error messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}
+
+// parseURL turns one of our URL forms into a driver name and DSN.
+func parseURL(raw string) (dialect, string, string, error) {
+	scheme, rest, ok := strings.Cut(raw, ":")
+	if !ok {
+		return dialect{}, "", "", fmt.Errorf("database URL %q: want sqlite:PATH, postgres://... or mysql://...: %w", raw, store.ErrInvalid)
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite", "sqlite3", "file":
+		path := strings.TrimPrefix(rest, "//")
+		var extra string
+		path, extra, _ = strings.Cut(path, "?")
+		if path == "" {
+			return dialect{}, "", "", fmt.Errorf("database URL %q: empty SQLite path: %w", raw, store.ErrInvalid)
+		}
+		q := url.Values{}
+		if extra != "" {
+			if q, _ = url.ParseQuery(extra); q == nil {
+				q = url.Values{}
+			}
+		}
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate")
+		return dialectSQLite, "sqlite", "file:" + path + "?" + q.Encode(), nil
+	case "postgres", "postgresql":
+		return dialectPostgres, "pgx", raw, nil
+	case "mysql", "mariadb":
+		u, err := url.Parse(raw)
+		if err != nil {
+			return dialect{}, "", "", fmt.Errorf("database URL: %w: %w", store.ErrInvalid, err)
+		}
+		cfg := mysql.NewConfig()
+		if u.User != nil {
+			cfg.User = u.User.Username()
+			cfg.Passwd, _ = u.User.Password()
+		}
+		cfg.Net = "tcp"
+		cfg.Addr = u.Host
+		if u.Port() == "" {
+			cfg.Addr = u.Hostname() + ":3306"
+		}
+		cfg.DBName = strings.TrimPrefix(u.Path, "/")
+		cfg.ParseTime = true
+		cfg.Loc = time.UTC
+		cfg.Params = map[string]string{}
+		for k, v := range u.Query() {
+			cfg.Params[k] = v[0]
+		}
+		// Strict mode: oversized values fail instead of being truncated.
+		cfg.Params["sql_mode"] = "'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'"
+		cfg.Params["time_zone"] = "'+00:00'"
+		if err := cfg.Apply(mysql.Charset("utf8mb4", "utf8mb4_bin")); err != nil {
+			return dialect{}, "", "", fmt.Errorf("mysql config: %w", err)
+		}
+		return dialectMySQL, "mysql", cfg.FormatDSN(), nil
+	}
+	return dialect{}, "", "", fmt.Errorf("database URL %q: unknown scheme %q (want sqlite, postgres or mysql): %w", raw, scheme, store.ErrInvalid)
+}

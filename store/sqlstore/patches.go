@@ -1,0 +1,359 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+const patchCols = `p.id, p.project_id, p.msgid, p.name, p.msg_date, p.submitter_id, p.headers, p.content,
+	p.diff, p.pull_url, p.hash, p.state_id, p.archived, p.delegate_id, p.commit_ref, p.series_id,
+	p.number, p.related_id`
+
+func scanPatch(r rowScanner) (store.Patch, error) {
+	var p store.Patch
+	err := r.Scan(&p.ID, &p.ProjectID, &p.MsgID, &p.Name, timeCol{&p.Date}, &p.SubmitterID,
+		nullStr{&p.Headers}, nullStr{&p.Content}, nullStr{&p.Diff}, nullStr{&p.PullURL}, nullStr{&p.Hash},
+		&p.StateID, &p.Archived, nullInt64{&p.DelegateID}, nullStr{&p.CommitRef}, nullInt64{&p.SeriesID},
+		&p.Number, nullInt64{&p.RelatedID})
+	return p, err
+}
+
+func scanPatchRows(r *sql.Rows) (store.Patch, error) { return scanPatch(r) }
+
+// CreatePatch inserts a patch and its tag counts in one transaction.
+//
+// Series.ReceivedTotal is not stored: it is counted from the patches when a
+// series is read (an indexed count), so it can never drift.
+func (s *Store) CreatePatch(ctx context.Context, p *store.Patch, tags store.TagCounts) error {
+	if p.StateID == 0 {
+		states, err := s.states(ctx)
+		if err != nil {
+			return fmt.Errorf("create patch: %w", err)
+		}
+		if len(states) == 0 {
+			return fmt.Errorf("create patch: no states (database not migrated?): %w", store.ErrUnavailable)
+		}
+		p.StateID = states[0].ID
+	}
+	if p.Date.IsZero() {
+		p.Date = time.Now()
+	}
+	p.Date = p.Date.UTC().Truncate(time.Microsecond)
+	p.Hash = strings.ToLower(p.Hash)
+	return s.write(ctx, func(tx *Store) error {
+		id, err := tx.insert(ctx, `INSERT INTO patches (project_id, msgid, name, msg_date, submitter_id,
+			headers, content, diff, pull_url, hash, state_id, archived, delegate_id, commit_ref,
+			series_id, number, related_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.ProjectID, p.MsgID, p.Name, p.Date, p.SubmitterID, p.Headers, p.Content,
+			nullString(p.Diff), nullString(p.PullURL), nullString(p.Hash), p.StateID, p.Archived,
+			nullID(p.DelegateID), nullString(p.CommitRef), nullID(p.SeriesID), p.Number, nullID(p.RelatedID))
+		if err != nil {
+			return fmt.Errorf("create patch %s: %w", p.MsgID, err)
+		}
+		p.ID = id
+		return tx.AddTagCounts(ctx, id, tags)
+	})
+}
+
+// GetPatch returns a patch by id.
+func (s *Store) GetPatch(ctx context.Context, id int64) (*store.Patch, error) {
+	p, err := scanPatch(s.queryRow(ctx, "SELECT "+patchCols+" FROM patches p WHERE p.id = ?", id))
+	if err != nil {
+		return nil, fmt.Errorf("get patch %d: %w", id, mapErr(err))
+	}
+	return &p, nil
+}
+
+// GetPatchByMsgID returns a project's patch by message id.
+func (s *Store) GetPatchByMsgID(ctx context.Context, projectID int64, msgid string) (*store.Patch, error) {
+	p, err := scanPatch(s.queryRow(ctx, "SELECT "+patchCols+" FROM patches p WHERE p.project_id = ? AND p.msgid = ?", projectID, msgid))
+	if err != nil {
+		return nil, fmt.Errorf("get patch %s: %w", msgid, mapErr(err))
+	}
+	return &p, nil
+}
+
+// FindPatchesByMsgID returns the patches with that message id in every
+// project, by id.
+func (s *Store) FindPatchesByMsgID(ctx context.Context, msgid string) ([]store.Patch, error) {
+	out, err := collect(ctx, s, scanPatchRows, "SELECT "+patchCols+" FROM patches p WHERE p.msgid = ? ORDER BY p.id", msgid)
+	if err != nil {
+		return nil, fmt.Errorf("find patches %s: %w", msgid, err)
+	}
+	return out, nil
+}
+
+// GetPatchesByHash returns the project's patches with that hash, newest first.
+func (s *Store) GetPatchesByHash(ctx context.Context, projectID int64, hash string) ([]store.Patch, error) {
+	out, err := collect(ctx, s, scanPatchRows, "SELECT "+patchCols+
+		" FROM patches p WHERE p.hash = ? AND p.project_id = ? ORDER BY p.msg_date DESC, p.id DESC",
+		strings.ToLower(hash), projectID)
+	if err != nil {
+		return nil, fmt.Errorf("patches by hash %s: %w", hash, err)
+	}
+	return out, nil
+}
+
+// CountByState counts a project's patches per state.
+func (s *Store) CountByState(ctx context.Context, projectID int64, archived *bool) (map[int64]int, error) {
+	q := "SELECT state_id, COUNT(*) FROM patches WHERE project_id = ?"
+	args := []any{projectID}
+	if archived != nil {
+		q += " AND archived = ?"
+		args = append(args, *archived)
+	}
+	rows, err := s.query(ctx, q+" GROUP BY state_id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("count by state: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("count by state: %w", err)
+		}
+		out[id] = n
+	}
+	return out, mapErr(rows.Err())
+}
+
+// UpdatePatch applies u, records events and queues a notification, all in
+// one transaction.
+func (s *Store) UpdatePatch(ctx context.Context, id int64, u store.PatchUpdate, actorID int64) (*store.Patch, error) {
+	var out *store.Patch
+	err := s.write(ctx, func(tx *Store) error {
+		old, err := scanPatch(tx.queryRow(ctx, "SELECT "+patchCols+" FROM patches p WHERE p.id = ?"+tx.d.forUpdate(), id))
+		if err != nil {
+			return mapErr(err)
+		}
+		var sets []string
+		var args []any
+		stateChanged := u.StateID != nil && *u.StateID != old.StateID
+		delegateChanged := u.DelegateID != nil && *u.DelegateID != old.DelegateID
+		if stateChanged {
+			sets, args = append(sets, "state_id = ?"), append(args, *u.StateID)
+		}
+		if delegateChanged {
+			sets, args = append(sets, "delegate_id = ?"), append(args, nullID(*u.DelegateID))
+		}
+		if u.Archived != nil && *u.Archived != old.Archived {
+			sets, args = append(sets, "archived = ?"), append(args, *u.Archived)
+		}
+		if u.CommitRef != nil && *u.CommitRef != old.CommitRef {
+			sets, args = append(sets, "commit_ref = ?"), append(args, nullString(*u.CommitRef))
+		}
+		if u.Name != nil && *u.Name != old.Name {
+			sets, args = append(sets, "name = ?"), append(args, *u.Name)
+		}
+		if len(sets) > 0 {
+			if _, err := tx.exec(ctx, "UPDATE patches SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, id)...); err != nil {
+				return err
+			}
+		}
+		now := time.Now().UTC()
+		if stateChanged {
+			if err := tx.CreateEvent(ctx, &store.Event{Category: store.EventPatchStateChanged,
+				ProjectID: old.ProjectID, Date: now, ActorID: actorID, PatchID: id,
+				PreviousStateID: old.StateID, CurrentStateID: *u.StateID}); err != nil {
+				return err
+			}
+			var notify bool
+			if err := scanRow(tx.queryRow(ctx, "SELECT send_notifications FROM projects WHERE id = ?", old.ProjectID), &notify); err != nil {
+				return err
+			}
+			if notify {
+				// The original state stays that of the first unsent change.
+				if _, err := tx.exec(ctx, "INSERT INTO notifications (patch_id, orig_state_id, last_modified) VALUES (?, ?, ?)"+
+					tx.d.onConflict("patch_id", "last_modified"), id, old.StateID, now); err != nil {
+					return err
+				}
+			}
+		}
+		if delegateChanged {
+			if err := tx.CreateEvent(ctx, &store.Event{Category: store.EventPatchDelegated,
+				ProjectID: old.ProjectID, Date: now, ActorID: actorID, PatchID: id,
+				PreviousDelegateID: old.DelegateID, CurrentDelegateID: *u.DelegateID}); err != nil {
+				return err
+			}
+		}
+		out, err = tx.GetPatch(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update patch %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// SetRelated puts the patches in one new relation, or takes a single patch
+// out of its relation. Relations left with fewer than two patches dissolve.
+// Every patch whose relation changes gets a patch-relation-changed event.
+func (s *Store) SetRelated(ctx context.Context, ids []int64, actorID int64) error {
+	ids = uniq(ids)
+	if len(ids) == 0 {
+		return fmt.Errorf("set related: no patches: %w", store.ErrInvalid)
+	}
+	err := s.write(ctx, func(tx *Store) error {
+		type member struct{ project, related int64 }
+		cur := map[int64]member{}
+		rows, err := tx.query(ctx, "SELECT id, project_id, related_id FROM patches WHERE id IN ("+placeholders(len(ids))+")"+tx.d.forUpdate(), int64Args(ids)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var m member
+			if err := rows.Scan(&id, &m.project, nullInt64{&m.related}); err != nil {
+				rows.Close()
+				return mapErr(err)
+			}
+			cur[id] = m
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return mapErr(err)
+		}
+		for _, id := range ids {
+			if _, ok := cur[id]; !ok {
+				return fmt.Errorf("patch %d: %w", id, store.ErrNotFound)
+			}
+		}
+		now := time.Now().UTC()
+		event := func(id, project, prev, next int64) error {
+			return tx.CreateEvent(ctx, &store.Event{Category: store.EventPatchRelationChanged,
+				ProjectID: project, Date: now, ActorID: actorID, PatchID: id,
+				PreviousRelationID: prev, CurrentRelationID: next})
+		}
+		var newRel int64
+		if len(ids) > 1 {
+			if newRel, err = tx.insert(ctx, "INSERT INTO patch_relations (created) VALUES (?)", now); err != nil {
+				return err
+			}
+		}
+		old := map[int64]bool{}
+		for _, id := range ids {
+			m := cur[id]
+			if m.related == newRel {
+				continue
+			}
+			if _, err := tx.exec(ctx, "UPDATE patches SET related_id = ? WHERE id = ?", nullID(newRel), id); err != nil {
+				return err
+			}
+			if err := event(id, m.project, m.related, newRel); err != nil {
+				return err
+			}
+			if m.related != 0 {
+				old[m.related] = true
+			}
+		}
+		// Dissolve the relations that lost members and have one left.
+		for rel := range old {
+			left, err := collect(ctx, tx, func(r *sql.Rows) ([2]int64, error) {
+				var v [2]int64
+				err := r.Scan(&v[0], &v[1])
+				return v, err
+			}, "SELECT id, project_id FROM patches WHERE related_id = ?", rel)
+			if err != nil {
+				return err
+			}
+			if len(left) >= 2 {
+				continue
+			}
+			for _, l := range left {
+				if _, err := tx.exec(ctx, "UPDATE patches SET related_id = NULL WHERE id = ?", l[0]); err != nil {
+					return err
+				}
+				if err := event(l[0], l[1], rel, 0); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.exec(ctx, "DELETE FROM patch_relations WHERE id = ?", rel); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set related %v: %w", ids, err)
+	}
+	return nil
+}
+
+// RelatedPatches returns the other patches of the patch's relation, by id.
+func (s *Store) RelatedPatches(ctx context.Context, patchID int64) ([]store.PatchRow, error) {
+	var rel int64
+	if err := scanRow(s.queryRow(ctx, "SELECT related_id FROM patches WHERE id = ?", patchID), nullInt64{&rel}); err != nil {
+		return nil, fmt.Errorf("related patches of %d: %w", patchID, err)
+	}
+	if rel == 0 {
+		return nil, nil
+	}
+	ids, err := collect(ctx, s, scanInt64, "SELECT id FROM patches WHERE related_id = ? AND id <> ? ORDER BY id", rel, patchID)
+	if err != nil {
+		return nil, fmt.Errorf("related patches of %d: %w", patchID, err)
+	}
+	return s.GetPatchRows(ctx, ids)
+}
+
+// GetTagCounts returns a patch's non-zero tag counts.
+func (s *Store) GetTagCounts(ctx context.Context, patchID int64) (store.TagCounts, error) {
+	m, err := s.tagCounts(ctx, []int64{patchID})
+	if err != nil {
+		return nil, fmt.Errorf("tag counts of patch %d: %w", patchID, err)
+	}
+	if m[patchID] == nil {
+		return store.TagCounts{}, nil
+	}
+	return m[patchID], nil
+}
+
+// AddTagCounts adds to a patch's tag counts.
+func (s *Store) AddTagCounts(ctx context.Context, patchID int64, tags store.TagCounts) error {
+	for tag, n := range tags {
+		if n == 0 {
+			continue
+		}
+		_, err := s.exec(ctx, "INSERT INTO patch_tags (patch_id, tag_id, num) VALUES (?, ?, ?)"+
+			s.d.onConflictAdd("patch_id, tag_id", "patch_tags", "num"), patchID, tag, n)
+		if err != nil {
+			return fmt.Errorf("add tag counts to patch %d: %w", patchID, err)
+		}
+	}
+	return nil
+}
+
+// tagCounts fetches the counts of many patches in one query.
+func (s *Store) tagCounts(ctx context.Context, ids []int64) (map[int64]store.TagCounts, error) {
+	out := map[int64]store.TagCounts{}
+	for _, chunk := range chunks(uniq(ids), 500) {
+		rows, err := s.query(ctx, "SELECT patch_id, tag_id, num FROM patch_tags WHERE patch_id IN ("+
+			placeholders(len(chunk))+") AND num <> 0", int64Args(chunk)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var pid, tid int64
+			var n int
+			if err := rows.Scan(&pid, &tid, &n); err != nil {
+				rows.Close()
+				return nil, mapErr(err)
+			}
+			if out[pid] == nil {
+				out[pid] = store.TagCounts{}
+			}
+			out[pid][tid] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, mapErr(err)
+		}
+	}
+	return out, nil
+}

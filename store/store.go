@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is everything the front ends need from the database. Every method
+// takes a context; implementations wrap errors with context and the
+// sentinels of errors.go.
+type Store interface {
+	ProjectStore
+	PersonStore
+	UserStore
+	StateStore
+	PatchStore
+	CoverStore
+	CommentStore
+	SeriesStore
+	CheckStore
+	BundleStore
+	EventStore
+	MailStore
+
+	// InTx runs fn in one transaction: fn's Store sees and writes only inside
+	// it; the transaction commits when fn returns nil and rolls back
+	// otherwise. Nested calls run inside the outer transaction.
+	InTx(ctx context.Context, fn func(Store) error) error
+	// LockProject serialises writers of one project until the surrounding
+	// transaction ends (mail ingest takes it so that two parsemail processes
+	// delivering one series build one series). Outside InTx it is a no-op.
+	LockProject(ctx context.Context, projectID int64) error
+	// SchemaCurrent reports whether the database schema is the one this
+	// binary expects (parsemail refuses to run on an old schema).
+	SchemaCurrent(ctx context.Context) (bool, error)
+	// Close releases the connection pool.
+	Close() error
+}
+
+// ProjectStore manages projects and their maintainers.
+type ProjectStore interface {
+	CreateProject(ctx context.Context, p *Project) error // sets p.ID; ErrConflict on duplicate linkname/name
+	UpdateProject(ctx context.Context, p *Project) error
+	GetProject(ctx context.Context, id int64) (*Project, error)
+	GetProjectByLinkName(ctx context.Context, linkname string) (*Project, error)
+	// ListProjects returns every project ordered by linkname.
+	ListProjects(ctx context.Context) ([]Project, error)
+
+	AddMaintainer(ctx context.Context, projectID, userID int64) error // idempotent
+	RemoveMaintainer(ctx context.Context, projectID, userID int64) error
+	ListMaintainers(ctx context.Context, projectID int64) ([]User, error)
+	IsMaintainer(ctx context.Context, projectID, userID int64) (bool, error)
+	// MaintainedProjects lists the ids of the projects a user maintains.
+	MaintainedProjects(ctx context.Context, userID int64) ([]int64, error)
+
+	AddDelegationRule(ctx context.Context, r *DelegationRule) error
+	DeleteDelegationRule(ctx context.Context, projectID, ruleID int64) error
+	// ListDelegationRules returns a project's rules, highest priority first.
+	ListDelegationRules(ctx context.Context, projectID int64) ([]DelegationRule, error)
+}
+
+// PersonStore manages people (mail addresses).
+type PersonStore interface {
+	// UpsertPerson finds a person by e-mail (case-insensitive) or creates one.
+	// A non-empty name replaces a stored empty name; it never overwrites an
+	// existing one unless overwrite is set.
+	UpsertPerson(ctx context.Context, email, name string, overwrite bool) (*Person, error)
+	GetPerson(ctx context.Context, id int64) (*Person, error)
+	GetPersonByEmail(ctx context.Context, email string) (*Person, error)
+	// GetPeople fetches many people at once (no N+1), keyed by id.
+	GetPeople(ctx context.Context, ids []int64) (map[int64]Person, error)
+	ListPeople(ctx context.Context, q PersonQuery) ([]Person, error)
+	// LinkPerson links every person with that e-mail to the user.
+	LinkPerson(ctx context.Context, email string, userID int64) error
+}
+
+// UserStore manages accounts, their keys and tokens.
+type UserStore interface {
+	CreateUser(ctx context.Context, u *User) error // sets u.ID; ErrConflict on duplicate username/email
+	UpdateUser(ctx context.Context, u *User) error
+	GetUser(ctx context.Context, id int64) (*User, error)
+	GetUserByName(ctx context.Context, username string) (*User, error)
+	GetUserByEmail(ctx context.Context, email string) (*User, error)
+	GetUsers(ctx context.Context, ids []int64) (map[int64]User, error)
+	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
+
+	AddSSHKey(ctx context.Context, k *SSHKey) error // ErrConflict when the fingerprint is taken
+	ListSSHKeys(ctx context.Context, userID int64) ([]SSHKey, error)
+	DeleteSSHKey(ctx context.Context, userID int64, fingerprint string) error
+	// UserBySSHKey returns the user owning the key with that fingerprint.
+	UserBySSHKey(ctx context.Context, fingerprint string) (*User, error)
+
+	// SetToken stores the user's REST API token (one per user, replaced).
+	SetToken(ctx context.Context, userID int64, token string) error
+	// GetToken returns the user's token, ErrNotFound when none was made.
+	GetToken(ctx context.Context, userID int64) (string, error)
+	UserByToken(ctx context.Context, token string) (*User, error)
+
+	// E-mail opt-outs (notification mail).
+	SetOptOut(ctx context.Context, email string, out bool) error
+	IsOptedOut(ctx context.Context, email string) (bool, error)
+
+	CreateConfirmation(ctx context.Context, c *Confirmation) error
+	GetConfirmation(ctx context.Context, key string) (*Confirmation, error)
+	DeactivateConfirmation(ctx context.Context, id int64) error
+	// ExpireConfirmations deletes confirmations older than before and
+	// returns how many went.
+	ExpireConfirmations(ctx context.Context, before time.Time) (int, error)
+	// ExpireInactiveUsers deletes never-activated users that joined before
+	// the cut-off (stale registrations) and returns how many went.
+	ExpireInactiveUsers(ctx context.Context, before time.Time) (int, error)
+}
+
+// StateStore reads states and tags (seeded by the initial migration).
+type StateStore interface {
+	// ListStates returns the states by ordering.
+	ListStates(ctx context.Context) ([]State, error)
+	ListTags(ctx context.Context) ([]Tag, error)
+}
+
+// PatchUpdate is a change to a patch; nil members are left alone.
+type PatchUpdate struct {
+	StateID    *int64
+	DelegateID *int64 // 0 clears
+	Archived   *bool
+	CommitRef  *string // "" clears
+	Name       *string
+}
+
+// PatchStore manages patches.
+type PatchStore interface {
+	// CreatePatch inserts a patch (sets p.ID) with its tag counts; ErrConflict
+	// when the message id already exists in the project.
+	CreatePatch(ctx context.Context, p *Patch, tags TagCounts) error
+	GetPatch(ctx context.Context, id int64) (*Patch, error)
+	GetPatchByMsgID(ctx context.Context, projectID int64, msgid string) (*Patch, error)
+	// FindPatchesByMsgID looks in every project (Depends-on, web links).
+	FindPatchesByMsgID(ctx context.Context, msgid string) ([]Patch, error)
+	// GetPatchesByHash returns the project's patches with that hash, newest first.
+	GetPatchesByHash(ctx context.Context, projectID int64, hash string) ([]Patch, error)
+	// GetPatchRows fetches list rows by id, in the order of ids.
+	GetPatchRows(ctx context.Context, ids []int64) ([]PatchRow, error)
+	// ListPatches returns one page of rows. It must stay fast on a project
+	// with millions of patches (keyset paging, covering indexes).
+	ListPatches(ctx context.Context, q PatchQuery) ([]PatchRow, error)
+	// CountPatches counts what ListPatches would return without paging.
+	CountPatches(ctx context.Context, q PatchQuery) (int, error)
+	// CountByState counts a project's patches per state id.
+	CountByState(ctx context.Context, projectID int64, archived *bool) (map[int64]int, error)
+	// UpdatePatch applies u in one transaction and records the events
+	// (patch-state-changed, patch-delegated) with actorID (0: system), and
+	// queues a notification when the state changes in a project that sends
+	// them. It returns the patch as it is afterwards.
+	UpdatePatch(ctx context.Context, id int64, u PatchUpdate, actorID int64) (*Patch, error)
+	// SetRelated puts the patches in one relation (replacing theirs), or
+	// takes them out of any relation when ids has one element; records
+	// patch-relation-changed.
+	SetRelated(ctx context.Context, ids []int64, actorID int64) error
+	// RelatedPatches returns the other patches in the patch's relation.
+	RelatedPatches(ctx context.Context, patchID int64) ([]PatchRow, error)
+	// GetTagCounts returns a patch's tag counts.
+	GetTagCounts(ctx context.Context, patchID int64) (TagCounts, error)
+	// AddTagCounts adds to a patch's counts (a comment with Acked-by...).
+	AddTagCounts(ctx context.Context, patchID int64, tags TagCounts) error
+}
+
+// CoverStore manages cover letters.
+type CoverStore interface {
+	CreateCover(ctx context.Context, c *Cover) error // ErrConflict on duplicate msgid in the project
+	GetCover(ctx context.Context, id int64) (*Cover, error)
+	GetCoverByMsgID(ctx context.Context, projectID int64, msgid string) (*Cover, error)
+	FindCoversByMsgID(ctx context.Context, msgid string) ([]Cover, error)
+	ListCovers(ctx context.Context, q CoverQuery) ([]Cover, error)
+}
+
+// CommentStore manages replies.
+type CommentStore interface {
+	// CreateComment inserts (sets c.ID); ErrConflict on a duplicate msgid
+	// under the same parent.
+	CreateComment(ctx context.Context, c *Comment) error
+	GetComment(ctx context.Context, id int64) (*Comment, error)
+	ListComments(ctx context.Context, q CommentQuery) ([]Comment, error)
+	// FindCommentParent returns the patch (or, when patchID is 0, the cover)
+	// that a comment with that msgid in the project hangs off; the newest
+	// comment wins. ErrNotFound when none.
+	FindCommentParent(ctx context.Context, projectID int64, msgid string) (patchID, coverID int64, err error)
+	SetAddressed(ctx context.Context, commentID int64, addressed *bool) error
+}
+
+// SeriesStore manages series, their references and dependencies.
+type SeriesStore interface {
+	CreateSeries(ctx context.Context, s *Series) error
+	UpdateSeries(ctx context.Context, s *Series) error // name, version, total, cover, previous
+	GetSeries(ctx context.Context, id int64) (*Series, error)
+	ListSeries(ctx context.Context, q SeriesQuery) ([]Series, error)
+	// SeriesPatches returns the series' patch rows ordered by number, then date, then id.
+	SeriesPatches(ctx context.Context, seriesID int64) ([]PatchRow, error)
+	// SeriesNumbers returns the patch numbers present in the series.
+	SeriesNumbers(ctx context.Context, seriesID int64) ([]int, error)
+
+	// AddSeriesReference records msgid → series unless the project already
+	// has it (the first series keeps it); reports whether it was added.
+	AddSeriesReference(ctx context.Context, projectID, seriesID int64, msgid string) (bool, error)
+	// SeriesByReference finds the series of a recorded msgid, ErrNotFound if none.
+	SeriesByReference(ctx context.Context, projectID int64, msgid string) (*Series, error)
+	// SeriesByMarkers lists the project's series from that submitter with
+	// that version and total dated within [from, to], newest first.
+	SeriesByMarkers(ctx context.Context, projectID, submitterID int64, version, total int, from, to time.Time) ([]Series, error)
+
+	AddSeriesDependency(ctx context.Context, seriesID, dependsOnID int64) error
+	SeriesDependencies(ctx context.Context, seriesID int64) ([]int64, error) // ascending ids
+	SeriesDependents(ctx context.Context, seriesID int64) ([]int64, error)   // ascending ids
+	// SeriesVersions lists every version of the series' chain (v1 → v2 → ...)
+	// oldest first, following PreviousID.
+	SeriesVersions(ctx context.Context, seriesID int64) ([]Series, error)
+}
+
+// CheckStore manages CI checks.
+type CheckStore interface {
+	// CreateCheck inserts a check and records check-created.
+	CreateCheck(ctx context.Context, c *Check) error
+	GetCheck(ctx context.Context, id int64) (*Check, error)
+	ListChecks(ctx context.Context, q CheckQuery) ([]Check, error)
+	// UniqueChecks returns the newest check per (user, context) of a patch.
+	UniqueChecks(ctx context.Context, patchID int64) ([]Check, error)
+}
+
+// BundleStore manages bundles.
+type BundleStore interface {
+	CreateBundle(ctx context.Context, b *Bundle) error // ErrConflict on duplicate (owner, name)
+	UpdateBundle(ctx context.Context, b *Bundle) error
+	DeleteBundle(ctx context.Context, id int64) error
+	GetBundle(ctx context.Context, id int64) (*Bundle, error)
+	GetBundleByName(ctx context.Context, ownerID int64, name string) (*Bundle, error)
+	ListBundles(ctx context.Context, q BundleQuery) ([]Bundle, error)
+	// BundlePatchIDs returns the patch ids in bundle order.
+	BundlePatchIDs(ctx context.Context, bundleID int64) ([]int64, error)
+	// SetBundlePatches replaces the bundle's patches with ids, in that order.
+	SetBundlePatches(ctx context.Context, bundleID int64, ids []int64) error
+	// AddBundlePatches appends the patches not already in the bundle.
+	AddBundlePatches(ctx context.Context, bundleID int64, ids []int64) error
+	RemoveBundlePatches(ctx context.Context, bundleID int64, ids []int64) error
+}
+
+// EventStore reads and writes the event log.
+type EventStore interface {
+	CreateEvent(ctx context.Context, e *Event) error
+	ListEvents(ctx context.Context, q EventQuery) ([]Event, error)
+	// LatestEventID is the newest event id (0 when none): TUI sessions poll
+	// it to learn cheaply that something changed.
+	LatestEventID(ctx context.Context) (int64, error)
+}
+
+// MailStore keeps failed mails and the notification queue.
+type MailStore interface {
+	SaveFailedMail(ctx context.Context, m *FailedMail) error
+	ListFailedMails(ctx context.Context) ([]FailedMail, error)
+	DeleteFailedMail(ctx context.Context, id int64) error
+
+	// PendingNotifications lists queued notifications last modified before
+	// the cut-off.
+	PendingNotifications(ctx context.Context, before time.Time) ([]Notification, error)
+	// DeleteNotifications removes sent notifications, but only those not
+	// modified since they were read (a newer change stays queued).
+	DeleteNotifications(ctx context.Context, sent []Notification) error
+}

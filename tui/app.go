@@ -1,0 +1,214 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/patchwork-go/patchwork/tui/common"
+	"github.com/patchwork-go/patchwork/tui/components"
+	"github.com/patchwork-go/patchwork/tui/keymap"
+	"github.com/patchwork-go/patchwork/tui/pages/projects"
+	"github.com/patchwork-go/patchwork/tui/styles"
+)
+
+// Model is the root model of one session.
+type Model struct {
+	c        *common.Common
+	stack    []common.Page
+	status   string
+	isErr    bool
+	fixedBG  bool
+	poll     time.Duration
+	lastEv   int64
+	polled   bool
+	initial  int64
+	quitting bool
+}
+
+// New builds the root model for one session.
+func New(o Options) tea.Model {
+	if o.Ctx == nil {
+		o.Ctx = context.Background()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	dark := true
+	if o.IsDark != nil {
+		dark = *o.IsDark
+	}
+	c := &common.Common{
+		Ctx: o.Ctx, Store: o.Store, User: o.User, Now: o.Now, Logger: o.Logger,
+		Styles: styles.New(dark), Keys: keymap.Default(),
+	}
+	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID}
+	if m.poll <= 0 {
+		m.poll = time.Second
+	}
+	m.resize(o.Width, o.Height)
+	m.stack = []common.Page{projects.New(c)}
+	return m
+}
+
+// The header and footer take one line each, the status line one more.
+const chrome = 3
+
+func (m *Model) resize(w, h int) {
+	m.c.Width = max(w, 20)
+	m.c.Height = max(h-chrome, 3)
+}
+
+func (m *Model) top() common.Page { return m.stack[len(m.stack)-1] }
+
+// Init asks for the background colour, loads the first page and starts
+// polling the event log.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.top().Init(), m.tick()}
+	if !m.fixedBG {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	if m.initial != 0 {
+		cmds = append(cmds, m.open(common.OpenPatchMsg{ID: m.initial}))
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update routes a message: session-wide messages here, the rest to the
+// page on top.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, nil
+	case tea.BackgroundColorMsg:
+		if !m.fixedBG {
+			// Styles live in Common, so every page redraws with them.
+			*m.c.Styles = *styles.New(msg.IsDark())
+		}
+		return m, nil
+	case tickMsg:
+		return m, m.checkEvents()
+	case eventMsg:
+		return m, m.onEvent(msg)
+	case probeMsg:
+		select {
+		case msg.ch <- m.View().Content:
+		default:
+		}
+		return m, nil
+	case common.ErrorMsg:
+		m.status, m.isErr = common.Describe(msg.Err), true
+		if !errors.Is(msg.Err, context.Canceled) {
+			m.c.Logger.Debug("tui error", "err", msg.Err)
+		}
+		return m, nil
+	case common.StatusMsg:
+		m.status, m.isErr = msg.Text, false
+		return m, nil
+	case common.ChangedMsg:
+		m.status, m.isErr = msg.Status, false
+		return m, m.top().Reload()
+	case common.PushMsg:
+		m.stack = append(m.stack, msg.Page)
+		return m, msg.Page.Init()
+	case common.BackMsg:
+		return m, m.back()
+	case tea.KeyPressMsg:
+		if cmd, ok := m.globalKey(msg); ok {
+			return m, cmd
+		}
+	}
+	if cmd := m.open(msg); cmd != nil {
+		return m, cmd
+	}
+	return m, m.top().Update(msg)
+}
+
+// globalKey handles the keys that work on every page (unless the page is
+// reading text).
+func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := m.c.Keys
+	if key.Matches(msg, k.Quit) {
+		m.quitting = true
+		return tea.Quit, true
+	}
+	if m.top().Capturing() {
+		return nil, false
+	}
+	m.status = "" // a key press dismisses the last message
+	switch {
+	case key.Matches(msg, k.Back):
+		return m.back(), true
+	case key.Matches(msg, k.Help):
+		return m.open(common.OpenTextMsg{Title: "help", Lines: m.helpLines()}), true
+	case key.Matches(msg, k.Todo):
+		return m.open(common.OpenTodoMsg{}), true
+	case key.Matches(msg, k.Bundles):
+		return m.open(common.OpenBundlesMsg{}), true
+	case key.Matches(msg, k.Projects):
+		m.stack = m.stack[:1]
+		return m.top().Reload(), true
+	}
+	return nil, false
+}
+
+// back closes the top page; on the last page it quits. The page below is
+// reloaded, since it may have changed meanwhile.
+func (m *Model) back() tea.Cmd {
+	if len(m.stack) == 1 {
+		m.quitting = true
+		return tea.Quit
+	}
+	m.stack = m.stack[:len(m.stack)-1]
+	return m.top().Reload()
+}
+
+// View draws header, page, status line and footer.
+func (m *Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	if m.quitting {
+		return v
+	}
+	st, w := m.c.Styles, m.c.Width
+	user := "anonymous (read-only)"
+	if m.c.User != nil {
+		user = m.c.User.Username
+	}
+	right := st.HeaderUser.Render(user)
+	left := st.Header.Render("patchwork › " + m.top().Title())
+	gap := max(w-lipgloss.Width(left)-lipgloss.Width(right), 0)
+	header := left + st.HeaderUser.Render(spaces(gap)) + right
+	if lipgloss.Width(header) > w {
+		header = common.Fit(left, w)
+	}
+	status := ""
+	if m.status != "" {
+		if m.isErr {
+			status = st.Error.Render(m.status)
+		} else {
+			status = st.Status.Render(m.status)
+		}
+	}
+	footer := components.Footer(st, w, append(m.top().ShortHelp(), m.c.Keys.Help))
+	v.SetContent(header + "\n" + m.top().View() + "\n" + common.Fit(status, w) + "\n" + footer)
+	return v
+}
+
+func spaces(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = ' '
+	}
+	return string(b)
+}

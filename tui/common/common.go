@@ -1,0 +1,36 @@
+// Package common holds what every page of one TUI session shares: the
+// session context, size, styles, key map, store, user and clock.
+package common
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/tui/keymap"
+	"github.com/patchwork-go/patchwork/tui/styles"
+)
+
+// Common is shared by the pages of one session. Pages hold a pointer so
+// that a resize or a new background colour reaches all of them.
+type Common struct {
+	// Ctx dies with the SSH session, so store calls die with it too.
+	Ctx    context.Context
+	Width  int // size of the page body (the terminal minus header and footer)
+	Height int
+	Styles *styles.Styles
+	Keys   *keymap.KeyMap
+	Store  store.Store
+	User   *store.User // nil: anonymous, read-only
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// UserID is the session user's id, 0 when anonymous.
+func (c *Common) UserID() int64 {
+	if c.User == nil {
+		return 0
+	}
+	return c.User.ID
+}

@@ -1,0 +1,50 @@
+package common
+
+import (
+	"errors"
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// ErrorMsg reports a failure to the user in the status line.
+type ErrorMsg struct{ Err error }
+
+// StatusMsg shows a short message in the status line.
+type StatusMsg struct{ Text string }
+
+// PushMsg opens a page on top of the current one.
+type PushMsg struct{ Page Page }
+
+// BackMsg closes the current page.
+type BackMsg struct{}
+
+// ChangedMsg says the page changed the store itself: the root reloads
+// every page in the stack (as if another session had changed it).
+type ChangedMsg struct{ Status string }
+
+// Push returns a command that opens p.
+func Push(p Page) tea.Cmd { return func() tea.Msg { return PushMsg{Page: p} } }
+
+// Back returns a command that closes the current page.
+func Back() tea.Msg { return BackMsg{} }
+
+// Error returns a command that reports err.
+func Error(err error) tea.Cmd { return func() tea.Msg { return ErrorMsg{Err: err} } }
+
+// Status returns a command that shows text in the status line.
+func Status(text string) tea.Cmd { return func() tea.Msg { return StatusMsg{Text: text} } }
+
+// Describe turns a store error into a sentence for the status line.
+func Describe(err error) string {
+	switch {
+	case errors.Is(err, store.ErrForbidden):
+		return "permission denied"
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Sprintf("not found (%v)", err)
+	default:
+		return err.Error()
+	}
+}

@@ -1,0 +1,28 @@
+package common
+
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"charm.land/bubbles/v2/key"
+)
+
+// Page is one screen of the TUI. The root model keeps a stack of pages and
+// forwards messages to the top one.
+type Page interface {
+	// Init starts the page's first load.
+	Init() tea.Cmd
+	// Update handles a message; pages are pointers and change in place.
+	Update(msg tea.Msg) tea.Cmd
+	// View renders the page body at Common's Width × Height.
+	View() string
+	// Title is shown in the header ("libuv › patches").
+	Title() string
+	// Reload reloads the page's data after the store changed, keeping the
+	// cursor on the same item.
+	Reload() tea.Cmd
+	// ShortHelp lists the keys shown in the footer.
+	ShortHelp() []key.Binding
+	// Capturing reports whether the page is reading text (a prompt or a
+	// search), so the root must not treat keys like q or ? as commands.
+	Capturing() bool
+}

@@ -1,0 +1,35 @@
+package components
+
+import (
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+
+	"github.com/patchwork-go/patchwork/tui/styles"
+)
+
+// NewHelp returns a help model drawn with the session's styles.
+func NewHelp(st *styles.Styles) help.Model {
+	h := help.New()
+	h.Styles.ShortKey = st.HelpKey
+	h.Styles.ShortDesc = st.HelpDesc
+	h.Styles.ShortSeparator = st.HelpSep
+	h.Styles.FullKey = st.HelpKey
+	h.Styles.FullDesc = st.HelpDesc
+	h.Styles.FullSeparator = st.HelpSep
+	h.Styles.Ellipsis = st.HelpSep
+	return h
+}
+
+// Footer renders the one-line key summary of a page.
+func Footer(st *styles.Styles, width int, bindings []key.Binding) string {
+	h := NewHelp(st)
+	h.SetWidth(width)
+	return h.ShortHelpView(bindings)
+}
+
+// FullHelp renders every group of bindings in columns.
+func FullHelp(st *styles.Styles, width int, groups [][]key.Binding) string {
+	h := NewHelp(st)
+	h.SetWidth(width)
+	return h.FullHelpView(groups)
+}

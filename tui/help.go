@@ -1,0 +1,54 @@
+package tui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
+
+// helpLines lists every binding, grouped, with the query language.
+func (m *Model) helpLines() []string {
+	st, k := m.c.Styles, m.c.Keys
+	groups := []struct {
+		title string
+		keys  []key.Binding
+	}{
+		{"Moving", k.Movement()},
+		{"Going places", k.Navigation()},
+		{"Acting on patches (marked ones, else the one under the cursor)", k.Actions()},
+		{"Patch and series views", k.Views()},
+	}
+	var out []string
+	for _, g := range groups {
+		out = append(out, st.Section.Render(g.title))
+		for _, b := range g.keys {
+			h := b.Help()
+			out = append(out, "  "+st.HelpKey.Render(pad(h.Key, 10))+" "+h.Desc)
+		}
+		out = append(out, "")
+	}
+	out = append(out, st.Section.Render("Search (/) in lists: the query language"),
+		"  words              the name contains them; \"quoted phrase\"",
+		"  state:new,accepted state slug or name (any of)",
+		"  from:addr          submitter name or e-mail contains addr",
+		"  delegate:me        also delegate:none, delegate:USERNAME",
+		"  series:123 id:45   series or patch ids",
+		"  is:archived        also is:pull, is:action-required, is:committed, is:active",
+		"  has:reviewed-by    a tag (acked-by, tested-by...) or has:commit-ref",
+		"  check:fail         pending, success, warning, fail",
+		"  file:src/*.c       the diff touches a matching path",
+		"  date:>2026-01-01   >, >=, <, <=, = on the UTC day",
+		"  -term              negates any term: -state:accepted -wip",
+		"",
+		st.Section.Render("Search (/) in patch and text views"),
+		"  a word; n and N jump between the lines that contain it",
+	)
+	return out
+}
+
+func pad(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}

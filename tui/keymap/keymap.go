@@ -1,0 +1,92 @@
+// Package keymap is the one place that binds keys. Pages look bindings up
+// here (key.Matches(msg, k.Down)) and the help screen lists them.
+package keymap
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap holds every binding of the TUI.
+type KeyMap struct {
+	// Movement.
+	Up, Down, Top, Bottom, HalfDown, HalfUp, PageDown, PageUp key.Binding
+	// Navigation.
+	Open, Back, Quit, Help, Search, NextMatch, PrevMatch key.Binding
+	Todo, Bundles, Projects                             key.Binding
+	// Marking and modes.
+	Mark, MarkSeries, ClearMarks, SeriesMode key.Binding
+	// Actions on patches (the marked ones, else the one under the cursor).
+	State, Delegate, Archive, CommitRef, Bundle key.Binding
+	// Patch and series views.
+	NextPatch, PrevPatch, OpenSeries, NextVersion, PrevVersion, VersionDiff key.Binding
+	// Dialogs.
+	Confirm, Cancel key.Binding
+}
+
+func bind(keys []string, help, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// Default returns the standard bindings: vi and less keys plus arrows.
+func Default() *KeyMap {
+	return &KeyMap{
+		Up:       bind([]string{"k", "up"}, "↑/k", "up"),
+		Down:     bind([]string{"j", "down"}, "↓/j", "down"),
+		Top:      bind([]string{"g", "home"}, "g", "top"),
+		Bottom:   bind([]string{"G", "end"}, "G", "bottom"),
+		HalfDown: bind([]string{"ctrl+d"}, "ctrl+d", "half page down"),
+		HalfUp:   bind([]string{"ctrl+u"}, "ctrl+u", "half page up"),
+		PageDown: bind([]string{"pgdown", "ctrl+f"}, "pgdn", "page down"),
+		PageUp:   bind([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
+
+		Open:      bind([]string{"enter"}, "enter", "open"),
+		Back:      bind([]string{"esc", "q"}, "q/esc", "back"),
+		Quit:      bind([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Help:      bind([]string{"?"}, "?", "all keys"),
+		Search:    bind([]string{"/"}, "/", "search"),
+		NextMatch: bind([]string{"n"}, "n", "next match"),
+		PrevMatch: bind([]string{"N"}, "N", "previous match"),
+		Todo:      bind([]string{"T"}, "T", "my to-do"),
+		Bundles:   bind([]string{"B"}, "B", "bundles"),
+		Projects:  bind([]string{"P"}, "P", "projects"),
+
+		Mark:       bind([]string{"space"}, "space", "mark"),
+		MarkSeries: bind([]string{"v"}, "v", "mark series"),
+		ClearMarks: bind([]string{"x"}, "x", "clear marks"),
+		SeriesMode: bind([]string{"t"}, "t", "patches/series"),
+
+		State:     bind([]string{"s"}, "s", "state"),
+		Delegate:  bind([]string{"d"}, "d", "delegate"),
+		Archive:   bind([]string{"a"}, "a", "archive"),
+		CommitRef: bind([]string{"c"}, "c", "commit ref"),
+		Bundle:    bind([]string{"b"}, "b", "to bundle"),
+
+		NextPatch:   bind([]string{"]"}, "]", "next in series"),
+		PrevPatch:   bind([]string{"["}, "[", "prev in series"),
+		OpenSeries:  bind([]string{"S"}, "S", "series"),
+		NextVersion: bind([]string{">"}, ">", "newer version"),
+		PrevVersion: bind([]string{"<"}, "<", "older version"),
+		VersionDiff: bind([]string{"="}, "=", "diff vs previous version"),
+
+		Confirm: bind([]string{"y", "enter"}, "y/enter", "confirm"),
+		Cancel:  bind([]string{"n", "esc", "q"}, "n/esc", "cancel"),
+	}
+}
+
+// Movement lists the movement bindings (for help).
+func (k *KeyMap) Movement() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp}
+}
+
+// Navigation lists the navigation bindings (for help).
+func (k *KeyMap) Navigation() []key.Binding {
+	return []key.Binding{k.Open, k.Back, k.Search, k.NextMatch, k.PrevMatch, k.Projects, k.Todo, k.Bundles, k.Help, k.Quit}
+}
+
+// Actions lists the patch actions (for help and the footer).
+func (k *KeyMap) Actions() []key.Binding {
+	return []key.Binding{k.Mark, k.MarkSeries, k.ClearMarks, k.State, k.Delegate, k.Archive, k.CommitRef, k.Bundle, k.SeriesMode}
+}
+
+// Views lists the patch and series view bindings (for help).
+func (k *KeyMap) Views() []key.Binding {
+	return []key.Binding{k.PrevPatch, k.NextPatch, k.OpenSeries, k.PrevVersion, k.NextVersion, k.VersionDiff}
+}

@@ -1,0 +1,83 @@
+package tui
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/tui/common"
+	"github.com/patchwork-go/patchwork/tui/pages/bundles"
+	"github.com/patchwork-go/patchwork/tui/pages/patch"
+	"github.com/patchwork-go/patchwork/tui/pages/patchlist"
+	"github.com/patchwork-go/patchwork/tui/pages/series"
+	"github.com/patchwork-go/patchwork/tui/pages/serieslist"
+	"github.com/patchwork-go/patchwork/tui/pages/text"
+)
+
+// DefaultQuery is what a project's list shows first, like upstream's
+// default filter: patches that need action and are not archived.
+const DefaultQuery = "is:action-required -is:archived"
+
+// open builds the page a navigation message asks for; nil when msg is not
+// a navigation message.
+func (m *Model) open(msg tea.Msg) tea.Cmd {
+	c := m.c
+	var p common.Page
+	switch msg := msg.(type) {
+	case common.OpenProjectMsg:
+		pr := msg.Project
+		p = patchlist.New(c, patchlist.Options{
+			Title:   pr.LinkName + " › patches",
+			Project: &pr,
+			Base:    []store.Cond{{Field: store.FieldProject, Ints: []int64{pr.ID}}},
+			Query:   DefaultQuery,
+		})
+	case common.OpenSeriesListMsg:
+		p = serieslist.New(c, msg.Project)
+	case common.OpenPatchMsg:
+		p = patch.New(c, msg.ID)
+	case common.OpenSeriesMsg:
+		p = series.New(c, msg.ID)
+	case common.OpenBundlesMsg:
+		p = bundles.New(c)
+	case common.OpenBundleMsg:
+		return m.openBundle(msg.Bundle)
+	case common.OpenTodoMsg:
+		if c.User == nil {
+			return common.Status("the to-do list needs a registered SSH key")
+		}
+		p = patchlist.New(c, patchlist.Options{
+			Title: "my to-do",
+			Base: []store.Cond{
+				{Field: store.FieldDelegate, Ints: []int64{c.User.ID}},
+				{Field: store.FieldActionRequired, Bool: true},
+				{Field: store.FieldArchived, Not: true, Bool: true},
+			},
+		})
+	case common.OpenTextMsg:
+		p = text.New(c, msg.Title, msg.Lines)
+	default:
+		return nil
+	}
+	m.stack = append(m.stack, p)
+	return p.Init()
+}
+
+// openBundle reads the bundle's patch ids, then opens a list of them.
+func (m *Model) openBundle(b store.Bundle) tea.Cmd {
+	c := m.c
+	return func() tea.Msg {
+		ids, err := c.Store.BundlePatchIDs(c.Ctx, b.ID)
+		if err != nil {
+			return common.ErrorMsg{Err: fmt.Errorf("bundle %q: %w", b.Name, err)}
+		}
+		if len(ids) == 0 {
+			ids = []int64{0} // matches nothing: an empty bundle lists no patch
+		}
+		return common.PushMsg{Page: patchlist.New(c, patchlist.Options{
+			Title: "bundle " + b.Name,
+			Base:  []store.Cond{{Field: store.FieldID, Ints: ids}},
+		})}
+	}
+}

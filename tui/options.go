@@ -1,0 +1,32 @@
+// Package tui is the SSH review TUI: one root model per SSH session, with a
+// stack of pages (projects, patch list, patch, series, bundles, to-do,
+// help). The SSH server wraps New's model in a tea.Program per session.
+package tui
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// Options configure one session's TUI.
+type Options struct {
+	Ctx   context.Context // the session's context: store calls die with it
+	Store store.Store
+	User  *store.User // nil: anonymous, read-only
+	// Width and Height are the initial terminal size (a WindowSizeMsg
+	// follows when the program starts).
+	Width, Height int
+	Now           func() time.Time // the clock; time.Now when nil
+	Logger        *slog.Logger
+	// InitialPatchID opens that patch directly (`ssh -t host ID`).
+	InitialPatchID int64
+	// IsDark fixes the background instead of asking the terminal (tests,
+	// forced themes). nil: assume dark until the terminal answers.
+	IsDark *bool
+	// PollInterval is how often the session checks the event log for
+	// changes; 0 means one second.
+	PollInterval time.Duration
+}

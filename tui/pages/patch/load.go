@@ -1,0 +1,111 @@
+package patch
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/tui/common"
+)
+
+// data is everything the patch view shows, read in one command.
+type data struct {
+	patch    *store.Patch
+	row      store.PatchRow
+	project  *store.Project
+	states   []store.State
+	tags     []store.Tag
+	comments []store.Comment
+	people   map[int64]store.Person
+	checks   []store.Check
+	series   *store.Series
+	siblings []store.PatchRow // the patches of the series, in order
+	versions []version        // other versions of this patch
+}
+
+// version is this patch's counterpart in another version of its series.
+type version struct {
+	series  store.Series
+	patchID int64 // 0 when that version has no patch with this number
+}
+
+type loadedMsg struct {
+	gen int
+	d   *data
+	err error
+}
+
+func load(c *common.Common, id int64, gen int) tea.Cmd {
+	return func() tea.Msg {
+		d, err := fetch(c, id)
+		return loadedMsg{gen: gen, d: d, err: err}
+	}
+}
+
+func fetch(c *common.Common, id int64) (*data, error) {
+	ctx, s := c.Ctx, c.Store
+	d := &data{}
+	var err error
+	if d.patch, err = s.GetPatch(ctx, id); err != nil {
+		return nil, fmt.Errorf("patch %d: %w", id, err)
+	}
+	rows, err := s.GetPatchRows(ctx, []int64{id})
+	if err != nil || len(rows) == 0 {
+		return nil, fmt.Errorf("patch row %d: %w", id, err)
+	}
+	d.row = rows[0]
+	if d.project, err = s.GetProject(ctx, d.patch.ProjectID); err != nil {
+		return nil, fmt.Errorf("project of patch %d: %w", id, err)
+	}
+	if d.states, err = s.ListStates(ctx); err != nil {
+		return nil, fmt.Errorf("states: %w", err)
+	}
+	if d.tags, err = s.ListTags(ctx); err != nil {
+		return nil, fmt.Errorf("tags: %w", err)
+	}
+	if d.comments, err = s.ListComments(ctx, store.CommentQuery{PatchID: id, Order: "date"}); err != nil {
+		return nil, fmt.Errorf("comments of patch %d: %w", id, err)
+	}
+	pids := []int64{d.patch.SubmitterID}
+	for _, cm := range d.comments {
+		pids = append(pids, cm.SubmitterID)
+	}
+	if d.people, err = s.GetPeople(ctx, pids); err != nil {
+		return nil, fmt.Errorf("people: %w", err)
+	}
+	if d.checks, err = s.UniqueChecks(ctx, id); err != nil {
+		return nil, fmt.Errorf("checks of patch %d: %w", id, err)
+	}
+	if d.patch.SeriesID == 0 {
+		return d, nil
+	}
+	if d.series, err = s.GetSeries(ctx, d.patch.SeriesID); err != nil {
+		return nil, fmt.Errorf("series %d: %w", d.patch.SeriesID, err)
+	}
+	if d.siblings, err = s.SeriesPatches(ctx, d.series.ID); err != nil {
+		return nil, fmt.Errorf("patches of series %d: %w", d.series.ID, err)
+	}
+	vs, err := s.SeriesVersions(ctx, d.series.ID)
+	if err != nil {
+		return nil, fmt.Errorf("versions of series %d: %w", d.series.ID, err)
+	}
+	for _, v := range vs {
+		if v.ID == d.series.ID {
+			continue
+		}
+		ps, err := s.SeriesPatches(ctx, v.ID)
+		if err != nil {
+			return nil, fmt.Errorf("patches of series %d: %w", v.ID, err)
+		}
+		ver := version{series: v}
+		for _, p := range ps {
+			if p.Number == d.patch.Number {
+				ver.patchID = p.ID
+				break
+			}
+		}
+		d.versions = append(d.versions, ver)
+	}
+	return d, nil
+}

@@ -1,0 +1,167 @@
+package patchlist
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/tui/common"
+	"github.com/patchwork-go/patchwork/tui/components"
+)
+
+// columns are upstream's list columns; narrow terminals drop the series
+// and delegate columns (the name keeps the "[PATCH 2/5]" prefix anyway).
+func (l *List) columns() []components.Column {
+	tagTitle := tagHeader(l.tags)
+	if l.c.Width >= 100 {
+		return []components.Column{
+			{Width: 1}, {Title: "ID", Width: 6, Right: true}, {Title: "Patch"}, {Title: "Ser", Width: 5},
+			{Title: "Submitter", Width: 14}, {Title: "Date", Width: 10}, {Title: "Delegate", Width: 9},
+			{Title: "State", Width: 12}, {Title: tagTitle, Width: len(tagTitle)}, {Title: "S/W/F", Width: 5},
+		}
+	}
+	return []components.Column{
+		{Width: 1}, {Title: "ID", Width: 6, Right: true}, {Title: "Patch"},
+		{Title: "Submitter", Width: 11}, {Title: "Date", Width: 10},
+		{Title: "State", Width: 11}, {Title: tagTitle, Width: len(tagTitle)}, {Title: "S/W/F", Width: 5},
+	}
+}
+
+func tagHeader(tags []store.Tag) string {
+	if len(tags) == 0 {
+		return "Tags"
+	}
+	ab := make([]string, len(tags))
+	for i, t := range tags {
+		ab[i] = t.Abbrev
+	}
+	return strings.Join(ab, "/")
+}
+
+func count(n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return strconv.Itoa(n)
+}
+
+func (l *List) cells(r store.PatchRow) []string {
+	st := l.c.Styles
+	mark := " "
+	if l.marks[r.ID] {
+		mark = st.Marked.Render("*")
+	}
+	state := ""
+	if s, ok := store.StateByID(l.states, r.StateID); ok {
+		state = s.Name
+		if s.ActionRequired {
+			state = st.ActionState.Render(state)
+		} else {
+			state = st.DoneState.Render(state)
+		}
+	}
+	if r.Archived {
+		state += st.Muted.Render(" (a)")
+	}
+	tags := make([]string, len(l.tags))
+	for i, t := range l.tags {
+		tags[i] = count(r.Tags[t.ID])
+	}
+	checks := l.checkCell(r.Checks)
+	sub := r.Submitter.Name
+	if sub == "" {
+		sub = r.Submitter.Email
+	}
+	ser := ""
+	if r.SeriesID != 0 && r.SeriesTotal > 0 {
+		ser = fmt.Sprintf("%d/%d", r.Number, r.SeriesTotal)
+	}
+	deleg := r.DelegateUsername
+	name := common.Sanitize(r.Name)
+	date := r.Date.UTC().Format("2006-01-02")
+	id := strconv.FormatInt(r.ID, 10)
+	if l.c.Width >= 100 {
+		return []string{mark, id, name, ser, common.Sanitize(sub), date, deleg, state, strings.Join(tags, " "), checks}
+	}
+	return []string{mark, id, name, common.Sanitize(sub), date, state, strings.Join(tags, " "), checks}
+}
+
+func (l *List) checkCell(c store.CheckSummary) string {
+	if c.Total() == 0 {
+		return ""
+	}
+	st := l.c.Styles
+	return st.CheckOK.Render(count(c.Success)) + " " + st.CheckWarn.Render(count(c.Warning)) + " " + st.CheckFail.Render(count(c.Fail))
+}
+
+// View implements common.Page.
+func (l *List) View() string {
+	w, h := l.c.Width, l.c.Height
+	if l.actions.Active() {
+		return l.actions.View(w, h)
+	}
+	st := l.c.Styles
+	info := l.infoLine()
+	t := components.Table{Columns: l.columns(), Header: st.ColHeader, Cursor: st.Cursor}
+	end := min(l.offset+l.visible(), len(l.rows))
+	rows := make([][]string, 0, end-l.offset)
+	for _, r := range l.rows[l.offset:end] {
+		rows = append(rows, l.cells(r))
+	}
+	body := t.Render(w, rows, l.cursor-l.offset)
+	if l.search.active && l.search.err != "" {
+		// The error replaces the column header, with a caret under the
+		// column it names.
+		lines := strings.SplitN(body, "\n", 2)
+		lines[0] = st.Error.Render(l.caret())
+		body = strings.Join(lines, "\n")
+	}
+	if len(l.rows) == 0 {
+		msg := "no patches match"
+		if !l.loaded {
+			msg = "loading…"
+		}
+		body += "\n" + st.Muted.Render("  "+msg)
+	}
+	return common.PadLines(info+"\n"+body, w, h)
+}
+
+// caret points at the column of a query error: "   ^ col 7: ...".
+func (l *List) caret() string {
+	col := 0
+	if _, err := fmt.Sscanf(l.search.err, "col %d:", &col); err == nil && col > 0 {
+		return strings.Repeat(" ", col) + "^ " + l.search.err
+	}
+	return l.search.err
+}
+
+func (l *List) infoLine() string {
+	st := l.c.Styles
+	if l.search.active {
+		return l.search.input.View()
+	}
+	var parts []string
+	if l.query != "" {
+		parts = append(parts, st.Label.Render("query: ")+l.query)
+	} else {
+		parts = append(parts, st.Muted.Render("all patches"))
+	}
+	if n := len(l.rows); n > 0 {
+		pos := fmt.Sprintf("row %d", l.cursor+1)
+		if l.atStart {
+			pos = fmt.Sprintf("%d of %d", l.cursor+1, n)
+			if !l.atEnd {
+				pos = fmt.Sprintf("%d of %d+", l.cursor+1, n)
+			}
+		}
+		parts = append(parts, st.Muted.Render(pos))
+	}
+	if n := len(l.marks); n > 0 {
+		parts = append(parts, st.Marked.Render(fmt.Sprintf("%d marked", n)))
+	}
+	if l.search.err != "" {
+		parts = append(parts, st.Error.Render(l.search.err))
+	}
+	return strings.Join(parts, st.Muted.Render(" · "))
+}

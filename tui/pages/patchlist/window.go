@@ -1,0 +1,181 @@
+package patchlist
+
+import (
+	"slices"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// The list holds a window of rows around the cursor, fetched with keyset
+// pages (OrderDate, newest first): never the whole project. The window is
+// at most the visible rows plus a margin on each side.
+
+// loadKind says where a page of rows goes.
+type loadKind int
+
+const (
+	loadFirst  loadKind = iota // the start of the list
+	loadLast                   // the end (G)
+	loadAfter                  // append after the window
+	loadBefore                 // prepend before the window
+	loadAround                 // reload around the cursor's patch
+)
+
+// rowsMsg carries a loaded page. gen drops answers to superseded loads.
+type rowsMsg struct {
+	gen    int
+	kind   loadKind
+	rows   []store.PatchRow
+	before []store.PatchRow // loadAround: the rows above the anchor
+	anchor int64            // loadAround: the patch to keep the cursor on
+	limit  int
+	err    error
+}
+
+// margin is how many rows beyond the visible ones we keep on each side.
+func (l *List) margin() int { return max(l.visible(), 10) }
+
+func (l *List) pq(extra func(*store.PatchQuery)) store.PatchQuery {
+	q := store.PatchQuery{
+		Conds: append(slices.Clip(l.base), l.conds...),
+		Order: store.OrderDate,
+		Desc:  true,
+	}
+	extra(&q)
+	return q
+}
+
+// load starts fetching a page; only the newest load's answer is applied.
+func (l *List) load(kind loadKind) tea.Cmd {
+	l.gen++
+	l.loading = true
+	gen, c := l.gen, l.c
+	limit := l.visible() + l.margin()
+	var q, qBefore store.PatchQuery
+	var anchorID int64
+	switch kind {
+	case loadFirst:
+		q = l.pq(func(q *store.PatchQuery) { q.Limit = limit })
+	case loadLast:
+		// The oldest rows, fetched ascending and reversed below.
+		q = l.pq(func(q *store.PatchQuery) { q.Desc = false; q.Limit = limit })
+	case loadAfter:
+		cur := store.CursorOf(l.rows[len(l.rows)-1])
+		limit = l.margin()
+		q = l.pq(func(q *store.PatchQuery) { q.After = &cur; q.Limit = limit })
+	case loadBefore:
+		cur := store.CursorOf(l.rows[0])
+		limit = l.margin()
+		q = l.pq(func(q *store.PatchQuery) { q.Before = &cur; q.Limit = limit })
+	case loadAround:
+		if len(l.rows) == 0 {
+			return l.load(loadFirst)
+		}
+		// Rows from the anchor on: "after" a cursor one id above it, so
+		// the anchor itself is included (ties break by id); and the rows
+		// above it.
+		r := l.rows[l.cursor]
+		anchorID = r.ID
+		from := store.Cursor{Date: r.Date, ID: r.ID + 1}
+		at := store.CursorOf(r)
+		q = l.pq(func(q *store.PatchQuery) { q.After = &from; q.Limit = limit })
+		qBefore = l.pq(func(q *store.PatchQuery) { q.Before = &at; q.Limit = l.margin() })
+	}
+	return func() tea.Msg {
+		msg := rowsMsg{gen: gen, kind: kind, limit: limit}
+		if kind == loadAround {
+			msg.anchor = anchorID
+			msg.rows, msg.err = c.Store.ListPatches(c.Ctx, q)
+			if msg.err == nil {
+				msg.before, msg.err = c.Store.ListPatches(c.Ctx, qBefore)
+			}
+			return msg
+		}
+		msg.rows, msg.err = c.Store.ListPatches(c.Ctx, q)
+		if kind == loadLast {
+			slices.Reverse(msg.rows)
+		}
+		return msg
+	}
+}
+
+// apply puts a loaded page into the window.
+func (l *List) apply(m rowsMsg) {
+	l.loading = false
+	keep := l.visible() + 2*l.margin()
+	switch m.kind {
+	case loadFirst:
+		l.rows, l.cursor, l.offset = m.rows, 0, 0
+		l.atStart, l.atEnd = true, len(m.rows) < m.limit
+	case loadLast:
+		l.rows = m.rows
+		l.cursor = max(len(m.rows)-1, 0)
+		l.offset = max(len(m.rows)-l.visible(), 0)
+		l.atStart, l.atEnd = len(m.rows) < m.limit, true
+	case loadAfter:
+		l.rows = append(l.rows, m.rows...)
+		l.atEnd = len(m.rows) < m.limit
+		if drop := len(l.rows) - keep; drop > 0 {
+			l.rows = l.rows[drop:]
+			l.cursor -= drop
+			l.offset = max(l.offset-drop, 0)
+			l.atStart = false
+		}
+	case loadBefore:
+		n := len(m.rows)
+		l.rows = append(slices.Clone(m.rows), l.rows...)
+		l.cursor += n
+		l.offset += n
+		l.atStart = n < m.limit
+		if len(l.rows) > keep {
+			l.rows = l.rows[:keep]
+			l.atEnd = false
+		}
+	case loadAround:
+		// Keep the anchor at the same screen line if it is still listed.
+		screen := l.cursor - l.offset
+		l.rows = append(slices.Clone(m.before), m.rows...)
+		l.atStart = len(m.before) < l.margin()
+		l.atEnd = len(m.rows) < m.limit
+		l.cursor = len(m.before)
+		for i, r := range l.rows {
+			if r.ID == m.anchor {
+				l.cursor = i
+				break
+			}
+		}
+		l.cursor = min(l.cursor, max(len(l.rows)-1, 0))
+		l.offset = max(l.cursor-screen, 0)
+	}
+	l.clamp()
+}
+
+// clamp keeps the cursor inside the window and on screen.
+func (l *List) clamp() {
+	l.cursor = max(min(l.cursor, len(l.rows)-1), 0)
+	vis := l.visible()
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+vis {
+		l.offset = l.cursor - vis + 1
+	}
+	l.offset = max(min(l.offset, len(l.rows)-vis), 0)
+}
+
+// edge loads more rows when the cursor nears an end of the window.
+func (l *List) edge() tea.Cmd {
+	if l.loading || len(l.rows) == 0 {
+		return nil
+	}
+	near := l.visible() / 2
+	switch {
+	case !l.atEnd && l.cursor >= len(l.rows)-1-near:
+		return l.load(loadAfter)
+	case !l.atStart && l.cursor <= near:
+		return l.load(loadBefore)
+	}
+	return nil
+}
