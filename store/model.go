@@ -108,27 +108,27 @@ type Patch struct {
 // PatchRow is a patch as shown in a list: no headers, content or diff, but
 // everything a list row needs, fetched without N+1 queries.
 type PatchRow struct {
-	ID                int64
-	ProjectID         int64
-	MsgID             string
-	Name              string
-	Date              time.Time
-	Hash              string
-	PullURL           string
-	CommitRef         string
-	StateID           int64
-	Archived          bool
-	Submitter         Person
-	DelegateID        int64
-	DelegateUsername  string
-	SeriesID          int64
-	SeriesName        string
-	SeriesVersion     int
-	SeriesTotal       int
-	Number            int
-	RelatedID         int64
-	Tags              TagCounts
-	Checks            CheckSummary
+	ID               int64
+	ProjectID        int64
+	MsgID            string
+	Name             string
+	Date             time.Time
+	Hash             string
+	PullURL          string
+	CommitRef        string
+	StateID          int64
+	Archived         bool
+	Submitter        Person
+	DelegateID       int64
+	DelegateUsername string
+	SeriesID         int64
+	SeriesName       string
+	SeriesVersion    int
+	SeriesTotal      int
+	Number           int
+	RelatedID        int64
+	Tags             TagCounts
+	Checks           CheckSummary
 }
 
 // TagCounts maps a tag id to how many times it was given.
@@ -194,7 +194,7 @@ type Series struct {
 	Version       int
 	Total         int
 	CoverID       int64
-	ReceivedTotal int // patches in the series (maintained by the store)
+	ReceivedTotal int   // patches in the series (maintained by the store)
 	PreviousID    int64 // the previous version of this series, 0 when none
 	NextID        int64 // the next version, 0 when none
 }
@@ -326,7 +326,7 @@ type Confirmation struct {
 	ID     int64
 	Type   string // "registration", "optout", "optin", "userperson"
 	Email  string
-	UserID int64 // 0 for registrations
+	UserID int64  // 0 for registrations
 	Key    string // the secret token mailed to Email; unique
 	Date   time.Time
 	Active bool

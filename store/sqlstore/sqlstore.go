@@ -13,7 +13,10 @@ import (
 	"github.com/patchwork-go/patchwork/store"
 )
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store         = (*Store)(nil)
+	_ store.CheckSearcher = (*Store)(nil)
+)
 
 // Store is the SQL implementation of store.Store. A Store returned by Open
 // owns its pools; the Store handed to an InTx callback shares them and runs

@@ -1,0 +1,114 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+const eventCols = `id, category, project_id, created, actor_id, patch_id, series_id, cover_id, comment_id, check_id,
+	previous_state_id, current_state_id, previous_delegate_id, current_delegate_id, previous_relation_id, current_relation_id`
+
+func scanEvent(r rowScanner) (store.Event, error) {
+	var e store.Event
+	err := r.Scan(&e.ID, &e.Category, &e.ProjectID, timeCol{&e.Date}, nullInt64{&e.ActorID}, nullInt64{&e.PatchID},
+		nullInt64{&e.SeriesID}, nullInt64{&e.CoverID}, nullInt64{&e.CommentID}, nullInt64{&e.CheckID},
+		nullInt64{&e.PreviousStateID}, nullInt64{&e.CurrentStateID}, nullInt64{&e.PreviousDelegateID},
+		nullInt64{&e.CurrentDelegateID}, nullInt64{&e.PreviousRelationID}, nullInt64{&e.CurrentRelationID})
+	return e, err
+}
+
+func scanEventRows(r *sql.Rows) (store.Event, error) { return scanEvent(r) }
+
+// CreateEvent appends to the event log (sets e.ID). Callers that change
+// something call it in the same transaction as the change, so an event
+// exists exactly when the change does.
+func (s *Store) CreateEvent(ctx context.Context, e *store.Event) error {
+	if e.Category == "" || e.ProjectID == 0 {
+		return fmt.Errorf("create event: category and project are required: %w", store.ErrInvalid)
+	}
+	if e.Date.IsZero() {
+		e.Date = time.Now()
+	}
+	e.Date = e.Date.UTC().Truncate(time.Microsecond)
+	id, err := s.insert(ctx, `INSERT INTO events (category, project_id, created, actor_id, patch_id, series_id, cover_id,
+		comment_id, check_id, previous_state_id, current_state_id, previous_delegate_id, current_delegate_id,
+		previous_relation_id, current_relation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Category, e.ProjectID, e.Date, nullID(e.ActorID), nullID(e.PatchID), nullID(e.SeriesID), nullID(e.CoverID),
+		nullID(e.CommentID), nullID(e.CheckID), nullID(e.PreviousStateID), nullID(e.CurrentStateID),
+		nullID(e.PreviousDelegateID), nullID(e.CurrentDelegateID), nullID(e.PreviousRelationID), nullID(e.CurrentRelationID))
+	if err != nil {
+		return fmt.Errorf("create %s event: %w", e.Category, err)
+	}
+	e.ID = id
+	return nil
+}
+
+// ListEvents selects events, newest first unless q.Asc.
+func (s *Store) ListEvents(ctx context.Context, q store.EventQuery) ([]store.Event, error) {
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if q.ProjectID != 0 {
+		add("project_id = ?", q.ProjectID)
+	}
+	if len(q.Categories) > 0 {
+		cats := make([]any, len(q.Categories))
+		for i, c := range q.Categories {
+			cats[i] = c
+		}
+		add("category IN ("+placeholders(len(cats))+")", cats...)
+	}
+	if q.SeriesID != 0 {
+		add("series_id = ?", q.SeriesID)
+	}
+	if q.PatchID != 0 {
+		add("patch_id = ?", q.PatchID)
+	}
+	if q.CoverID != 0 {
+		add("cover_id = ?", q.CoverID)
+	}
+	if len(q.ActorID) > 0 {
+		add("actor_id IN ("+placeholders(len(q.ActorID))+")", int64Args(q.ActorID)...)
+	}
+	if !q.Since.IsZero() {
+		add("created >= ?", q.Since)
+	}
+	if !q.Before.IsZero() {
+		add("created < ?", q.Before)
+	}
+	if q.AfterID != 0 {
+		add("id > ?", q.AfterID)
+	}
+	sqlq := "SELECT " + eventCols + " FROM events"
+	if len(where) > 0 {
+		sqlq += " WHERE " + strings.Join(where, " AND ")
+	}
+	if q.Asc {
+		sqlq += " ORDER BY created ASC, id ASC"
+	} else {
+		sqlq += " ORDER BY created DESC, id DESC"
+	}
+	sqlq += s.d.limit(q.Limit, q.Offset)
+	out, err := collect(ctx, s, scanEventRows, sqlq, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	return out, nil
+}
+
+// LatestEventID is the newest event id, 0 when the log is empty.
+func (s *Store) LatestEventID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := scanRow(s.queryRow(ctx, "SELECT MAX(id) FROM events"), nullInt64{&id}); err != nil {
+		return 0, fmt.Errorf("latest event: %w", err)
+	}
+	return id, nil
+}

@@ -1,0 +1,119 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// SaveFailedMail keeps a mail that could not be parsed, byte for byte, so an
+// operator can retry it once the parser or the configuration is fixed.
+func (s *Store) SaveFailedMail(ctx context.Context, m *store.FailedMail) error {
+	if m.Received.IsZero() {
+		m.Received = time.Now()
+	}
+	m.Received = m.Received.UTC().Truncate(time.Microsecond)
+	raw := m.Raw
+	if raw == nil {
+		raw = []byte{}
+	}
+	id, err := s.insert(ctx, "INSERT INTO failed_mails (received, error_msg, raw) VALUES (?, ?, ?)", m.Received, m.Error, raw)
+	if err != nil {
+		return fmt.Errorf("save failed mail: %w", err)
+	}
+	m.ID = id
+	return nil
+}
+
+// ListFailedMails returns every failed mail, oldest first.
+func (s *Store) ListFailedMails(ctx context.Context) ([]store.FailedMail, error) {
+	out, err := collect(ctx, s, func(r *sql.Rows) (store.FailedMail, error) {
+		var m store.FailedMail
+		err := r.Scan(&m.ID, timeCol{&m.Received}, &m.Error, &m.Raw)
+		return m, err
+	}, "SELECT id, received, error_msg, raw FROM failed_mails ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("list failed mails: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteFailedMail removes a failed mail (after a successful retry).
+func (s *Store) DeleteFailedMail(ctx context.Context, id int64) error {
+	res, err := s.exec(ctx, "DELETE FROM failed_mails WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("delete failed mail %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("delete failed mail %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// PendingNotifications lists queued notifications last modified before the
+// cut-off, oldest first.
+func (s *Store) PendingNotifications(ctx context.Context, before time.Time) ([]store.Notification, error) {
+	out, err := collect(ctx, s, func(r *sql.Rows) (store.Notification, error) {
+		var n store.Notification
+		err := r.Scan(&n.PatchID, &n.OrigStateID, timeCol{&n.LastModified})
+		return n, err
+	}, "SELECT patch_id, orig_state_id, last_modified FROM notifications WHERE last_modified < ? ORDER BY last_modified, patch_id", before)
+	if err != nil {
+		return nil, fmt.Errorf("pending notifications: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteNotifications removes notifications that were sent. A row modified
+// after it was read (a newer state change) no longer matches its read
+// last_modified and stays queued for the next run.
+func (s *Store) DeleteNotifications(ctx context.Context, sent []store.Notification) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	err := s.write(ctx, func(tx *Store) error {
+		for _, n := range sent {
+			if _, err := tx.exec(ctx, "DELETE FROM notifications WHERE patch_id = ? AND last_modified = ?", n.PatchID, n.LastModified); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete notifications: %w", err)
+	}
+	return nil
+}
+
+// FindChecks implements store.CheckSearcher (XML-RPC check_list).
+func (s *Store) FindChecks(ctx context.Context, q store.CheckSearch) ([]store.Check, error) {
+	sqlq := "SELECT c.id, c.patch_id, c.user_id, c.created, c.state, c.target_url, c.context, c.description FROM checks c"
+	var where []string
+	var args []any
+	if q.ProjectID != 0 {
+		sqlq += " JOIN patches p ON p.id = c.patch_id"
+		where, args = append(where, "p.project_id = ?"), append(args, q.ProjectID)
+	}
+	if q.PatchID != 0 {
+		where, args = append(where, "c.patch_id = ?"), append(args, q.PatchID)
+	}
+	if q.UserID != 0 {
+		where, args = append(where, "c.user_id = ?"), append(args, q.UserID)
+	}
+	for i, w := range where {
+		if i == 0 {
+			sqlq += " WHERE " + w
+		} else {
+			sqlq += " AND " + w
+		}
+	}
+	sqlq += " ORDER BY c.id"
+	out, err := collect(ctx, s, scanCheckRows, sqlq, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find checks: %w", err)
+	}
+	return out, nil
+}
