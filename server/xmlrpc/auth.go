@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -31,7 +30,7 @@ func (h *Handler) authenticate(ctx context.Context, header string) (*store.User,
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("authenticate %q: %w", username, err)
 	}
-	hash := dummyHash()
+	hash := h.dummyHash()
 	if u != nil && u.PasswordHash != "" {
 		hash = []byte(u.PasswordHash)
 	}
@@ -67,16 +66,12 @@ func parseBasic(s string) (user, password string, ok bool) {
 	return user, password, ok
 }
 
-var (
-	dummyOnce sync.Once
-	dummy     []byte
-)
-
 // dummyHash is a bcrypt hash of nothing anyone knows, compared against when
-// the user does not exist.
-func dummyHash() []byte {
-	dummyOnce.Do(func() {
-		dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password: timing guard"), bcrypt.DefaultCost)
+// the user does not exist. It is made on first use: bcrypt is slow on
+// purpose and most handlers never see a login.
+func (h *Handler) dummyHash() []byte {
+	h.dummyOnce.Do(func() {
+		h.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password: timing guard"), bcrypt.DefaultCost)
 	})
-	return dummy
+	return h.dummy
 }

@@ -79,9 +79,9 @@ func checkList(r *request, args []any) (any, error) {
 			tests = append(tests, func(c *store.Check) bool { return test(c.ID) })
 		}
 	}
-	checks, err := r.store().FindChecks(r.ctx, q)
+	checks, err := r.findChecks(q)
 	if err != nil {
-		return nil, fmt.Errorf("find checks: %w", err)
+		return nil, err
 	}
 	kept := checks[:0]
 	for i := range checks {
@@ -94,6 +94,39 @@ func checkList(r *request, args []any) (any, error) {
 		}
 	}
 	return checkDicts(r.ctx, r.store(), applyCount(kept, count))
+}
+
+// findChecks runs the search on a store that can search across patches;
+// other stores can only answer for one patch (CheckStore.ListChecks).
+func (r *request) findChecks(q store.CheckSearch) ([]store.Check, error) {
+	if cs, ok := r.store().(store.CheckSearcher); ok {
+		checks, err := cs.FindChecks(r.ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("find checks: %w", err)
+		}
+		return checks, nil
+	}
+	if q.PatchID == 0 {
+		return nil, fault("Exception", "check_list needs a patch_id filter on this server")
+	}
+	cq := store.CheckQuery{PatchID: q.PatchID, Order: "id"}
+	if q.UserID != 0 {
+		cq.UserID = []int64{q.UserID}
+	}
+	checks, err := r.store().ListChecks(r.ctx, cq)
+	if err != nil {
+		return nil, fmt.Errorf("checks of patch %d: %w", q.PatchID, err)
+	}
+	if q.ProjectID != 0 {
+		row, err := r.patchRow(q.PatchID)
+		if err != nil {
+			return nil, err
+		}
+		if row == nil || row.ProjectID != q.ProjectID {
+			return nil, nil
+		}
+	}
+	return checks, nil
 }
 
 // checkUser resolves the user filter value for an exact match: a user id

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -31,6 +32,9 @@ type Handler struct {
 	limits  Limits
 	now     func() time.Time
 	methods map[string]*method
+
+	dummyOnce sync.Once
+	dummy     []byte
 }
 
 // New returns the handler to mount at /xmlrpc/ (and /xmlrpc). It serves
