@@ -3,6 +3,7 @@ package rest
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -202,10 +203,15 @@ func (c *call) dateFilter(key string) (time.Time, error) {
 	return t, nil
 }
 
+// plusAsSpace matches a UTC offset whose '+' arrived as a space: an
+// unencoded '+' in a query string means ' ' (curl users type it).
+var plusAsSpace = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?) (\d\d:\d\d)$`)
+
 func parseDate(s string) (time.Time, bool) {
 	if len(s) > 10 && s[10] == ' ' {
 		s = s[:10] + "T" + s[11:]
 	}
+	s = plusAsSpace.ReplaceAllString(s, "$1+$4")
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04Z07:00"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), true

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -126,6 +127,9 @@ func (c *call) patchList() error {
 			return fmt.Errorf("list patches: %w", err)
 		}
 	}
+	if q.Desc {
+		ascendingTies(rows, q.Order)
+	}
 	out, err := c.patchObjs(rows)
 	if err != nil {
 		return err
@@ -133,6 +137,43 @@ func (c *call) patchList() error {
 	c.setLink(page, max(numPages, page))
 	c.ok(out)
 	return nil
+}
+
+// ascendingTies reverses each run of rows with equal sort keys: the store
+// breaks ties in the direction of the order (which keeps its keyset paging
+// exact), the spec wants ties by id ascending whatever the direction. The
+// rows of one run are in descending id order, so reversing sorts them.
+// A run cut by a page boundary stays split across pages, in store order.
+func ascendingTies(rows []store.PatchRow, order store.Order) {
+	same := func(a, b *store.PatchRow) bool {
+		switch order {
+		case store.OrderDate:
+			return a.Date.Equal(b.Date)
+		case store.OrderName:
+			return a.Name == b.Name
+		case store.OrderState:
+			return a.StateID == b.StateID
+		case store.OrderSubmitter:
+			return a.Submitter.ID == b.Submitter.ID
+		case store.OrderProject:
+			return a.ProjectID == b.ProjectID
+		case store.OrderArchived:
+			return a.Archived == b.Archived
+		case store.OrderCheck:
+			return a.Checks.Combined() == b.Checks.Combined()
+		case store.OrderDelegate:
+			return a.DelegateID == b.DelegateID
+		}
+		return false
+	}
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && same(&rows[i], &rows[j]) {
+			j++
+		}
+		slices.Reverse(rows[i:j])
+		i = j
+	}
 }
 
 func (c *call) countPatches(q store.PatchQuery) (int, error) {
