@@ -1,0 +1,366 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
+)
+
+// fixture is a small project with people, a maintainer and patches.
+type fixture struct {
+	proj   *store.Project
+	sub    *store.Person
+	maint  *store.User
+	states []store.State
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func state(t *testing.T, f fixture, slug string) int64 {
+	t.Helper()
+	st, ok := store.FindState(f.states, slug)
+	if !ok {
+		t.Fatalf("no state %q", slug)
+	}
+	return st.ID
+}
+
+func setup(t *testing.T, s store.Store) fixture {
+	t.Helper()
+	ctx := context.Background()
+	p := &store.Project{LinkName: "linux", Name: "Linux", ListID: "linux.example.org", ListEmail: "linux@example.org",
+		SendNotifications: true, UseTags: true}
+	must(t, s.CreateProject(ctx, p))
+	sub, err := s.UpsertPerson(ctx, "Dev@Example.org", "A Developer", false)
+	must(t, err)
+	u := &store.User{Username: "maint", Email: "maint@example.org", Active: true, DateJoined: time.Now()}
+	must(t, s.CreateUser(ctx, u))
+	must(t, s.AddMaintainer(ctx, p.ID, u.ID))
+	states, err := s.ListStates(ctx)
+	must(t, err)
+	return fixture{proj: p, sub: sub, maint: u, states: states}
+}
+
+func addPatch(t *testing.T, s store.Store, f fixture, n int, date time.Time) *store.Patch {
+	t.Helper()
+	p := &store.Patch{ProjectID: f.proj.ID, MsgID: fmt.Sprintf("<patch-%d@example.org>", n),
+		Name: fmt.Sprintf("[%d/9] net: fix thing %d", n, n), Date: date, SubmitterID: f.sub.ID,
+		Headers: "Subject: x\n", Content: "Signed-off-by: A <a@example.org>\n", Diff: "--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n",
+		Hash: fmt.Sprintf("%040x", n), StateID: state(t, f, "new")}
+	must(t, s.CreatePatch(context.Background(), p, store.TagCounts{}))
+	return p
+}
+
+func TestProjectsPeopleUsers(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		f := setup(t, s)
+		dup := &store.Project{LinkName: "linux", Name: "Other", ListID: "x", ListEmail: "x@x"}
+		if err := s.CreateProject(ctx, dup); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("duplicate linkname: got %v, want ErrConflict", err)
+		}
+		got, err := s.GetProjectByLinkName(ctx, "linux")
+		must(t, err)
+		if got.ID != f.proj.ID || !got.SendNotifications || got.ListID != "linux.example.org" {
+			t.Fatalf("project round trip: %+v", got)
+		}
+		if _, err := s.GetProject(ctx, 999999); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown project: %v", err)
+		}
+		// E-mail addresses compare case-insensitively; a name fills a blank.
+		p2, err := s.UpsertPerson(ctx, "dev@example.ORG", "Other Name", false)
+		must(t, err)
+		if p2.ID != f.sub.ID || p2.Name != "A Developer" {
+			t.Fatalf("upsert same address: %+v vs %+v", p2, f.sub)
+		}
+		ok, err := s.IsMaintainer(ctx, f.proj.ID, f.maint.ID)
+		must(t, err)
+		if !ok {
+			t.Fatal("maintainer not recorded")
+		}
+		must(t, s.AddMaintainer(ctx, f.proj.ID, f.maint.ID)) // idempotent
+		if u := (&store.User{Username: "maint", Email: "other@example.org", DateJoined: time.Now()}); !errors.Is(s.CreateUser(ctx, u), store.ErrConflict) {
+			t.Fatal("duplicate username accepted")
+		}
+		k := &store.SSHKey{UserID: f.maint.ID, Type: "ssh-ed25519", Fingerprint: "SHA256:abc", Key: "ssh-ed25519 AAAA", Created: time.Now()}
+		must(t, s.AddSSHKey(ctx, k))
+		if err := s.AddSSHKey(ctx, &store.SSHKey{UserID: f.maint.ID, Type: "ssh-ed25519", Fingerprint: "SHA256:abc", Key: "k", Created: time.Now()}); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("duplicate fingerprint: %v", err)
+		}
+		byKey, err := s.UserBySSHKey(ctx, "SHA256:abc")
+		must(t, err)
+		if byKey.ID != f.maint.ID {
+			t.Fatal("key owner wrong")
+		}
+		must(t, s.SetToken(ctx, f.maint.ID, "tok1"))
+		must(t, s.SetToken(ctx, f.maint.ID, "tok2"))
+		if _, err := s.UserByToken(ctx, "tok1"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("replaced token still valid: %v", err)
+		}
+		byTok, err := s.UserByToken(ctx, "tok2")
+		must(t, err)
+		if byTok.ID != f.maint.ID {
+			t.Fatal("token owner wrong")
+		}
+		must(t, s.SetOptOut(ctx, "Dev@example.org", true))
+		out, err := s.IsOptedOut(ctx, "dev@EXAMPLE.org")
+		must(t, err)
+		if !out {
+			t.Fatal("opt-out not case-insensitive")
+		}
+	})
+}
+
+func TestPatchLifecycle(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		f := setup(t, s)
+		base := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+		var ids []int64
+		for i := 1; i <= 5; i++ {
+			ids = append(ids, addPatch(t, s, f, i, base.Add(time.Duration(i)*time.Hour)).ID)
+		}
+		dup := &store.Patch{ProjectID: f.proj.ID, MsgID: "<patch-1@example.org>", Name: "x", Date: base, SubmitterID: f.sub.ID, StateID: state(t, f, "new")}
+		if err := s.CreatePatch(ctx, dup, nil); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("duplicate msgid: %v", err)
+		}
+		// NUL bytes and 4-byte UTF-8 survive (NUL stripped) on every database.
+		odd := &store.Patch{ProjectID: f.proj.ID, MsgID: "<odd@example.org>", Name: "emoji \U0001F600 name", Date: base,
+			SubmitterID: f.sub.ID, Content: "nul\x00byte \U0001F680", StateID: state(t, f, "new")}
+		must(t, s.CreatePatch(ctx, odd, nil))
+		got, err := s.GetPatch(ctx, odd.ID)
+		must(t, err)
+		if got.Name != "emoji \U0001F600 name" || got.Content != "nulbyte \U0001F680" {
+			t.Fatalf("odd text: %q %q", got.Name, got.Content)
+		}
+		if !got.Date.Equal(base) {
+			t.Fatalf("date round trip: %v vs %v", got.Date, base)
+		}
+
+		// Keyset paging walks the whole list without gaps or repeats.
+		q := store.PatchQuery{Conds: []store.Cond{{Field: store.FieldProject, Ints: []int64{f.proj.ID}}}, Order: store.OrderDate, Limit: 2}
+		var seen []int64
+		for {
+			rows, err := s.ListPatches(ctx, q)
+			must(t, err)
+			for _, r := range rows {
+				seen = append(seen, r.ID)
+			}
+			if len(rows) < 2 {
+				break
+			}
+			c := store.CursorOf(rows[len(rows)-1])
+			q.After = &c
+		}
+		if len(seen) != 6 {
+			t.Fatalf("paged %d patches, want 6: %v", len(seen), seen)
+		}
+		n, err := s.CountPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldName, Strs: []string{"FIX THING"}}}})
+		must(t, err)
+		if n != 5 {
+			t.Fatalf("name search counted %d, want 5", n)
+		}
+
+		// A state change records an event and queues one notification.
+		accepted := state(t, f, "accepted")
+		ref := "abc123"
+		p, err := s.UpdatePatch(ctx, ids[0], store.PatchUpdate{StateID: &accepted, CommitRef: &ref, DelegateID: &f.maint.ID}, f.maint.ID)
+		must(t, err)
+		if p.StateID != accepted || p.CommitRef != ref || p.DelegateID != f.maint.ID {
+			t.Fatalf("update: %+v", p)
+		}
+		evs, err := s.ListEvents(ctx, store.EventQuery{PatchID: ids[0], Categories: []string{store.EventPatchStateChanged, store.EventPatchDelegated}})
+		must(t, err)
+		if len(evs) != 2 {
+			t.Fatalf("events: %+v", evs)
+		}
+		pend, err := s.PendingNotifications(ctx, time.Now().Add(time.Minute))
+		must(t, err)
+		if len(pend) != 1 || pend[0].PatchID != ids[0] || pend[0].OrigStateID != state(t, f, "new") {
+			t.Fatalf("notifications: %+v", pend)
+		}
+		// A second change before cron keeps the original state and stays
+		// queued when the first read is deleted.
+		rejected := state(t, f, "rejected")
+		_, err = s.UpdatePatch(ctx, ids[0], store.PatchUpdate{StateID: &rejected}, f.maint.ID)
+		must(t, err)
+		must(t, s.DeleteNotifications(ctx, pend))
+		pend2, err := s.PendingNotifications(ctx, time.Now().Add(time.Minute))
+		must(t, err)
+		if len(pend2) != 1 || pend2[0].OrigStateID != state(t, f, "new") {
+			t.Fatalf("newer change lost: %+v", pend2)
+		}
+		must(t, s.DeleteNotifications(ctx, pend2))
+		if pend3, _ := s.PendingNotifications(ctx, time.Now().Add(time.Minute)); len(pend3) != 0 {
+			t.Fatalf("sent notification still queued: %+v", pend3)
+		}
+		counts, err := s.CountByState(ctx, f.proj.ID, nil)
+		must(t, err)
+		if counts[state(t, f, "new")] != 5 || counts[rejected] != 1 {
+			t.Fatalf("counts by state: %v", counts)
+		}
+		byHash, err := s.GetPatchesByHash(ctx, f.proj.ID, fmt.Sprintf("%040x", 2))
+		must(t, err)
+		if len(byHash) != 1 || byHash[0].ID != ids[1] {
+			t.Fatalf("by hash: %+v", byHash)
+		}
+		last, err := s.LatestEventID(ctx)
+		must(t, err)
+		if last == 0 {
+			t.Fatal("no latest event id")
+		}
+	})
+}
+
+func TestSeriesCommentsChecksBundles(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		f := setup(t, s)
+		base := time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
+		ser := &store.Series{ProjectID: f.proj.ID, Name: "net fixes", Date: base, SubmitterID: f.sub.ID, Version: 1, Total: 2}
+		must(t, s.CreateSeries(ctx, ser))
+		var ps []*store.Patch
+		for i := 1; i <= 2; i++ {
+			p := &store.Patch{ProjectID: f.proj.ID, MsgID: fmt.Sprintf("<s%d@example.org>", i), Name: "p", Date: base,
+				SubmitterID: f.sub.ID, StateID: state(t, f, "new"), SeriesID: ser.ID, Number: i}
+			must(t, s.CreatePatch(ctx, p, store.TagCounts{}))
+			ps = append(ps, p)
+		}
+		got, err := s.GetSeries(ctx, ser.ID)
+		must(t, err)
+		if got.ReceivedTotal != 2 || !got.ReceivedAll() {
+			t.Fatalf("series received: %+v", got)
+		}
+		added, err := s.AddSeriesReference(ctx, f.proj.ID, ser.ID, "<s1@example.org>")
+		must(t, err)
+		again, err := s.AddSeriesReference(ctx, f.proj.ID, ser.ID, "<s1@example.org>")
+		must(t, err)
+		if !added || again {
+			t.Fatalf("reference added=%v again=%v", added, again)
+		}
+		byRef, err := s.SeriesByReference(ctx, f.proj.ID, "<s1@example.org>")
+		must(t, err)
+		if byRef.ID != ser.ID {
+			t.Fatal("series by reference")
+		}
+		v2 := &store.Series{ProjectID: f.proj.ID, Name: "net fixes", Date: base.Add(time.Hour), SubmitterID: f.sub.ID, Version: 2, Total: 2, PreviousID: ser.ID}
+		must(t, s.CreateSeries(ctx, v2))
+		vers, err := s.SeriesVersions(ctx, v2.ID)
+		must(t, err)
+		if len(vers) != 2 || vers[0].ID != ser.ID || vers[1].ID != v2.ID {
+			t.Fatalf("versions: %+v", vers)
+		}
+
+		c := &store.Comment{PatchID: ps[0].ID, ProjectID: f.proj.ID, MsgID: "<reply@example.org>", Date: base.Add(time.Minute),
+			SubmitterID: f.sub.ID, Content: "Acked-by: X <x@example.org>"}
+		must(t, s.CreateComment(ctx, c))
+		if err := s.CreateComment(ctx, &store.Comment{PatchID: ps[0].ID, ProjectID: f.proj.ID, MsgID: "<reply@example.org>", Date: base, SubmitterID: f.sub.ID}); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("duplicate comment: %v", err)
+		}
+		pid, cid, err := s.FindCommentParent(ctx, f.proj.ID, "<reply@example.org>")
+		must(t, err)
+		if pid != ps[0].ID || cid != 0 {
+			t.Fatalf("comment parent %d %d", pid, cid)
+		}
+		tags, err := s.ListTags(ctx)
+		must(t, err)
+		must(t, s.AddTagCounts(ctx, ps[0].ID, store.TagCounts{tags[0].ID: 1}))
+		must(t, s.AddTagCounts(ctx, ps[0].ID, store.TagCounts{tags[0].ID: 2}))
+		tc, err := s.GetTagCounts(ctx, ps[0].ID)
+		must(t, err)
+		if tc[tags[0].ID] != 3 {
+			t.Fatalf("tag counts %v", tc)
+		}
+
+		bot := &store.User{Username: "ci-bot", Email: "ci@example.org", Active: true, DateJoined: time.Now()}
+		must(t, s.CreateUser(ctx, bot))
+		for i, st := range []store.CheckState{store.CheckPending, store.CheckFail} {
+			must(t, s.CreateCheck(ctx, &store.Check{PatchID: ps[0].ID, UserID: bot.ID, State: st, Context: "build",
+				Date: base.Add(time.Duration(i) * time.Minute)}))
+		}
+		uc, err := s.UniqueChecks(ctx, ps[0].ID)
+		must(t, err)
+		if len(uc) != 1 || uc[0].State != store.CheckFail {
+			t.Fatalf("unique checks: %+v", uc)
+		}
+		rows, err := s.GetPatchRows(ctx, []int64{ps[1].ID, ps[0].ID})
+		must(t, err)
+		if len(rows) != 2 || rows[0].ID != ps[1].ID || rows[1].Checks.Fail != 1 || rows[1].Tags[tags[0].ID] != 3 {
+			t.Fatalf("patch rows: %+v", rows)
+		}
+		failing, err := s.ListPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldCheck, Ints: []int64{int64(store.CheckFail)}}}})
+		must(t, err)
+		if len(failing) != 1 || failing[0].ID != ps[0].ID {
+			t.Fatalf("check filter: %+v", failing)
+		}
+		if cs, ok := s.(store.CheckSearcher); !ok {
+			t.Fatal("store does not search checks")
+		} else if all, err := cs.FindChecks(ctx, store.CheckSearch{ProjectID: f.proj.ID}); err != nil || len(all) != 2 {
+			t.Fatalf("find checks: %v %d", err, len(all))
+		}
+
+		b, err := store.AddToBundle(ctx, s, f.maint, f.proj.ID, "todo", []int64{ps[1].ID, ps[0].ID})
+		must(t, err)
+		must(t, s.AddBundlePatches(ctx, b.ID, []int64{ps[0].ID}))
+		bids, err := s.BundlePatchIDs(ctx, b.ID)
+		must(t, err)
+		if len(bids) != 2 || bids[0] != ps[1].ID {
+			t.Fatalf("bundle order: %v", bids)
+		}
+		must(t, s.DeleteBundle(ctx, b.ID))
+		if _, err := s.GetBundle(ctx, b.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("deleted bundle: %v", err)
+		}
+
+		must(t, s.SetRelated(ctx, []int64{ps[0].ID, ps[1].ID}, f.maint.ID))
+		rel, err := s.RelatedPatches(ctx, ps[0].ID)
+		must(t, err)
+		if len(rel) != 1 || rel[0].ID != ps[1].ID {
+			t.Fatalf("related: %+v", rel)
+		}
+	})
+}
+
+func TestTransactionsAndFailedMail(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		f := setup(t, s)
+		boom := errors.New("boom")
+		err := s.InTx(ctx, func(tx store.Store) error {
+			must(t, tx.LockProject(ctx, f.proj.ID))
+			if _, err := tx.UpsertPerson(ctx, "rolled@back.example", "", false); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx error: %v", err)
+		}
+		if _, err := s.GetPersonByEmail(ctx, "rolled@back.example"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("rolled back write is visible: %v", err)
+		}
+		raw := []byte("From: x\n\n\x00\xff binary \xfe")
+		m := &store.FailedMail{Error: "no project", Raw: raw}
+		must(t, s.SaveFailedMail(ctx, m))
+		ms, err := s.ListFailedMails(ctx)
+		must(t, err)
+		if len(ms) != 1 || string(ms[0].Raw) != string(raw) || !strings.Contains(ms[0].Error, "project") {
+			t.Fatalf("failed mails: %+v", ms)
+		}
+		must(t, s.DeleteFailedMail(ctx, m.ID))
+		if err := s.DeleteFailedMail(ctx, m.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("second delete: %v", err)
+		}
+	})
+}
