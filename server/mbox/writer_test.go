@@ -109,14 +109,18 @@ func seed(t *testing.T, s store.Store) *data {
 	return d
 }
 
-// normalize replaces ids, which differ between dialects, by names.
+// normalize replaces ids by names, so that the goldens do not depend on
+// id allocation. Patches and covers have separate id sequences (their ids
+// collide), so a cover mbox is normalised on its own.
 func normalize(s string, d *data) string {
+	if strings.Contains(s, "Message-Id: "+d.cover.MsgID+"\n") {
+		return strings.ReplaceAll(s, "X-Patchwork-Id: "+itoa(d.cover.ID)+"\n", "X-Patchwork-Id: <cover>\n")
+	}
 	r := strings.NewReplacer(
 		"X-Patchwork-Id: "+itoa(d.p1.ID)+"\n", "X-Patchwork-Id: <p1>\n",
 		"X-Patchwork-Id: "+itoa(d.p2.ID)+"\n", "X-Patchwork-Id: <p2>\n",
 		"X-Patchwork-Id: "+itoa(d.p3.ID)+"\n", "X-Patchwork-Id: <p3>\n",
 		"X-Patchwork-Id: "+itoa(d.lone.ID)+"\n", "X-Patchwork-Id: <lone>\n",
-		"X-Patchwork-Id: "+itoa(d.cover.ID)+"\n", "X-Patchwork-Id: <cover>\n",
 	)
 	return r.Replace(s)
 }

@@ -38,12 +38,15 @@ type fixture struct {
 
 const password = "s3cret-pass"
 
-func mustT[T any](t testing.TB, v T, err error) T {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
+// mustT lets a two-value store call be used inline: mustT(s.X(ctx))(t).
+func mustT[T any](v T, err error) func(testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
-	return v
 }
 
 func newFixture(t testing.TB, s store.Store) *fixture {
@@ -56,7 +59,7 @@ func newFixture(t testing.TB, s store.Store) *fixture {
 			t.Fatal(err)
 		}
 	}
-	states := mustT(t, s.ListStates(ctx))
+	states := mustT(s.ListStates(ctx))(t)
 	var ok bool
 	if f.stateNew, ok = store.FindState(states, "new"); !ok {
 		t.Fatal("no New state seeded")
@@ -64,7 +67,7 @@ func newFixture(t testing.TB, s store.Store) *fixture {
 	if f.stateAccepted, ok = store.FindState(states, "accepted"); !ok {
 		t.Fatal("no Accepted state seeded")
 	}
-	tags := mustT(t, s.ListTags(ctx))
+	tags := mustT(s.ListTags(ctx))(t)
 	acked, _ := findTag(tags, "Acked-by")
 
 	f.proj = &store.Project{LinkName: "test", Name: "Test Project", ListID: "test.example.com", ListEmail: "test@example.com",
@@ -81,8 +84,8 @@ func newFixture(t testing.TB, s store.Store) *fixture {
 	f.token = "0123456789abcdef0123456789abcdef01234567"
 	check(s.SetToken(ctx, f.owner.ID, f.token))
 
-	f.jane = mustT(t, s.UpsertPerson(ctx, "jane@example.org", "Jane Doe", false))
-	f.evil = mustT(t, s.UpsertPerson(ctx, "evil@example.org", xssAttr+xssScript, false))
+	f.jane = mustT(s.UpsertPerson(ctx, "jane@example.org", "Jane Doe", false))(t)
+	f.evil = mustT(s.UpsertPerson(ctx, "evil@example.org", xssAttr+xssScript, false))(t)
 
 	date := time.Date(2016, 9, 13, 8, 15, 0, 0, time.UTC)
 	f.series = &store.Series{ProjectID: f.proj.ID, Name: "frob: fixes", Date: date, SubmitterID: f.jane.ID, Version: 2, Total: 3}
@@ -97,7 +100,7 @@ func newFixture(t testing.TB, s store.Store) *fixture {
 	mk := func(msgid, name string, n int, seriesID int64, diff string, d time.Duration) *store.Patch {
 		p := &store.Patch{ProjectID: f.proj.ID, MsgID: msgid, Name: name, Date: date.Add(d), SubmitterID: f.jane.ID,
 			Headers: "From: Jane Doe <jane@example.org>\nSubject: " + name + "\nMessage-Id: " + msgid,
-			Content: "Description of " + name + "\n\nSigned-off-by: Jane Doe <jane@example.org>", Diff: diff,
+			Content: "Description of " + name + "\n\nSigned-off-by: Jane Doe <jane@example.org>\n---\n v2: reworded", Diff: diff,
 			StateID: f.stateNew.ID, SeriesID: seriesID, Number: n, Hash: ""}
 		check(s.CreatePatch(ctx, p, nil))
 		return p
@@ -107,7 +110,7 @@ func newFixture(t testing.TB, s store.Store) *fixture {
 	f.p2 = mk("<p2@example.org>", "[PATCH v2 2/3] frob: two", 2, f.series.ID, diff, 2*time.Minute)
 	f.p3 = mk("<p3@example.org>", "[PATCH v2 3/3] frob: three", 3, f.series.ID, diff, 3*time.Minute)
 	accepted, archived := f.stateAccepted.ID, true
-	f.p3 = mustT(t, s.UpdatePatch(ctx, f.p3.ID, store.PatchUpdate{StateID: &accepted, Archived: &archived}, 0))
+	f.p3 = mustT(s.UpdatePatch(ctx, f.p3.ID, store.PatchUpdate{StateID: &accepted, Archived: &archived}, 0))(t)
 	f.odd = mk("<odd/slash+[bot] x%y@example.org>", "odd: message id", 0, 0, diff, 4*time.Minute)
 	f.lone = mk("<pull@example.org>", "[GIT PULL] lone pull request", 0, 0, "", 5*time.Minute)
 	f.xss = &store.Patch{ProjectID: f.proj.ID, MsgID: "<x\"><script>@example.org>", Name: "xss " + xssScript + xssAttr + xssQuote,
@@ -117,7 +120,7 @@ func newFixture(t testing.TB, s store.Store) *fixture {
 		CommitRef: xssAttr, PullURL: "javascript:alert(2)"}
 	check(s.CreatePatch(ctx, f.xss, store.TagCounts{acked: 1}))
 	delegate := f.maint.ID
-	f.p1 = mustT(t, s.UpdatePatch(ctx, f.p1.ID, store.PatchUpdate{DelegateID: &delegate}, 0))
+	f.p1 = mustT(s.UpdatePatch(ctx, f.p1.ID, store.PatchUpdate{DelegateID: &delegate}, 0))(t)
 
 	f.oddCover = &store.Cover{ProjectID: f.proj.ID, MsgID: "<odd/cover@example.org>", Name: "odd cover", Date: date, SubmitterID: f.jane.ID, Content: "cover text"}
 	check(s.CreateCover(ctx, f.oddCover))

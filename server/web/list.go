@@ -108,6 +108,30 @@ func (h *handler) listQuery(ctx context.Context, p *store.Project, v url.Values,
 		}
 	}
 
+	// q: upstream's "name contains" is the plain-word case of our query
+	// language, which also understands state:, from:, is:, has: ... A query
+	// that names a state or the archived flag replaces the default filters
+	// (action required, not archived): "state:accepted" must find accepted
+	// patches without the reader also having to pick "any state".
+	var named map[store.Field]bool
+	if qv := strings.TrimSpace(v.Get("q")); qv != "" {
+		parsed, err := query.Parse(qv)
+		if err != nil {
+			return q, fmt.Errorf("search %q: %w", qv, err)
+		}
+		conds, err := parsed.Conds(ctx, query.StoreResolver(h.store, nil))
+		if err != nil {
+			return q, fmt.Errorf("search %q: %w", qv, err)
+		}
+		named = map[store.Field]bool{}
+		for _, c := range conds {
+			named[c.Field] = true
+		}
+		q.Conds = append(q.Conds, conds...)
+		d.Filters = append(d.Filters, filter{Label: "Search", Value: qv, Remove: without(base, v, "q")})
+	}
+	defaultState := !named[store.FieldState] && !named[store.FieldActionRequired]
+
 	// state: a state id, "*" for any; otherwise Action Required.
 	switch sv := v.Get("state"); {
 	case sv == "*":
@@ -116,7 +140,7 @@ func (h *handler) listQuery(ctx context.Context, p *store.Project, v url.Values,
 		id, err := strconv.ParseInt(sv, 10, 64)
 		if st, ok := store.StateByID(d.States, id); err == nil && ok {
 			add("state", "State", st.Name, store.Cond{Field: store.FieldState, Ints: []int64{st.ID}})
-		} else {
+		} else if defaultState {
 			add("", "", "", store.Cond{Field: store.FieldActionRequired, Bool: true})
 			d.Filters = append(d.Filters, filter{Label: "State", Value: "Action Required"})
 		}
@@ -128,7 +152,9 @@ func (h *handler) listQuery(ctx context.Context, p *store.Project, v url.Values,
 	case "both":
 		d.Filters = append(d.Filters, filter{Label: "Archived", Value: "both", Remove: without(base, v, "archive")})
 	default:
-		q.Conds = append(q.Conds, store.Cond{Field: store.FieldArchived, Bool: false})
+		if !named[store.FieldArchived] {
+			q.Conds = append(q.Conds, store.Cond{Field: store.FieldArchived, Bool: false})
+		}
 	}
 
 	if sv := strings.TrimSpace(v.Get("submitter")); sv != "" {
@@ -189,21 +215,6 @@ func (h *handler) listQuery(ctx context.Context, p *store.Project, v url.Values,
 				add("series", "Series", s.DisplayName(), store.Cond{Field: store.FieldSeries, Ints: []int64{id}})
 			}
 		}
-	}
-
-	// q: upstream's "name contains" is the plain-word case of our query
-	// language, which also understands state:, from:, is:, has: ...
-	if qv := strings.TrimSpace(v.Get("q")); qv != "" {
-		parsed, err := query.Parse(qv)
-		if err != nil {
-			return q, fmt.Errorf("search %q: %w", qv, err)
-		}
-		conds, err := parsed.Conds(ctx, query.StoreResolver(h.store, nil))
-		if err != nil {
-			return q, fmt.Errorf("search %q: %w", qv, err)
-		}
-		q.Conds = append(q.Conds, conds...)
-		d.Filters = append(d.Filters, filter{Label: "Search", Value: qv, Remove: without(base, v, "q")})
 	}
 
 	// order, default newest first.
