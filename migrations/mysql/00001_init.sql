@@ -192,7 +192,7 @@ CREATE TABLE patches (
 CREATE INDEX patches_list ON patches (project_id, state_id, archived, msg_date, id);
 CREATE INDEX patches_project_date ON patches (project_id, msg_date, id);
 CREATE INDEX patches_project_id ON patches (project_id, id);
-CREATE INDEX patches_hash ON patches (hash);
+CREATE INDEX patches_hash ON patches (hash, project_id);
 CREATE INDEX patches_msgid ON patches (msgid);
 CREATE INDEX patches_submitter ON patches (submitter_id);
 CREATE INDEX patches_delegate ON patches (delegate_id);

@@ -89,9 +89,12 @@ func (s *Store) FindPatchesByMsgID(ctx context.Context, msgid string) ([]store.P
 }
 
 // GetPatchesByHash returns the project's patches with that hash, newest first.
+// The unary + keeps SQLite, which has no statistics unless ANALYZE ran,
+// from walking the project's date index to avoid a sort: the hash index
+// finds the one or two rows at once.
 func (s *Store) GetPatchesByHash(ctx context.Context, projectID int64, hash string) ([]store.Patch, error) {
 	out, err := collect(ctx, s, scanPatchRows, "SELECT "+patchCols+
-		" FROM patches p WHERE p.hash = ? AND p.project_id = ? ORDER BY p.msg_date DESC, p.id DESC",
+		" FROM patches p WHERE p.hash = ? AND +p.project_id = ? ORDER BY p.msg_date DESC, p.id DESC",
 		strings.ToLower(hash), projectID)
 	if err != nil {
 		return nil, fmt.Errorf("patches by hash %s: %w", hash, err)
