@@ -13,110 +13,112 @@ import (
 
 	"github.com/patchwork-go/patchwork/server/notify"
 	"github.com/patchwork-go/patchwork/server/notify/smtptest"
+	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
 func TestAccountCommands(t *testing.T) {
-	st := sqltest.SQLite(t)
-	f := newFixture(t, st)
-	srv := startServer(t, st, nil)
-	ctx := context.Background()
+	sqltest.Each(t, func(t *testing.T, st store.Store) {
+		f := newFixture(t, st)
+		srv := startServer(t, st, nil)
+		ctx := context.Background()
 
-	t.Run("token", func(t *testing.T) {
-		r := run(t, srv, f.maintAKey, "", "token").ok(t, "token")
-		tok := strings.TrimSpace(r.out)
-		if !regexp.MustCompile(`^[0-9a-f]{40}$`).MatchString(tok) {
-			t.Fatalf("token %q is not 40 hex digits", tok)
-		}
-		if again := strings.TrimSpace(run(t, srv, f.maintAKey, "", "token").ok(t, "token").out); again != tok {
-			t.Fatalf("token changed: %q then %q", tok, again)
-		}
-		if u, err := st.UserByToken(ctx, tok); err != nil || u.ID != f.maintA.ID {
-			t.Fatalf("UserByToken(%q) = %v, %v", tok, u, err)
-		}
-		run(t, srv, newKey(t), "", "token").fails(t, "anonymous token", "permission denied")
-	})
+		t.Run("token", func(t *testing.T) {
+			r := run(t, srv, f.maintAKey, "", "token").ok(t, "token")
+			tok := strings.TrimSpace(r.out)
+			if !regexp.MustCompile(`^[0-9a-f]{40}$`).MatchString(tok) {
+				t.Fatalf("token %q is not 40 hex digits", tok)
+			}
+			if again := strings.TrimSpace(run(t, srv, f.maintAKey, "", "token").ok(t, "token").out); again != tok {
+				t.Fatalf("token changed: %q then %q", tok, again)
+			}
+			if u, err := st.UserByToken(ctx, tok); err != nil || u.ID != f.maintA.ID {
+				t.Fatalf("UserByToken(%q) = %v, %v", tok, u, err)
+			}
+			run(t, srv, newKey(t), "", "token").fails(t, "anonymous token", "permission denied")
+		})
 
-	t.Run("keys", func(t *testing.T) {
-		k2 := newKey(t)
-		line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k2.PublicKey()))) + " laptop"
-		r := run(t, srv, f.maintBKey, line+"\n", "keys add").ok(t, "keys add (stdin)")
-		fp := gossh.FingerprintSHA256(k2.PublicKey())
-		if !strings.Contains(r.out, fp) {
-			t.Errorf("keys add output %q", r.out)
-		}
-		// The new key logs in as bob.
-		if r := run(t, srv, k2, "", "whoami").ok(t, "whoami new key"); !strings.Contains(r.out, "bob") {
-			t.Fatalf("new key is not bob's:\n%s", r.out)
-		}
-		r = run(t, srv, k2, "", "keys list").ok(t, "keys list")
-		if !strings.Contains(r.out, fp+" ") || !strings.Contains(r.out, "laptop") || !strings.Contains(r.out, "(this session)") ||
-			!strings.Contains(r.out, gossh.FingerprintSHA256(f.maintBKey.PublicKey())) {
-			t.Errorf("keys list:\n%s", r.out)
-		}
-		run(t, srv, f.maintAKey, line, "keys add").fails(t, "someone else's key", "already registered")
-		run(t, srv, f.maintBKey, "", "keys add not-a-key").fails(t, "bad key", "authorized_keys")
-		run(t, srv, f.maintBKey, "", "keys remove "+fp).ok(t, "keys remove")
-		if r := run(t, srv, k2, "", "whoami").ok(t, "whoami removed key"); !strings.Contains(r.out, "anonymous") {
-			t.Fatalf("removed key still logs in as bob:\n%s", r.out)
-		}
-		run(t, srv, f.maintBKey, "", "keys remove "+gossh.FingerprintSHA256(f.maintBKey.PublicKey())).fails(t, "remove last key", "only key")
-		run(t, srv, f.maintBKey, "", "keys remove SHA256:nope").fails(t, "remove unknown key", "no key")
-	})
+		t.Run("keys", func(t *testing.T) {
+			k2 := newKey(t)
+			line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k2.PublicKey()))) + " laptop"
+			r := run(t, srv, f.maintBKey, line+"\n", "keys add").ok(t, "keys add (stdin)")
+			fp := gossh.FingerprintSHA256(k2.PublicKey())
+			if !strings.Contains(r.out, fp) {
+				t.Errorf("keys add output %q", r.out)
+			}
+			// The new key logs in as bob.
+			if r := run(t, srv, k2, "", "whoami").ok(t, "whoami new key"); !strings.Contains(r.out, "bob") {
+				t.Fatalf("new key is not bob's:\n%s", r.out)
+			}
+			r = run(t, srv, k2, "", "keys list").ok(t, "keys list")
+			if !strings.Contains(r.out, fp+" ") || !strings.Contains(r.out, "laptop") || !strings.Contains(r.out, "(this session)") ||
+				!strings.Contains(r.out, gossh.FingerprintSHA256(f.maintBKey.PublicKey())) {
+				t.Errorf("keys list:\n%s", r.out)
+			}
+			run(t, srv, f.maintAKey, line, "keys add").fails(t, "someone else's key", "already registered")
+			run(t, srv, f.maintBKey, "", "keys add not-a-key").fails(t, "bad key", "authorized_keys")
+			run(t, srv, f.maintBKey, "", "keys remove "+fp).ok(t, "keys remove")
+			if r := run(t, srv, k2, "", "whoami").ok(t, "whoami removed key"); !strings.Contains(r.out, "anonymous") {
+				t.Fatalf("removed key still logs in as bob:\n%s", r.out)
+			}
+			run(t, srv, f.maintBKey, "", "keys remove "+gossh.FingerprintSHA256(f.maintBKey.PublicKey())).fails(t, "remove last key", "only key")
+			run(t, srv, f.maintBKey, "", "keys remove SHA256:nope").fails(t, "remove unknown key", "no key")
+		})
 
-	t.Run("password", func(t *testing.T) {
-		run(t, srv, f.maintAKey, "short\n", "password").fails(t, "short password", "too short")
-		run(t, srv, f.maintAKey, "correct horse battery\n", "password").ok(t, "password")
-		u, err := st.GetUser(ctx, f.maintA.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte("correct horse battery")); err != nil {
-			t.Fatalf("stored hash does not match: %v", err)
-		}
-		if u.Email != f.maintA.Email || !u.Active {
-			t.Fatalf("password change clobbered the user: %+v", u)
-		}
-		run(t, srv, nil, "whatever123\n", "password").fails(t, "anonymous password", "permission denied")
-	})
+		t.Run("password", func(t *testing.T) {
+			run(t, srv, f.maintAKey, "short\n", "password").fails(t, "short password", "too short")
+			run(t, srv, f.maintAKey, "correct horse battery\n", "password").ok(t, "password")
+			u, err := st.GetUser(ctx, f.maintA.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte("correct horse battery")); err != nil {
+				t.Fatalf("stored hash does not match: %v", err)
+			}
+			if u.Email != f.maintA.Email || !u.Active {
+				t.Fatalf("password change clobbered the user: %+v", u)
+			}
+			run(t, srv, nil, "whatever123\n", "password").fails(t, "anonymous password", "permission denied")
+		})
 
-	t.Run("optout", func(t *testing.T) {
-		run(t, srv, f.maintAKey, "", "optout").ok(t, "optout")
-		if out, err := st.IsOptedOut(ctx, f.maintA.Email); err != nil || !out {
-			t.Fatalf("IsOptedOut after optout = %v, %v", out, err)
-		}
-		run(t, srv, f.maintAKey, "", "optin").ok(t, "optin")
-		if out, err := st.IsOptedOut(ctx, f.maintA.Email); err != nil || out {
-			t.Fatalf("IsOptedOut after optin = %v, %v", out, err)
-		}
-	})
+		t.Run("optout", func(t *testing.T) {
+			run(t, srv, f.maintAKey, "", "optout").ok(t, "optout")
+			if out, err := st.IsOptedOut(ctx, f.maintA.Email); err != nil || !out {
+				t.Fatalf("IsOptedOut after optout = %v, %v", out, err)
+			}
+			run(t, srv, f.maintAKey, "", "optin").ok(t, "optin")
+			if out, err := st.IsOptedOut(ctx, f.maintA.Email); err != nil || out {
+				t.Fatalf("IsOptedOut after optin = %v, %v", out, err)
+			}
+		})
 
-	t.Run("user admin", func(t *testing.T) {
-		run(t, srv, f.maintAKey, "", "user list").fails(t, "non-admin", "not an admin")
-		k := newKey(t)
-		key := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k.PublicKey())))
-		run(t, srv, f.adminKey, "", "user add carol --email carol@example.org --key '"+key+"'").ok(t, "user add")
-		if r := run(t, srv, k, "", "whoami").ok(t, "whoami carol"); !strings.Contains(r.out, "carol") {
-			t.Fatalf("carol's key:\n%s", r.out)
-		}
-		run(t, srv, f.adminKey, "", "user maintainer carol alpha").ok(t, "user maintainer")
-		run(t, srv, k, "", "set-state "+itoa(f.patches[1].ID)+" rfc").ok(t, "carol as maintainer")
-		run(t, srv, f.adminKey, "", "user maintainer carol alpha --remove").ok(t, "user maintainer --remove")
-		run(t, srv, k, "", "set-state "+itoa(f.patches[1].ID)+" new").fails(t, "carol no longer maintainer", "permission denied")
-		k2 := newKey(t)
-		run(t, srv, f.adminKey, "", "user key add carol "+strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k2.PublicKey())))).ok(t, "user key add")
-		if r := run(t, srv, f.adminKey, "", "user key list carol").ok(t, "user key list"); !strings.Contains(r.out, gossh.FingerprintSHA256(k2.PublicKey())) {
-			t.Errorf("user key list:\n%s", r.out)
-		}
-		tok := strings.TrimSpace(run(t, srv, f.adminKey, "", "user token carol").ok(t, "user token").out)
-		if len(tok) != 40 {
-			t.Errorf("user token %q", tok)
-		}
-		if r := run(t, srv, f.adminKey, "", "user list").ok(t, "user list"); !strings.Contains(r.out, "carol@example.org") || !strings.Contains(r.out, "root") {
-			t.Errorf("user list:\n%s", r.out)
-		}
-		run(t, srv, f.adminKey, "", "user add carol --email c2@example.org").fails(t, "duplicate user", "already exists")
-		run(t, srv, f.adminKey, "", "user admin root --remove").fails(t, "self-demotion", "your own")
+		t.Run("user admin", func(t *testing.T) {
+			run(t, srv, f.maintAKey, "", "user list").fails(t, "non-admin", "not an admin")
+			k := newKey(t)
+			key := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k.PublicKey())))
+			run(t, srv, f.adminKey, "", "user add carol --email carol@example.org --key '"+key+"'").ok(t, "user add")
+			if r := run(t, srv, k, "", "whoami").ok(t, "whoami carol"); !strings.Contains(r.out, "carol") {
+				t.Fatalf("carol's key:\n%s", r.out)
+			}
+			run(t, srv, f.adminKey, "", "user maintainer carol alpha").ok(t, "user maintainer")
+			run(t, srv, k, "", "set-state "+itoa(f.patches[1].ID)+" rfc").ok(t, "carol as maintainer")
+			run(t, srv, f.adminKey, "", "user maintainer carol alpha --remove").ok(t, "user maintainer --remove")
+			run(t, srv, k, "", "set-state "+itoa(f.patches[1].ID)+" new").fails(t, "carol no longer maintainer", "permission denied")
+			k2 := newKey(t)
+			run(t, srv, f.adminKey, "", "user key add carol "+strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k2.PublicKey())))).ok(t, "user key add")
+			if r := run(t, srv, f.adminKey, "", "user key list carol").ok(t, "user key list"); !strings.Contains(r.out, gossh.FingerprintSHA256(k2.PublicKey())) {
+				t.Errorf("user key list:\n%s", r.out)
+			}
+			tok := strings.TrimSpace(run(t, srv, f.adminKey, "", "user token carol").ok(t, "user token").out)
+			if len(tok) != 40 {
+				t.Errorf("user token %q", tok)
+			}
+			if r := run(t, srv, f.adminKey, "", "user list").ok(t, "user list"); !strings.Contains(r.out, "carol@example.org") || !strings.Contains(r.out, "root") {
+				t.Errorf("user list:\n%s", r.out)
+			}
+			run(t, srv, f.adminKey, "", "user add carol --email c2@example.org").fails(t, "duplicate user", "already exists")
+			run(t, srv, f.adminKey, "", "user admin root --remove").fails(t, "self-demotion", "your own")
+		})
 	})
 }
 
@@ -125,40 +127,41 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // TestRegistration: an unknown key registers, the confirmation mail
 // arrives at a real SMTP server, and confirming creates the user and key.
 func TestRegistration(t *testing.T) {
-	st := sqltest.SQLite(t)
-	f := newFixture(t, st)
-	smtp := smtptest.Start(t)
-	mailer, err := notify.NewMailer(notify.SMTPOptions{Host: smtp.Host, Port: smtp.Port, TLS: "none", Timeout: 10 * time.Second}, "Patchwork <patchwork@patchwork.test>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := startServer(t, st, func(o *Options) { o.AllowAnonymous = false; o.Mailer = mailer })
+	sqltest.Each(t, func(t *testing.T, st store.Store) {
+		f := newFixture(t, st)
+		smtp := smtptest.Start(t)
+		mailer, err := notify.NewMailer(notify.SMTPOptions{Host: smtp.Host, Port: smtp.Port, TLS: "none", Timeout: 10 * time.Second}, "Patchwork <patchwork@patchwork.test>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := startServer(t, st, func(o *Options) { o.AllowAnonymous = false; o.Mailer = mailer })
 
-	newcomer := newKey(t)
-	run(t, srv, newcomer, "", "whoami").fails(t, "before registering", "register it with")
-	run(t, srv, newcomer, "", "register --email 'not an address'").fails(t, "bad address", "bad e-mail")
-	run(t, srv, newcomer, "", "register --email alice@example.org").fails(t, "taken address", "already has an account")
-	run(t, srv, f.maintAKey, "", "register --email x@example.org").fails(t, "known key", "already belongs to alice")
+		newcomer := newKey(t)
+		run(t, srv, newcomer, "", "whoami").fails(t, "before registering", "register it with")
+		run(t, srv, newcomer, "", "register --email 'not an address'").fails(t, "bad address", "bad e-mail")
+		run(t, srv, newcomer, "", "register --email alice@example.org").fails(t, "taken address", "already has an account")
+		run(t, srv, f.maintAKey, "", "register --email x@example.org").fails(t, "known key", "already belongs to alice")
 
-	r := run(t, srv, newcomer, "", "register --email Dave@Example.org --username dave").ok(t, "register")
-	if !strings.Contains(r.out, "Dave@Example.org") || strings.Contains(r.out+r.err, "confirm ") {
-		t.Fatalf("register output must name the address and not leak the token:\n%s%s", r.out, r.err)
-	}
-	msgs := smtp.Wait(1, 10*time.Second)
-	if len(msgs) != 1 || len(msgs[0].To) != 1 || !strings.EqualFold(msgs[0].To[0], "dave@example.org") {
-		t.Fatalf("mails: %+v", msgs)
-	}
-	m := regexp.MustCompile(`confirm ([0-9a-f]{40})`).FindStringSubmatch(string(msgs[0].Data))
-	if m == nil {
-		t.Fatalf("no token in mail:\n%s", msgs[0].Data)
-	}
-	run(t, srv, newcomer, "", "confirm 0000000000000000000000000000000000000000").fails(t, "wrong token", "unknown, used or expired")
-	r = run(t, srv, newcomer, "", "confirm "+m[1]).ok(t, "confirm")
-	if !strings.Contains(r.out, "dave") {
-		t.Errorf("confirm output %q", r.out)
-	}
-	if r := run(t, srv, newcomer, "", "whoami").ok(t, "whoami after confirm"); !strings.Contains(r.out, "dave") || !strings.Contains(r.out, "Dave@Example.org") {
-		t.Fatalf("whoami after confirm:\n%s", r.out)
-	}
-	run(t, srv, newcomer, "", "confirm "+m[1]).fails(t, "token reuse", "unknown, used or expired")
+		r := run(t, srv, newcomer, "", "register --email Dave@Example.org --username dave").ok(t, "register")
+		if !strings.Contains(r.out, "Dave@Example.org") || strings.Contains(r.out+r.err, "confirm ") {
+			t.Fatalf("register output must name the address and not leak the token:\n%s%s", r.out, r.err)
+		}
+		msgs := smtp.Wait(1, 10*time.Second)
+		if len(msgs) != 1 || len(msgs[0].To) != 1 || !strings.EqualFold(msgs[0].To[0], "dave@example.org") {
+			t.Fatalf("mails: %+v", msgs)
+		}
+		m := regexp.MustCompile(`confirm ([0-9a-f]{40})`).FindStringSubmatch(string(msgs[0].Data))
+		if m == nil {
+			t.Fatalf("no token in mail:\n%s", msgs[0].Data)
+		}
+		run(t, srv, newcomer, "", "confirm 0000000000000000000000000000000000000000").fails(t, "wrong token", "unknown, used or expired")
+		r = run(t, srv, newcomer, "", "confirm "+m[1]).ok(t, "confirm")
+		if !strings.Contains(r.out, "dave") {
+			t.Errorf("confirm output %q", r.out)
+		}
+		if r := run(t, srv, newcomer, "", "whoami").ok(t, "whoami after confirm"); !strings.Contains(r.out, "dave") || !strings.Contains(r.out, "Dave@Example.org") {
+			t.Fatalf("whoami after confirm:\n%s", r.out)
+		}
+		run(t, srv, newcomer, "", "confirm "+m[1]).fails(t, "token reuse", "unknown, used or expired")
+	})
 }

@@ -16,25 +16,13 @@ import (
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
-// offerOnlySigner presents someone else's public key but cannot make its
-// signature: it signs with the attacker's own key, so the server's check
-// fails and the client moves on to its next key. The server's public-key
-// callback still saw (and accepted) the victim's key.
-type offerOnlySigner struct {
-	victim   gossh.PublicKey
-	attacker gossh.Signer
-}
-
-func (s offerOnlySigner) PublicKey() gossh.PublicKey { return s.victim }
-
-func (s offerOnlySigner) Sign(r io.Reader, data []byte) (*gossh.Signature, error) {
-	return s.attacker.Sign(r, data)
-}
-
 // TestOfferedKeyBypass is the regression test for soft-serve's
-// authentication bypass: offering the admin's key before authenticating
-// with one's own must never make the session the admin's.
+// authentication bypass (GHSA-pchf-49fh-w34r): a client offers the admin's
+// public key (the server's public-key callback sees and accepts it), cannot
+// sign with it, and then authenticates with its own key. The session must
+// belong to the key that signed, never to the one only offered.
 func TestOfferedKeyBypass(t *testing.T) {
+	opensshBinary(t)
 	st := sqltest.SQLite(t)
 	f := newFixture(t, st)
 	logs := &syncBuffer{}
@@ -46,37 +34,72 @@ func TestOfferedKeyBypass(t *testing.T) {
 	// test proves nothing.
 	offered := func(t *testing.T, k gossh.Signer) {
 		t.Helper()
-		if fp := gossh.FingerprintSHA256(k.PublicKey()); !strings.Contains(logs.String(), "public key offered fingerprint="+fp) {
-			t.Fatalf("the victim's key %s was never offered to the server", fp)
+		fp := gossh.FingerprintSHA256(k.PublicKey())
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, `msg="public key offered"`) && strings.Contains(line, " fingerprint="+fp+" ") {
+				return
+			}
 		}
+		t.Fatalf("the victim's key %s was never offered to the server:\n%s", fp, logs.String())
 	}
+	keys := t.TempDir()
 
 	t.Run("registered attacker", func(t *testing.T) {
-		c := dial(t, srv, offerOnlySigner{f.adminKey.PublicKey(), f.maintBKey}, f.maintBKey)
-		r := runOn(t, c, "", "whoami").ok(t, "whoami")
-		if !strings.Contains(r.out, "bob") || strings.Contains(r.out, "root") || strings.Contains(r.out, "Admin") {
-			t.Fatalf("session attributed to the offered key:\n%s", r.out)
+		args := opensshArgs(t, srv, identityFile(t, keys, "root", f.adminKey, true), identityFile(t, keys, "bob", f.maintBKey, false))
+		r := openssh(t, args, "whoami")
+		if r.code != 0 || !strings.Contains(r.out, "bob") || strings.Contains(r.out, "root") || strings.Contains(r.out, "Admin") {
+			t.Fatalf("whoami: exit %d, stderr %q, session attributed to the offered key:\n%s", r.code, r.err, r.out)
 		}
-		runOn(t, c, "", "set-state 1 accepted").fails(t, "set-state as bob", "permission denied")
-		runOn(t, c, "", "user list").fails(t, "user list as bob", "not an admin")
+		openssh(t, args, "set-state "+itoa(id)+" accepted").fails(t, "set-state as bob", "permission denied")
+		openssh(t, args, "user list").fails(t, "user list as bob", "not an admin")
 		offered(t, f.adminKey)
 	})
 
 	t.Run("anonymous attacker", func(t *testing.T) {
 		attacker := newKey(t)
-		c := dial(t, srv, offerOnlySigner{f.maintAKey.PublicKey(), attacker}, attacker)
-		r := runOn(t, c, "", "whoami").ok(t, "whoami")
-		if !strings.Contains(r.out, "anonymous") || strings.Contains(r.out, "alice") {
-			t.Fatalf("session attributed to the offered key:\n%s", r.out)
+		args := opensshArgs(t, srv, identityFile(t, keys, "alice", f.maintAKey, true), identityFile(t, keys, "attacker", attacker, false))
+		r := openssh(t, args, "whoami")
+		if r.code != 0 || !strings.Contains(r.out, "anonymous") || strings.Contains(r.out, "alice") {
+			t.Fatalf("whoami: exit %d, stderr %q, session attributed to the offered key:\n%s", r.code, r.err, r.out)
 		}
 		if !strings.Contains(r.out, gossh.FingerprintSHA256(attacker.PublicKey())) {
 			t.Fatalf("whoami shows another key than the one that authenticated:\n%s", r.out)
 		}
-		runOn(t, c, "", "set-state 1 accepted").fails(t, "set-state as anonymous", "permission denied")
+		openssh(t, args, "set-state "+itoa(id)+" accepted").fails(t, "set-state as anonymous", "permission denied")
 		offered(t, f.maintAKey)
 	})
 	if got := f.stateOf(t, id); got != "new" {
 		t.Fatalf("patch state changed to %q by an attacker", got)
+	}
+}
+
+// forgedSigner presents someone else's public key and signs with its own
+// private key.
+type forgedSigner struct {
+	victim   gossh.PublicKey
+	attacker gossh.Signer
+}
+
+func (s forgedSigner) PublicKey() gossh.PublicKey { return s.victim }
+
+func (s forgedSigner) Sign(r io.Reader, data []byte) (*gossh.Signature, error) {
+	return s.attacker.Sign(r, data)
+}
+
+// TestForgedSignature: a signature by another key than the one presented
+// ends the connection before any session exists (the Go client signs every
+// key the server accepts, so this is what it can try).
+func TestForgedSignature(t *testing.T) {
+	st := sqltest.SQLite(t)
+	f := newFixture(t, st)
+	srv := startServer(t, st, nil)
+	_, err := gossh.Dial("tcp", srv.Addr().String(), &gossh.ClientConfig{
+		User:            "patchwork",
+		Auth:            []gossh.AuthMethod{gossh.PublicKeys(forgedSigner{f.adminKey.PublicKey(), f.maintBKey}, f.maintBKey)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), //nolint:gosec // test server on loopback
+	})
+	if err == nil {
+		t.Fatal("a connection with a forged signature was accepted")
 	}
 }
 

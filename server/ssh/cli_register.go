@@ -63,13 +63,15 @@ func (c *cli) register(email, username string) error {
 		return userErrorf("bad user name %q: letters, digits, '.', '_' and '-' only (choose one with --username)", username)
 	}
 	st := c.srv.store
-	if _, err := st.GetUserByName(c.ctx, username); err == nil {
-		return userErrorf("the user name %q is taken; choose another with --username", username)
+	// The address first: "you already have an account" helps more than
+	// "that name is taken" when both hold.
+	if _, err := st.GetUserByEmail(c.ctx, email); err == nil {
+		return userErrorf("%s already has an account: connect with one of its keys and run `keys add`", email)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if _, err := st.GetUserByEmail(c.ctx, email); err == nil {
-		return userErrorf("%s already has an account: connect with one of its keys and run `keys add`", email)
+	if _, err := st.GetUserByName(c.ctx, username); err == nil {
+		return userErrorf("the user name %q is taken; choose another with --username", username)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}

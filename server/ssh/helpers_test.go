@@ -48,6 +48,8 @@ func startServer(t testing.TB, st store.Store, edit func(*Options)) *Server {
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
+	// Serve records the listener on its own goroutine.
+	waitFor(t, "the server to listen", func() bool { return srv.Addr() != nil })
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -59,7 +61,14 @@ func startServer(t testing.TB, st store.Store, edit func(*Options)) *Server {
 	return srv
 }
 
-// newKey makes an ed25519 signer.
+// testKey is a signer that keeps its private key, so tests can also hand it
+// to the OpenSSH client as an identity file.
+type testKey struct {
+	gossh.Signer
+	priv ed25519.PrivateKey
+}
+
+// newKey makes an ed25519 signer (a testKey).
 func newKey(t testing.TB) gossh.Signer {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -70,7 +79,7 @@ func newKey(t testing.TB) gossh.Signer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return testKey{Signer: s, priv: priv}
 }
 
 // dial connects as "patchwork" with the signers (none: keyboard-interactive).
@@ -205,13 +214,15 @@ func newFixture(t testing.TB, st store.Store) *fixture {
 		t.Fatal(err)
 	}
 	newState := mustState(t, f.states, "new")
+	before := []string{"old", "new line 1"}
 	for i, name := range []string{"[1/2] frob: add the frobnicator", "[2/2] frob: use it"} {
 		p := &store.Patch{
 			ProjectID: f.projA.ID, MsgID: "<frob-" + string(rune('1'+i)) + "@example.org>", Name: name,
 			Date: testClock.Add(-time.Hour + time.Duration(i)*time.Minute), SubmitterID: sub.ID,
 			Headers: "From: Jane Doe <jane@example.org>\nSubject: [PATCH " + string(rune('1'+i)) + "/2] " + name[6:] + "\n",
 			Content: "Make frobbing faster.\n\nSigned-off-by: Jane Doe <jane@example.org>\n",
-			Diff:    "diff --git a/frob.c b/frob.c\n--- a/frob.c\n+++ b/frob.c\n@@ -1 +1 @@\n-old\n+new line " + string(rune('1'+i)) + "\n",
+			// The series applies with git am on a frob.c holding "old".
+			Diff:    "diff --git a/frob.c b/frob.c\n--- a/frob.c\n+++ b/frob.c\n@@ -1 +1 @@\n-" + before[i] + "\n+new line " + string(rune('1'+i)) + "\n",
 			StateID: newState.ID, SeriesID: f.series.ID, Number: i + 1,
 		}
 		if err := st.CreatePatch(ctx, p, nil); err != nil {
