@@ -165,12 +165,14 @@ func TestMetricsCountByRouteClass(t *testing.T) {
 }
 
 func TestGracefulShutdownFinishesInFlight(t *testing.T) {
-	started := make(chan struct{})
+	started, release := make(chan struct{}), make(chan struct{})
 	logs := &syncBuffer{}
 	s := New(Options{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	// The request stays in flight until Shutdown has begun: no sleeps.
+	s.srv.RegisterOnShutdown(func() { close(release) })
 	s.mux.HandleFunc("/slow", func(w http.ResponseWriter, _ *http.Request) {
 		close(started)
-		time.Sleep(300 * time.Millisecond)
+		<-release
 		_, _ = w.Write([]byte("done"))
 	})
 	if err := s.Listen(); err != nil {
@@ -196,7 +198,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		res <- result{resp.StatusCode, string(b), err}
 	}()
 	<-started
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.Shutdown(ctx); err != nil {
 		t.Fatalf("shutdown: %v", err)
