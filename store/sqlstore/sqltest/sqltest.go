@@ -5,9 +5,10 @@
 // a missing server URL fails the test instead of skipping it, so a broken
 // CI configuration cannot pass silently.
 //
-// Server databases are pooled per test process: creating and migrating a
-// MariaDB database costs seconds, emptying one costs milliseconds, so a
-// database is emptied when its test ends and handed to the next test.
+// Every test gets a database of its own, created and migrated when it asks
+// and dropped when it ends (a few hundred milliseconds on either server);
+// databases left behind by a killed test process are dropped by the next
+// run.
 package sqltest
 
 import (
@@ -123,8 +124,8 @@ func migrate(t testing.TB, u string) {
 	}
 }
 
-// poolSet holds one pool per dialect for this test process. It is the
-// package's only shared state: the databases outlive single tests by design.
+// poolSet holds one admin connection and a name counter per dialect for
+// this test process: the package's only shared state.
 type poolSet struct {
 	mu sync.Mutex
 	m  map[string]*pool
@@ -158,9 +159,7 @@ type pool struct {
 	mu      sync.Mutex
 	db      *sql.DB // admin connection
 	swept   bool
-	free    []string
 	n       int
-	tables  []string // tables to empty between tests
 	initErr error
 }
 
@@ -229,7 +228,11 @@ func (p *pool) sweep(ctx context.Context) {
 				continue // its process still runs
 			}
 		}
-		_, _ = p.db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+n)
+		q := "DROP DATABASE IF EXISTS " + n
+		if p.dialect == "postgres" {
+			q += " WITH (FORCE)"
+		}
+		_, _ = p.db.ExecContext(ctx, q)
 	}
 }
 
@@ -242,12 +245,6 @@ func (p *pool) acquire(t testing.TB) (string, error) {
 		return "", err
 	}
 	p.sweep(ctx)
-	if n := len(p.free); n > 0 {
-		name := p.free[n-1]
-		p.free = p.free[:n-1]
-		p.mu.Unlock()
-		return name, nil
-	}
 	p.n++
 	name := p.prefix + strconv.Itoa(p.n)
 	p.mu.Unlock()
@@ -270,80 +267,17 @@ func (p *pool) acquire(t testing.TB) (string, error) {
 	if err := s.Migrate(ctx); err != nil {
 		return "", err
 	}
-	if err := p.loadTables(ctx, s.DB(), name); err != nil {
-		return "", err
-	}
 	return name, nil
 }
 
-// loadTables learns, once, which tables to empty between tests: all but the
-// seeded ones and the migration bookkeeping.
-func (p *pool) loadTables(ctx context.Context, db *sql.DB, name string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.tables != nil {
-		return nil
-	}
-	q := "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
-	if p.dialect == "mysql" {
-		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = '" + name + "' AND table_type = 'BASE TABLE'"
-	}
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		return fmt.Errorf("list tables: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return err
-		}
-		switch n {
-		case "states", "tags", "goose_db_version":
-		default:
-			p.tables = append(p.tables, n)
-		}
-	}
-	return rows.Err()
-}
-
-// release empties the database and returns it to the pool; a database that
-// cannot be emptied is dropped instead.
+// release drops the test's database. PostgreSQL drops it even while a
+// process the test started still holds a connection.
 func (p *pool) release(name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := p.reset(ctx, name); err != nil {
-		_, _ = p.db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name)
-		return
-	}
-	p.mu.Lock()
-	p.free = append(p.free, name)
-	p.mu.Unlock()
-}
-
-func (p *pool) reset(ctx context.Context, name string) error {
-	s, err := sqlstore.Open(ctx, p.url(name), nil)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	conn, err := s.DB().Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+	q := "DROP DATABASE IF EXISTS " + name
 	if p.dialect == "postgres" {
-		_, err := conn.ExecContext(ctx, "TRUNCATE "+strings.Join(p.tables, ", ")+" RESTART IDENTITY CASCADE")
-		return err
+		q += " WITH (FORCE)"
 	}
-	if _, err := conn.ExecContext(ctx, "SET FOREIGN_KEY_CHECKS = 0"); err != nil {
-		return err
-	}
-	for _, tb := range p.tables {
-		if _, err := conn.ExecContext(ctx, "TRUNCATE TABLE "+tb); err != nil {
-			return err
-		}
-	}
-	_, err = conn.ExecContext(ctx, "SET FOREIGN_KEY_CHECKS = 1")
-	return err
+	_, _ = p.db.ExecContext(ctx, q)
 }
