@@ -122,6 +122,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, msg.Page.Init()
 	case common.BackMsg:
 		return m, m.back()
+	case common.SwapMsg:
+		if len(m.stack) > 1 {
+			m.stack = m.stack[:len(m.stack)-1]
+		}
+		return m, m.open(msg.Open)
+	case common.OpenProjectsMsg:
+		m.stack = m.stack[:1]
+		return m, m.top().Reload()
 	case tea.KeyPressMsg:
 		if cmd, ok := m.globalKey(msg); ok {
 			return m, cmd

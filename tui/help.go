@@ -17,6 +17,7 @@ func (m *Model) helpLines() []string {
 		{"Going places", k.Navigation()},
 		{"Acting on patches (marked ones, else the one under the cursor)", k.Actions()},
 		{"Patch and series views", k.Views()},
+		{"Bundle list", k.BundleKeys()},
 	}
 	var out []string
 	for _, g := range groups {

@@ -55,6 +55,8 @@ func (m *Model) open(msg tea.Msg) tea.Cmd {
 				{Field: store.FieldArchived, Not: true, Bool: true},
 			},
 		})
+	case bundleMsg:
+		p = m.bundleList(msg)
 	case common.OpenTextMsg:
 		p = text.New(c, msg.Title, msg.Lines)
 	default:
@@ -62,6 +64,13 @@ func (m *Model) open(msg tea.Msg) tea.Cmd {
 	}
 	m.stack = append(m.stack, p)
 	return p.Init()
+}
+
+// bundleMsg carries a bundle's patch ids; the list is built in Update,
+// never inside a command.
+type bundleMsg struct {
+	b   store.Bundle
+	ids []int64
 }
 
 // openBundle reads the bundle's patch ids, then opens a list of them.
@@ -72,12 +81,17 @@ func (m *Model) openBundle(b store.Bundle) tea.Cmd {
 		if err != nil {
 			return common.ErrorMsg{Err: fmt.Errorf("bundle %q: %w", b.Name, err)}
 		}
-		if len(ids) == 0 {
-			ids = []int64{0} // matches nothing: an empty bundle lists no patch
-		}
-		return common.PushMsg{Page: patchlist.New(c, patchlist.Options{
-			Title: "bundle " + b.Name,
-			Base:  []store.Cond{{Field: store.FieldID, Ints: ids}},
-		})}
+		return bundleMsg{b: b, ids: ids}
 	}
+}
+
+func (m *Model) bundleList(msg bundleMsg) common.Page {
+	ids := msg.ids
+	if len(ids) == 0 {
+		ids = []int64{0} // matches nothing: an empty bundle lists no patch
+	}
+	return patchlist.New(m.c, patchlist.Options{
+		Title: "bundle " + msg.b.Name,
+		Base:  []store.Cond{{Field: store.FieldID, Ints: ids}},
+	})
 }

@@ -9,6 +9,10 @@ import (
 	"github.com/patchwork-go/patchwork/store"
 )
 
+// ErrAnonymous is the answer to an anonymous session that tries to change
+// something.
+var ErrAnonymous = fmt.Errorf("%w: log in with a registered SSH key to change patches", store.ErrForbidden)
+
 // ErrorMsg reports a failure to the user in the status line.
 type ErrorMsg struct{ Err error }
 
@@ -40,6 +44,8 @@ func Status(text string) tea.Cmd { return func() tea.Msg { return StatusMsg{Text
 // Describe turns a store error into a sentence for the status line.
 func Describe(err error) string {
 	switch {
+	case errors.Is(err, ErrAnonymous):
+		return ErrAnonymous.Error()
 	case errors.Is(err, store.ErrForbidden):
 		return "permission denied"
 	case errors.Is(err, store.ErrNotFound):

@@ -34,3 +34,8 @@ type (
 
 // Send returns a command that delivers msg.
 func Send(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+// SwapMsg replaces the page on top with the page that Open (a navigation
+// message) opens: toggling between the patch and series lists must not
+// grow the stack.
+type SwapMsg struct{ Open tea.Msg }

@@ -10,11 +10,13 @@ type KeyMap struct {
 	Up, Down, Top, Bottom, HalfDown, HalfUp, PageDown, PageUp key.Binding
 	// Navigation.
 	Open, Back, Quit, Help, Search, NextMatch, PrevMatch key.Binding
-	Todo, Bundles, Projects                             key.Binding
+	Todo, Bundles, Projects                              key.Binding
 	// Marking and modes.
 	Mark, MarkSeries, ClearMarks, SeriesMode key.Binding
 	// Actions on patches (the marked ones, else the one under the cursor).
 	State, Delegate, Archive, CommitRef, Bundle key.Binding
+	// Bundles.
+	Delete, Public key.Binding
 	// Patch and series views.
 	NextPatch, PrevPatch, OpenSeries, NextVersion, PrevVersion, VersionDiff key.Binding
 	// Dialogs.
@@ -59,6 +61,9 @@ func Default() *KeyMap {
 		CommitRef: bind([]string{"c"}, "c", "commit ref"),
 		Bundle:    bind([]string{"b"}, "b", "to bundle"),
 
+		Delete: bind([]string{"D"}, "D", "delete bundle"),
+		Public: bind([]string{"p"}, "p", "public/private"),
+
 		NextPatch:   bind([]string{"]"}, "]", "next in series"),
 		PrevPatch:   bind([]string{"["}, "[", "prev in series"),
 		OpenSeries:  bind([]string{"S"}, "S", "series"),
@@ -85,6 +90,9 @@ func (k *KeyMap) Navigation() []key.Binding {
 func (k *KeyMap) Actions() []key.Binding {
 	return []key.Binding{k.Mark, k.MarkSeries, k.ClearMarks, k.State, k.Delegate, k.Archive, k.CommitRef, k.Bundle, k.SeriesMode}
 }
+
+// BundleKeys lists the bundle list's own bindings (for help).
+func (k *KeyMap) BundleKeys() []key.Binding { return []key.Binding{k.Delete, k.Public} }
 
 // Views lists the patch and series view bindings (for help).
 func (k *KeyMap) Views() []key.Binding {

@@ -41,11 +41,38 @@ type Target struct {
 	CommitRef string
 }
 
+// TargetOf targets every row (a series, the marked rows); the first row
+// gives the values that preselect pickers.
+func TargetOf(rows []store.PatchRow) Target {
+	if len(rows) == 0 {
+		return Target{}
+	}
+	r := rows[0]
+	t := Target{ProjectID: r.ProjectID, StateID: r.StateID, Delegate: r.DelegateID, Archived: r.Archived, CommitRef: r.CommitRef}
+	for _, r := range rows {
+		t.IDs = append(t.IDs, r.ID)
+	}
+	return t
+}
+
 // DoneMsg reports an action's result; pages clear their marks when OK > 0.
 type DoneMsg struct {
 	OK     int
 	Status string
 	Err    error
+}
+
+// Result turns an action's result into the messages the root acts on: a
+// reload of every page when something changed, and the error if any.
+func Result(m DoneMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	if m.OK > 0 {
+		cmds = append(cmds, common.Send(common.ChangedMsg{Status: m.Status}))
+	}
+	if m.Err != nil {
+		cmds = append(cmds, common.Error(m.Err))
+	}
+	return tea.Sequence(cmds...)
 }
 
 // Actions holds the dialog of an action in progress.
@@ -94,7 +121,7 @@ func (a *Actions) Start(k Kind, t Target) tea.Cmd {
 		return nil
 	}
 	if a.c.User == nil {
-		return common.Error(fmt.Errorf("permission denied: log in with a registered SSH key to change patches"))
+		return common.Error(common.ErrAnonymous)
 	}
 	switch k {
 	case SetState:

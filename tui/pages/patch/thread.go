@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
 )
@@ -76,5 +75,3 @@ func inReplyTo(headers string) string {
 	}
 	return ""
 }
-
-var _ = store.Comment{}

@@ -147,7 +147,7 @@ func (l *List) Update(msg tea.Msg) tea.Cmd {
 		if msg.OK > 0 {
 			clear(l.marks)
 		}
-		return done(msg)
+		return actions.Result(msg)
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelDown:
@@ -164,18 +164,6 @@ func (l *List) Update(msg tea.Msg) tea.Cmd {
 		return l.key(msg)
 	}
 	return nil
-}
-
-// done turns an action's result into status and reload messages.
-func done(m actions.DoneMsg) tea.Cmd {
-	var cmds []tea.Cmd
-	if m.OK > 0 {
-		cmds = append(cmds, common.Send(common.ChangedMsg{Status: m.Status}))
-	}
-	if m.Err != nil {
-		cmds = append(cmds, common.Error(m.Err))
-	}
-	return tea.Sequence(cmds...)
 }
 
 func (l *List) key(msg tea.KeyPressMsg) tea.Cmd {

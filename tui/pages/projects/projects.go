@@ -23,9 +23,9 @@ type Page struct {
 }
 
 type row struct {
-	p       store.Project
-	action  int // patches in action-required states, not archived
-	maint   bool
+	p      store.Project
+	action int // patches in action-required states, not archived
+	maint  bool
 }
 
 type loadedMsg struct {

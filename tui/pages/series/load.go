@@ -1,0 +1,86 @@
+package series
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/tui/common"
+)
+
+// data is what the series view shows, read in one command.
+type data struct {
+	series    *store.Series
+	submitter store.Person
+	cover     *store.Cover // nil without a cover letter
+	patches   []store.PatchRow
+	versions  []store.Series // the whole chain, oldest first
+	states    []store.State
+	tags      []store.Tag
+	deps      []int64 // series this one depends on
+}
+
+type loadedMsg struct {
+	gen int
+	d   *data
+	err error
+}
+
+func load(c *common.Common, id int64, gen int) tea.Cmd {
+	return func() tea.Msg {
+		d, err := fetch(c, id)
+		return loadedMsg{gen: gen, d: d, err: err}
+	}
+}
+
+func fetch(c *common.Common, id int64) (*data, error) {
+	ctx, s := c.Ctx, c.Store
+	d := &data{}
+	var err error
+	if d.series, err = s.GetSeries(ctx, id); err != nil {
+		return nil, fmt.Errorf("series %d: %w", id, err)
+	}
+	if p, err := s.GetPerson(ctx, d.series.SubmitterID); err == nil {
+		d.submitter = *p
+	}
+	if d.series.CoverID != 0 {
+		if d.cover, err = s.GetCover(ctx, d.series.CoverID); err != nil {
+			return nil, fmt.Errorf("cover of series %d: %w", id, err)
+		}
+	}
+	if d.patches, err = s.SeriesPatches(ctx, id); err != nil {
+		return nil, fmt.Errorf("patches of series %d: %w", id, err)
+	}
+	if d.versions, err = s.SeriesVersions(ctx, id); err != nil {
+		return nil, fmt.Errorf("versions of series %d: %w", id, err)
+	}
+	if d.deps, err = s.SeriesDependencies(ctx, id); err != nil {
+		return nil, fmt.Errorf("dependencies of series %d: %w", id, err)
+	}
+	if d.states, err = s.ListStates(ctx); err != nil {
+		return nil, fmt.Errorf("states: %w", err)
+	}
+	if d.tags, err = s.ListTags(ctx); err != nil {
+		return nil, fmt.Errorf("tags: %w", err)
+	}
+	return d, nil
+}
+
+// neighbour is the series before (older) or after (newer) this one in its
+// version chain; nil when there is none.
+func (d *data) neighbour(newer bool) *store.Series {
+	for i, v := range d.versions {
+		if v.ID != d.series.ID {
+			continue
+		}
+		j := i - 1
+		if newer {
+			j = i + 1
+		}
+		if j >= 0 && j < len(d.versions) {
+			return &d.versions[j]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,175 @@
+// Package series is the series view: the series' versions, its patches
+// with their states, tags and checks, and the cover letter; actions apply
+// to the marked patches or, with none marked, to the whole series.
+package series
+
+import (
+	"fmt"
+	"slices"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/tui/common"
+	"github.com/patchwork-go/patchwork/tui/components"
+	"github.com/patchwork-go/patchwork/tui/pages/actions"
+)
+
+// Page shows one series. < and > replace it with the older or newer
+// version in place.
+type Page struct {
+	c       *common.Common
+	id      int64
+	gen     int
+	d       *data
+	err     error
+	cursor  int // index into d.patches
+	marks   map[int64]bool
+	cover   *components.Pager
+	actions *actions.Actions
+}
+
+// New returns the view of series id; Init loads it.
+func New(c *common.Common, id int64) *Page {
+	return &Page{c: c, id: id, marks: map[int64]bool{}, cover: components.NewPager(c), actions: actions.New(c)}
+}
+
+// Init implements common.Page.
+func (p *Page) Init() tea.Cmd { return p.Reload() }
+
+// Reload implements common.Page.
+func (p *Page) Reload() tea.Cmd {
+	p.gen++
+	return load(p.c, p.id, p.gen)
+}
+
+// Title implements common.Page.
+func (p *Page) Title() string { return fmt.Sprintf("series #%d", p.id) }
+
+// Capturing implements common.Page.
+func (p *Page) Capturing() bool { return p.cover.Capturing() || p.actions.Active() }
+
+// ShortHelp implements common.Page.
+func (p *Page) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	return []key.Binding{k.Open, k.Mark, k.State, k.Delegate, k.Archive, k.Bundle,
+		k.PrevVersion, k.NextVersion, k.VersionDiff, k.HalfDown, k.Back}
+}
+
+// Update implements common.Page.
+func (p *Page) Update(msg tea.Msg) tea.Cmd {
+	if handled, cmd := p.actions.Update(msg); handled {
+		return cmd
+	}
+	switch msg := msg.(type) {
+	case loadedMsg:
+		if msg.gen != p.gen {
+			return nil
+		}
+		if msg.err != nil {
+			p.err = msg.err
+			return common.Error(msg.err)
+		}
+		fresh := p.d == nil || p.d.series.ID != msg.d.series.ID
+		p.d, p.err = msg.d, nil
+		if fresh {
+			p.cursor = 0
+			clear(p.marks)
+		}
+		p.cursor = max(min(p.cursor, len(p.d.patches)-1), 0)
+		p.cover.SetLines(p.coverLines())
+		if fresh {
+			p.cover.GotoTop()
+		}
+		return nil
+	case compareMsg:
+		return p.showCompare(msg)
+	case actions.DoneMsg:
+		if msg.OK > 0 {
+			clear(p.marks)
+		}
+		return actions.Result(msg)
+	case tea.KeyPressMsg:
+		if p.cover.Capturing() {
+			p.cover.Update(msg)
+			return nil
+		}
+		return p.key(msg)
+	case tea.MouseWheelMsg:
+		p.cover.Update(msg)
+	}
+	return nil
+}
+
+func (p *Page) key(msg tea.KeyPressMsg) tea.Cmd {
+	if p.d == nil {
+		return nil
+	}
+	k, n := p.c.Keys, len(p.d.patches)
+	switch {
+	case key.Matches(msg, k.Down):
+		p.cursor = min(p.cursor+1, max(n-1, 0))
+	case key.Matches(msg, k.Up):
+		p.cursor = max(p.cursor-1, 0)
+	case key.Matches(msg, k.Top):
+		p.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		p.cursor = max(n-1, 0)
+	case key.Matches(msg, k.Open):
+		if n > 0 {
+			return common.Send(common.OpenPatchMsg{ID: p.d.patches[p.cursor].ID})
+		}
+	case key.Matches(msg, k.Mark):
+		if n > 0 {
+			id := p.d.patches[p.cursor].ID
+			if p.marks[id] {
+				delete(p.marks, id)
+			} else {
+				p.marks[id] = true
+			}
+			p.cursor = min(p.cursor+1, n-1)
+		}
+	case key.Matches(msg, k.ClearMarks):
+		clear(p.marks)
+	case key.Matches(msg, k.NextVersion), key.Matches(msg, k.PrevVersion):
+		v := p.d.neighbour(key.Matches(msg, k.NextVersion))
+		if v == nil {
+			return common.Status("no other version of this series")
+		}
+		p.id = v.ID
+		return p.Reload()
+	case key.Matches(msg, k.VersionDiff):
+		v := p.d.neighbour(false)
+		if v == nil {
+			return common.Status("no older version of this series")
+		}
+		return compare(p.c, *v, *p.d.series)
+	case key.Matches(msg, k.State):
+		return p.act(actions.SetState)
+	case key.Matches(msg, k.Delegate):
+		return p.act(actions.SetDelegate)
+	case key.Matches(msg, k.Archive):
+		return p.act(actions.ToggleArchive)
+	case key.Matches(msg, k.CommitRef):
+		return p.act(actions.SetCommitRef)
+	case key.Matches(msg, k.Bundle):
+		return p.act(actions.AddToBundle)
+	default:
+		// Scrolling and searching keys move the cover letter.
+		p.cover.Update(msg)
+	}
+	return nil
+}
+
+// act targets the marked patches, else the whole series.
+func (p *Page) act(kind actions.Kind) tea.Cmd {
+	rows := p.d.patches
+	if len(p.marks) > 0 {
+		rows = slices.DeleteFunc(slices.Clone(rows), func(r store.PatchRow) bool { return !p.marks[r.ID] })
+	}
+	if len(rows) == 0 {
+		return common.Status("this series has no patches yet")
+	}
+	return p.actions.Start(kind, actions.TargetOf(rows))
+}

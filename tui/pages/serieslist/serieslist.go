@@ -1,0 +1,173 @@
+// Package serieslist is a project's list in series mode: one row per
+// series, newest first, loaded in windows around the cursor, with actions
+// on every patch of the series under the cursor.
+package serieslist
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/tui/common"
+	"github.com/patchwork-go/patchwork/tui/components"
+	"github.com/patchwork-go/patchwork/tui/pages/actions"
+)
+
+// Page is the series list of one project.
+type Page struct {
+	c       *common.Common
+	project store.Project
+	win     window
+	search  bool
+	input   components.Input
+	name    string // the applied name filter
+	actions *actions.Actions
+}
+
+// New returns the series list of project p; Init loads it.
+func New(c *common.Common, p store.Project) *Page {
+	pg := &Page{c: c, project: p, actions: actions.New(c)}
+	pg.input = components.Input{Prompt: "/", Cursor: c.Styles.DialogCursor}
+	return pg
+}
+
+// Init implements common.Page.
+func (p *Page) Init() tea.Cmd { return p.load(false, 0, 0) }
+
+// Reload implements common.Page: the same window, the cursor kept on its
+// series.
+func (p *Page) Reload() tea.Cmd {
+	if !p.win.loaded {
+		return nil
+	}
+	return p.load(p.win.asc, p.win.off, p.currentID())
+}
+
+// Title implements common.Page.
+func (p *Page) Title() string { return p.project.LinkName + " › series" }
+
+// Capturing implements common.Page.
+func (p *Page) Capturing() bool { return p.search || p.actions.Active() }
+
+// ShortHelp implements common.Page.
+func (p *Page) ShortHelp() []key.Binding {
+	k := p.c.Keys
+	return []key.Binding{k.Open, k.Search, k.State, k.Delegate, k.Archive, k.Bundle, k.SeriesMode, k.Back}
+}
+
+// seriesPatchesMsg starts an action once the series' patches are known.
+type seriesPatchesMsg struct {
+	kind actions.Kind
+	rows []store.PatchRow
+	err  error
+}
+
+// Update implements common.Page.
+func (p *Page) Update(msg tea.Msg) tea.Cmd {
+	if handled, cmd := p.actions.Update(msg); handled {
+		return cmd
+	}
+	switch msg := msg.(type) {
+	case windowMsg:
+		return p.apply(msg)
+	case seriesPatchesMsg:
+		if msg.err != nil {
+			return common.Error(msg.err)
+		}
+		return p.actions.Start(msg.kind, actions.TargetOf(msg.rows))
+	case actions.DoneMsg:
+		return actions.Result(msg)
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelDown:
+			return p.move(3)
+		case tea.MouseWheelUp:
+			return p.move(-3)
+		}
+	case tea.KeyPressMsg:
+		if p.search {
+			return p.searchKey(msg)
+		}
+		return p.key(msg)
+	}
+	return nil
+}
+
+func (p *Page) key(msg tea.KeyPressMsg) tea.Cmd {
+	k, vis := p.c.Keys, p.visible()
+	switch {
+	case key.Matches(msg, k.Down):
+		return p.move(1)
+	case key.Matches(msg, k.Up):
+		return p.move(-1)
+	case key.Matches(msg, k.HalfDown):
+		return p.move(vis / 2)
+	case key.Matches(msg, k.HalfUp):
+		return p.move(-vis / 2)
+	case key.Matches(msg, k.PageDown):
+		return p.move(vis)
+	case key.Matches(msg, k.PageUp):
+		return p.move(-vis)
+	case key.Matches(msg, k.Top):
+		return p.load(false, 0, 0)
+	case key.Matches(msg, k.Bottom):
+		return p.load(true, 0, -1)
+	case key.Matches(msg, k.Search):
+		p.search = true
+		p.input.SetValue(p.name)
+	case key.Matches(msg, k.Open):
+		if s, ok := p.current(); ok {
+			return common.Send(common.OpenSeriesMsg{ID: s.ID})
+		}
+	case key.Matches(msg, k.SeriesMode):
+		return common.Send(common.SwapMsg{Open: common.OpenProjectMsg{Project: p.project}})
+	case key.Matches(msg, k.State):
+		return p.act(actions.SetState)
+	case key.Matches(msg, k.Delegate):
+		return p.act(actions.SetDelegate)
+	case key.Matches(msg, k.Archive):
+		return p.act(actions.ToggleArchive)
+	case key.Matches(msg, k.Bundle):
+		return p.act(actions.AddToBundle)
+	}
+	return nil
+}
+
+func (p *Page) searchKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		p.search = false
+	case "enter":
+		p.search = false
+		p.name = strings.TrimSpace(p.input.Value())
+		return p.load(false, 0, 0)
+	default:
+		p.input.Update(msg)
+	}
+	return nil
+}
+
+// act applies an action to every patch of the series under the cursor.
+func (p *Page) act(kind actions.Kind) tea.Cmd {
+	s, ok := p.current()
+	if !ok {
+		return nil
+	}
+	if p.c.User == nil {
+		return common.Error(common.ErrAnonymous)
+	}
+	c := p.c
+	return func() tea.Msg {
+		rows, err := c.Store.SeriesPatches(c.Ctx, s.ID)
+		if err == nil && len(rows) == 0 {
+			err = fmt.Errorf("series %d has no patches yet", s.ID)
+		}
+		if err != nil {
+			return seriesPatchesMsg{err: fmt.Errorf("patches of series %d: %w", s.ID, err)}
+		}
+		return seriesPatchesMsg{kind: kind, rows: rows}
+	}
+}
