@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -37,8 +38,15 @@ func (s *Server) commandMiddleware(next ssh.Handler) ssh.Handler {
 			next(sess)
 			return
 		}
-		c := &cli{srv: s, sess: sess, id: identityOf(sess), ctx: sess.Context(), in: sess, out: sess, err: sess.Stderr()}
-		_ = sess.Exit(c.run(args))
+		// Every write to the channel is an encrypted packet: without a
+		// buffer, tabwriter's cell-by-cell writes cost more than the query.
+		out := bufio.NewWriterSize(sess, 32<<10)
+		c := &cli{srv: s, sess: sess, id: identityOf(sess), ctx: sess.Context(), in: sess, out: out, err: sess.Stderr()}
+		code := c.run(args)
+		if err := out.Flush(); err != nil && code == 0 {
+			code = 1
+		}
+		_ = sess.Exit(code)
 	}
 }
 
@@ -60,6 +68,10 @@ func (c *cli) run(args []string) int {
 	root.SetOut(c.out)
 	root.SetErr(c.err)
 	if err := root.ExecuteContext(c.ctx); err != nil {
+		// What the command printed comes before the error that ended it.
+		if f, ok := c.out.(interface{ Flush() error }); ok {
+			_ = f.Flush()
+		}
 		fmt.Fprintln(c.err, "error: "+c.message(err))
 		return 1
 	}

@@ -143,15 +143,16 @@ func (c *cli) list(args []string, asJSON bool, limit int) error {
 		}
 		return err
 	}
-	pq := store.PatchQuery{Conds: append(conds, qc...), Order: store.OrderDate, Desc: true, Limit: limit}
+	// One row more than shown says whether there are more, without a
+	// COUNT that costs as much as the project is large.
+	pq := store.PatchQuery{Conds: append(conds, qc...), Order: store.OrderDate, Desc: true, Limit: limit + 1}
 	rows, err := st.ListPatches(c.ctx, pq)
 	if err != nil {
 		return err
 	}
-	if len(rows) == limit {
-		if n, err := st.CountPatches(c.ctx, pq); err == nil && n > limit {
-			fmt.Fprintf(c.err, "showing the newest %d of %d patches (--limit N for more)\n", limit, n)
-		}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		fmt.Fprintf(c.err, "showing the newest %d matching patches; there are more (--limit N to see more)\n", limit)
 	}
 	states, err := c.states()
 	if err != nil {

@@ -56,6 +56,16 @@ func TestCLIRead(t *testing.T) {
 			}
 			run(t, srv, nil, "", "list alpha state:bogus").fails(t, "list bad query", "col ")
 			run(t, srv, nil, "", "list --limit 0").fails(t, "list --limit 0", "--limit")
+			r = run(t, srv, nil, "", "list alpha --limit 1 --json").ok(t, "list --limit 1")
+			if err := json.Unmarshal([]byte(r.out), &rows); err != nil || len(rows) != 1 || rows[0].ID != f.patches[1].ID {
+				t.Errorf("list alpha --limit 1 = %+v, %v\n%s", rows, err, r.out)
+			}
+			if !strings.Contains(r.err, "there are more") {
+				t.Errorf("list --limit 1 does not say there are more: stderr %q", r.err)
+			}
+			if r = run(t, srv, nil, "", "list alpha --limit 2").ok(t, "list --limit 2"); r.err != "" {
+				t.Errorf("list --limit 2 (all of them) warns: %q", r.err)
+			}
 		})
 
 		t.Run("show", func(t *testing.T) {

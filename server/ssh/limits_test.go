@@ -74,3 +74,34 @@ func TestSessionLimits(t *testing.T) {
 		r2()
 	})
 }
+
+// TestIdleTimeout: a session that sends nothing is closed by the server,
+// which frees its slot.
+func TestIdleTimeout(t *testing.T) {
+	st := sqltest.SQLite(t)
+	f := newFixture(t, st)
+	srv := startServer(t, st, func(o *Options) { o.IdleTimeout = 200 * time.Millisecond })
+	c := dial(t, srv, f.maintAKey)
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// password waits for a line on stdin that never comes.
+	if _, err := sess.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Start("password"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("an idle session ended successfully instead of being cut")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the idle session was never closed")
+	}
+	waitFor(t, "the slot to be released", func() bool { return srv.limits.open() == 0 })
+}
