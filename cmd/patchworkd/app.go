@@ -111,7 +111,27 @@ func newLogger(w io.Writer, lc LogConfig) *slog.Logger {
 
 // Store opens the configured database once. migrate says whether to bring
 // the schema up to date first (serve and migrate do; parsemail never does).
+// Without migrate, a database whose schema is older than the binary is
+// refused with exit status 75 (EX_TEMPFAIL): an MTA keeps the mail and
+// retries, and the operator is told to run migrate.
 func (a *App) Store(cmd *cobra.Command, migrate bool) (store.Store, error) {
+	s, err := a.StoreAnySchema(cmd, migrate)
+	if err != nil || migrate {
+		return s, err
+	}
+	cur, err := s.SchemaCurrent(ctxOf(cmd))
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", redactURL(a.Config.DB), err)
+	}
+	if !cur {
+		return nil, &exitError{code: 75, err: fmt.Errorf("database %s: %w", redactURL(a.Config.DB), errSchemaOld)}
+	}
+	return s, nil
+}
+
+// StoreAnySchema opens the database like Store but accepts any schema
+// version (migrate status reports it).
+func (a *App) StoreAnySchema(cmd *cobra.Command, migrate bool) (store.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}

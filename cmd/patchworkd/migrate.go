@@ -41,7 +41,7 @@ func newMigrateCmd(app *App) *cobra.Command {
 	}
 	asJSON := addJSONFlag(status)
 	status.RunE = func(cmd *cobra.Command, _ []string) error {
-		s, err := app.Store(cmd, false)
+		s, err := app.StoreAnySchema(cmd, false)
 		if err != nil {
 			return err
 		}

@@ -42,13 +42,14 @@ func newServeCmd(app *App) *cobra.Command {
 // runs), serves until ctx ends or a server fails, then shuts both down.
 func serve(ctx context.Context, app *App, s store.Store) error {
 	cfg, logger := &app.Config, app.Logger
-	base := cfg.PublicURL()
 
+	// Without a configured base_url the HTTP front ends build links from
+	// each request's Host, which is right behind any name or port.
 	hs := httpserver.New(httpserver.Options{
 		Addr:         cfg.HTTP.Addr,
 		Store:        s,
 		Logger:       logger,
-		BaseURL:      base,
+		BaseURL:      cfg.BaseURL,
 		XMLRPC:       cfg.HTTP.XMLRPC,
 		Version:      buildVersion().Version,
 		ReadTimeout:  cfg.HTTP.ReadTimeout,
@@ -59,6 +60,14 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	if err := hs.Listen(); err != nil {
 		return err
 	}
+	// SSH output has no request to learn the host from: derive the URL
+	// from the bound address (the real port when configured as :0).
+	derived := *cfg
+	derived.HTTP.Addr = hs.Addr()
+	if _, port := splitAddr(cfg.HTTP.Addr); port != "0" {
+		derived.HTTP.Addr = cfg.HTTP.Addr
+	}
+	base := derived.PublicURL()
 	sshOpts := sshserver.Options{
 		Addr:               cfg.SSH.Addr,
 		HostKeyPath:        cfg.SSH.HostKeyPath,

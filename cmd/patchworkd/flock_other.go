@@ -1,0 +1,9 @@
+//go:build !unix
+
+package main
+
+import "os"
+
+// flock is a no-op where flock(2) is missing: concurrent migration of one
+// SQLite file then relies on SQLite's own locking alone.
+func flock(*os.File) error { return nil }

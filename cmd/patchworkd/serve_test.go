@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
+)
+
+// listening reads a serve log until the "patchworkd serving" line and
+// returns its http and ssh addresses; it keeps draining the log after that
+// (into the returned function's result) so that the server never blocks
+// on a full pipe.
+func listening(t *testing.T, r io.Reader) (httpAddr, sshAddr string, rest func() string) {
+	t.Helper()
+	type addrs struct{ http, ssh string }
+	found := make(chan addrs, 1)
+	var mu sync.Mutex
+	var log strings.Builder
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(r)
+		sent := false
+		for sc.Scan() {
+			line := sc.Text()
+			mu.Lock()
+			log.WriteString(line + "\n")
+			mu.Unlock()
+			if !sent && strings.Contains(line, `msg="patchworkd serving"`) {
+				found <- addrs{logField(line, "http"), logField(line, "ssh")}
+				sent = true
+			}
+		}
+		if !sent {
+			close(found)
+		}
+	}()
+	rest = func() string {
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return log.String()
+	}
+	select {
+	case a, ok := <-found:
+		if !ok {
+			t.Fatalf("serve ended before it listened:\n%s", rest())
+		}
+		return a.http, a.ssh, rest
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not say where it listens within 60 s")
+	}
+	return "", "", nil
+}
+
+// logField returns key's value in a slog text line.
+func logField(line, key string) string {
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, key+"="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return ""
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// sshRun runs one command over SSH with a fresh key and returns its output.
+func sshRun(t *testing.T, addr, command string) (string, error) {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{
+		User:            "tester",
+		Auth:            []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), //nolint:gosec // a server this test started
+		Timeout:         30 * time.Second,
+	})
+	if err != nil {
+		return "", err
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		return "", err
+	}
+	defer sess.Close()
+	out, err := sess.CombinedOutput(command)
+	return string(out), err
+}
+
+// TestServe runs `patchworkd serve` as a real process on a new SQLite file,
+// talks to every front end, and stops it with SIGTERM.
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "pw.db")
+	hostKey := filepath.Join(dir, "keys", "host_ed25519")
+	cmd := daemon(t, dir, []string{
+		"PATCHWORK_DB=" + db,
+		"PATCHWORK_HTTP_ADDR=127.0.0.1:0",
+		"PATCHWORK_SSH_ADDR=127.0.0.1:0",
+		"PATCHWORK_SSH_HOST_KEY_PATH=" + hostKey,
+	}, "serve")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := false
+	t.Cleanup(func() {
+		if !exited {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	httpAddr, sshAddr, log := listening(t, stderr)
+	if httpAddr == "" || sshAddr == "" {
+		t.Fatalf("serve log names no addresses")
+	}
+	base := "http://" + httpAddr
+
+	// serve migrated the new database: admin commands work on it now.
+	mustPW(t, db, nil, "", "project", "add", "--linkname", "demo", "--name", "Demo", "--listid", "demo.example.com", "--listemail", "demo@example.com")
+
+	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("/healthz: %d %q", code, body)
+	}
+	code, body := get(t, base+"/api/")
+	var index map[string]any
+	if code != 200 || json.Unmarshal([]byte(body), &index) != nil || index["projects"] == nil {
+		t.Errorf("/api/: %d %s", code, body)
+	}
+	code, body = get(t, base+"/api/projects/")
+	var projects []struct {
+		LinkName string `json:"link_name"`
+		URL      string `json:"url"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &projects) != nil || len(projects) != 1 ||
+		projects[0].LinkName != "demo" || !strings.HasPrefix(projects[0].URL, base+"/api/") {
+		t.Errorf("/api/projects/: %d %s", code, body)
+	}
+	code, body = get(t, base+"/xmlrpc/")
+	if code != 200 || !strings.Contains(body, "patch_list") {
+		t.Errorf("GET /xmlrpc/ does not list the methods: %d %.300s", code, body)
+	}
+	if code, body = get(t, base+"/"); code != 200 || !strings.Contains(body, "demo") {
+		t.Errorf("web /: %d %.300s", code, body)
+	}
+
+	out, err := sshRun(t, sshAddr, "projects")
+	if err != nil || !strings.Contains(out, "demo") {
+		t.Errorf("ssh projects: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(hostKey); err != nil {
+		t.Errorf("host key not kept: %v", err)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	werr := cmd.Wait()
+	exited = true
+	logs := log()
+	if werr != nil {
+		t.Fatalf("serve after SIGTERM: %v\n%s", werr, logs)
+	}
+	for _, want := range []string{"shutting down", "stopped"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("serve log lacks %q:\n%s", want, logs)
+		}
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Errorf("HTTP still answers after serve exited")
+	}
+}
+
+// TestServeEachDialect runs serve in-process on every configured database,
+// with XML-RPC switched off, and stops it by cancelling its context (what
+// SIGTERM does through signal.NotifyContext).
+func TestServeEachDialect(t *testing.T) {
+	for _, d := range sqltest.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			db := sqltest.URL(t, d)
+			dir := t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			pr, pwr := io.Pipe()
+			env := map[string]string{
+				"PATCHWORK_DB":                db,
+				"PATCHWORK_HTTP_ADDR":         "127.0.0.1:0",
+				"PATCHWORK_SSH_ADDR":          "127.0.0.1:0",
+				"PATCHWORK_SSH_HOST_KEY_PATH": filepath.Join(dir, "host_key"),
+				"PATCHWORK_HTTP_XMLRPC":       "false",
+			}
+			codec := make(chan int, 1)
+			go func() {
+				codec <- runWith(ctx, []string{"serve"}, env, strings.NewReader(""), io.Discard, pwr)
+				pwr.Close()
+			}()
+			httpAddr, sshAddr, log := listening(t, pr)
+			base := "http://" + httpAddr
+			if code, body := get(t, base+"/healthz"); code != 200 {
+				t.Errorf("/healthz: %d %q", code, body)
+			}
+			if code, _ := get(t, base+"/xmlrpc/"); code != http.StatusNotFound {
+				t.Errorf("/xmlrpc/ with xmlrpc=false: %d, want 404", code)
+			}
+			if code, body := get(t, base+"/api/projects/"); code != 200 || body != "[]" {
+				t.Errorf("/api/projects/: %d %s", code, body)
+			}
+			if out, err := sshRun(t, sshAddr, "projects --json"); err != nil || strings.TrimSpace(out) != "[]" {
+				t.Errorf("ssh projects --json: %v %q", err, out)
+			}
+			cancel()
+			select {
+			case code := <-codec:
+				if code != 0 {
+					t.Fatalf("serve exit %d:\n%s", code, log())
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("serve did not stop within 30 s of cancellation")
+			}
+		})
+	}
+}
+
+func TestServeBadInput(t *testing.T) {
+	dir := t.TempDir()
+	busy := mustListen(t)
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"http port taken": {map[string]string{"PATCHWORK_HTTP_ADDR": busy, "PATCHWORK_SSH_ADDR": "127.0.0.1:0"}, "http listen"},
+		"ssh port taken":  {map[string]string{"PATCHWORK_HTTP_ADDR": "127.0.0.1:0", "PATCHWORK_SSH_ADDR": busy}, "ssh listen"},
+		"unknown scheme":  {map[string]string{"PATCHWORK_DB": "oracle://x"}, "unknown database URL scheme"},
+		"unreachable db":  {map[string]string{"PATCHWORK_DB": "postgres://nobody@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"}, "database"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := map[string]string{"PATCHWORK_SSH_HOST_KEY_PATH": filepath.Join(dir, name, "key")}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			db := env["PATCHWORK_DB"]
+			if db == "" {
+				db = "sqlite:" + filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".db")
+			}
+			r := pw(t, db, env, "", "serve")
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			last := lines[len(lines)-1]
+			if r.code == 0 || !strings.HasPrefix(last, "patchworkd: ") || !strings.Contains(last, tc.want) {
+				t.Fatalf("exit %d, last stderr line %q; want non-zero and one line naming %q", r.code, last, tc.want)
+			}
+		})
+	}
+}
+
+// mustListen returns the address of a port held open until the test ends.
+func mustListen(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l.Addr().String()
+}
