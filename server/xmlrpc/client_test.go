@@ -49,8 +49,9 @@ func newTestServer(t testing.TB, s store.Store) *testServer {
 	return ts
 }
 
-// creds are HTTP Basic credentials; the zero value sends no header.
-type creds struct{ user, password string }
+// creds are HTTP Basic credentials; the zero value sends no header. header,
+// when set, is sent verbatim as the Authorization header instead.
+type creds struct{ user, password, header string }
 
 // encodeCall writes a methodCall; nil params become <nil/> as Python's
 // client sends them with allow_none.
@@ -154,7 +155,10 @@ func (ts *testServer) post(t testing.TB, c creds, body []byte) []byte {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "text/xml")
-	if c.user != "" || c.password != "" {
+	switch {
+	case c.header != "":
+		req.Header.Set("Authorization", c.header)
+	case c.user != "" || c.password != "":
 		req.SetBasicAuth(c.user, c.password)
 	}
 	resp, err := ts.Client().Do(req)

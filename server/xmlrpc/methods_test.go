@@ -554,7 +554,7 @@ func testReadFaults(t *testing.T, ts *testServer, f *fixture) {
 		t.Errorf("name__year fault = %q", got)
 	}
 	// Reads ignore credentials, even wrong ones.
-	if g := ts.callAs(t, creds{"maint", "wrong"}, "patch_get", f.a.ID); member(t, g.(Struct), "id") != f.a.ID {
+	if g := ts.callAs(t, creds{user: "maint", password: "wrong"}, "patch_get", f.a.ID); member(t, g.(Struct), "id") != f.a.ID {
 		t.Errorf("patch_get with bad credentials = %s", pyValueRepr(g))
 	}
 }
