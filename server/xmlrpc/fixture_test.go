@@ -172,4 +172,6 @@ func date(s string) time.Time {
 	panic("bad date " + s)
 }
 
-func (f *fixture) creds(u *store.User) creds { return creds{user: u.Username, password: u.Username + "-pw"} }
+func (f *fixture) creds(u *store.User) creds {
+	return creds{user: u.Username, password: u.Username + "-pw"}
+}
