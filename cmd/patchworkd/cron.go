@@ -10,14 +10,6 @@ import (
 	"github.com/patchwork-go/patchwork/server/notify"
 )
 
-// newMailer builds the SMTP sender from the configuration.
-func newMailer(c *Config, from string) (*notify.Mailer, error) {
-	return notify.NewMailer(notify.SMTPOptions{
-		Host: c.SMTP.Host, Port: c.SMTP.Port, TLS: c.SMTP.TLS,
-		Username: c.SMTP.Username, Password: c.SMTP.Password,
-	}, from)
-}
-
 func newCronCmd(app *App) *cobra.Command {
 	var asJSON, noMail bool
 	cmd := &cobra.Command{
@@ -45,21 +37,30 @@ instead of losing it.`,
 				ConfirmationValidity: time.Duration(app.Config.ConfirmationValidityDays) * 24 * time.Hour,
 			}
 			if !noMail {
-				m, err := newMailer(&app.Config, app.Config.NotificationFrom())
+				m, err := app.Config.newMailer(app.Config.NotificationFrom())
 				if err != nil {
 					return err
 				}
-				c.Sender = m
+				if m == nil {
+					c.Logger.Warn("no SMTP host configured: notifications stay queued")
+				} else {
+					c.Sender = m
+				}
 			}
-			rep, err := c.Run(cmd.Context())
+			rep, err := c.Run(ctxOf(cmd))
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(rep)
+				err = json.NewEncoder(cmd.OutOrStdout()).Encode(rep)
+			} else {
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "mailed %d (covering %d patches), opted out %d, failed %d, expired %d confirmations and %d registrations\n",
+					rep.Mailed, rep.Patches, rep.OptedOut, rep.Failed, rep.Confirmations, rep.Registrations)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "mailed %d (covering %d patches), opted out %d, failed %d, expired %d confirmations and %d registrations\n",
-				rep.Mailed, rep.Patches, rep.OptedOut, rep.Failed, rep.Confirmations, rep.Registrations)
+			if err != nil {
+				return err
+			}
+			// A non-zero exit makes cron's own mail tell the operator.
 			if rep.Failed > 0 {
 				return fmt.Errorf("%d notification mails failed; they stay queued", rep.Failed)
 			}

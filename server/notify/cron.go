@@ -34,12 +34,12 @@ type Cron struct {
 
 // Report says what one run did.
 type Report struct {
-	Mailed        int // mails sent
-	Patches       int // patch changes covered by them
-	OptedOut      int // changes dropped because the submitter opted out
-	Failed        int // submitters whose mail failed (their changes stay queued)
-	Confirmations int // expired confirmations
-	Registrations int // expired never-activated users
+	Mailed        int `json:"mailed"`        // mails sent
+	Patches       int `json:"patches"`       // patch changes covered by them
+	OptedOut      int `json:"opted_out"`     // changes dropped because the submitter opted out
+	Failed        int `json:"failed"`        // submitters whose mail failed (their changes stay queued)
+	Confirmations int `json:"confirmations"` // expired confirmations
+	Registrations int `json:"registrations"` // expired never-activated users
 }
 
 // Run sends due notifications and expires stale confirmations.
