@@ -10,6 +10,7 @@ import (
 )
 
 func TestIndexAndRouting(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s)
 		idx := e.getOK("/api/1.3/", "")
@@ -63,6 +64,7 @@ func basic(user, pass string) string {
 }
 
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s)
 		cases := []struct {

@@ -98,6 +98,17 @@ func (b *body) has(k string) bool {
 	return ok
 }
 
+// hasPrefix reports whether a form field named prefix+something was sent
+// (nested fields in form bodies: settings.show_ids).
+func (b *body) hasPrefix(prefix string) bool {
+	for k := range b.form {
+		if strings.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // raw returns the field's value: a JSON value, or a form field's last
 // string.
 func (b *body) raw(k string) any {

@@ -306,3 +306,62 @@ func newFixture(t *testing.T, s store.Store) *fixture {
 }
 
 func itoa(n int64) string { return fmt.Sprint(n) }
+
+// keyOrder returns the keys of a JSON object in the order they were sent
+// (of the first element when body is a list): the spec fixes the order.
+func keyOrder(t *testing.T, body []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	tok, err := dec.Token()
+	if err != nil {
+		t.Fatalf("key order of %q: %v", body, err)
+	}
+	if tok == json.Delim('[') {
+		if tok, err = dec.Token(); err != nil {
+			t.Fatalf("key order of %q: %v", body, err)
+		}
+	}
+	if tok != json.Delim('{') {
+		t.Fatalf("key order: %q is not an object", body)
+	}
+	var keys []string
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
+}
+
+// eqKeys checks the exact key order of an object.
+func eqKeys(t *testing.T, what string, body []byte, want ...string) {
+	t.Helper()
+	if got := keyOrder(t, body); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("%s keys\n got %v\nwant %v", what, got, want)
+	}
+}
+
+// getRaw fetches path and fails unless 200.
+func (e *env) getRaw(path, auth string) resp {
+	e.t.Helper()
+	r := e.get(path, auth)
+	if r.status != 200 {
+		e.t.Fatalf("GET %s: %d %s", path, r.status, r.body)
+	}
+	return r
+}
+
+// listIDs fetches a list and checks its ids.
+func (e *env) listIDs(path, auth string, want ...int64) {
+	e.t.Helper()
+	got := ids(e.t, e.getOK(path, auth))
+	if fmt.Sprint(got) != fmt.Sprint(want) && !(len(got) == 0 && len(want) == 0) {
+		e.t.Errorf("GET %s: ids %v, want %v", path, got, want)
+	}
+}

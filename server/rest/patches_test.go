@@ -10,6 +10,7 @@ import (
 )
 
 func TestPatchListFields(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s)
 		f := e.f
@@ -100,6 +101,7 @@ func TestPatchListFields(t *testing.T) {
 }
 
 func TestPatchFilters(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s)
 		f := e.f
@@ -177,6 +179,7 @@ func itoaList(v []int64) string {
 }
 
 func TestPagination(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s)
 		f := e.f
@@ -219,6 +222,7 @@ func TestPagination(t *testing.T) {
 }
 
 func TestPatchDetail(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s)
 		f := e.f

@@ -127,7 +127,7 @@ func (c *call) userUpdate() error {
 			*f.dst = s
 		}
 	}
-	if c.since(2) && b.has("settings") {
+	if c.since(2) && (b.has("settings") || b.hasPrefix("settings.")) {
 		if err := applySettings(b, u); err != nil {
 			return err
 		}

@@ -1,7 +1,9 @@
 package rest_test
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"strings"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 const stateList = "new, under-review, accepted, rejected, rfc, not-applicable, changes-requested, awaiting-upstream, superseded, deferred"
 
 func TestPatchUpdate(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s)
 		f := e.f
@@ -86,6 +89,7 @@ func TestPatchUpdate(t *testing.T) {
 }
 
 func TestPatchRelations(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s)
 		f := e.f
@@ -125,6 +129,7 @@ func TestPatchRelations(t *testing.T) {
 }
 
 func TestChecks(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s)
 		f := e.f
@@ -179,6 +184,124 @@ func TestChecks(t *testing.T) {
 		must(t, err)
 		if len(evs) < 3 {
 			t.Errorf("check events %+v", evs)
+		}
+	})
+}
+
+func TestBodies(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		f := e.f
+		ctx := context.Background()
+		path := "/api/1.3/patches/" + itoa(f.p1.ID) + "/"
+		maint := tokenAuth(f.tokMaint)
+		archived := func() bool {
+			t.Helper()
+			p, err := s.GetPatch(ctx, f.p1.ID)
+			must(t, err)
+			return p.Archived
+		}
+		// Every accepted spelling of a boolean, form and JSON.
+		for _, c := range []struct {
+			body string
+			want bool
+		}{
+			{"archived=True", true}, {"archived=False", false}, {"archived=yes", true}, {"archived=NO", false},
+			{"archived=On", true}, {"archived=off", false}, {"archived=t", true}, {"archived=F", false},
+			{"archived=1", true}, {"archived=0", false}, {"archived=Y", true}, {"archived=n", false},
+		} {
+			e.expect(e.form("PATCH", path, maint, c.body), 200, "")
+			if archived() != c.want {
+				t.Errorf("%s: archived=%v", c.body, !c.want)
+			}
+		}
+		for _, c := range []struct {
+			body string
+			want bool
+		}{
+			{`{"archived": true}`, true}, {`{"archived": false}`, false}, {`{"archived": 1}`, true},
+			{`{"archived": 0}`, false}, {`{"archived": "TRUE"}`, true}, {`{"archived": "no"}`, false},
+		} {
+			e.expect(e.jsonReq("PATCH", path, maint, c.body), 200, "")
+			if archived() != c.want {
+				t.Errorf("%s: archived=%v", c.body, !c.want)
+			}
+		}
+		for _, bad := range []string{`{"archived": "tRUE"}`, `{"archived": 2}`, `{"archived": null}`, `{"archived": "maybe"}`} {
+			e.expect(e.jsonReq("PATCH", path, maint, bad), 400, `{"archived": ["Must be a valid boolean."]}`)
+		}
+		// multipart/form-data.
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		must(t, mw.WriteField("state", "rfc"))
+		must(t, mw.WriteField("archived", "True"))
+		must(t, mw.Close())
+		r := e.req("PATCH", path, maint, mw.FormDataContentType(), buf.String())
+		e.expect(r, 200, "")
+		if at(t, r.json(t), "state") != "rfc" || at(t, r.json(t), "archived") != true {
+			t.Errorf("multipart: %s", r.body)
+		}
+		// Read-only and unknown fields are ignored.
+		r = e.jsonReq("PATCH", path, maint, `{"name": "renamed", "msgid": "<x>", "bogus": 1, "commit_ref": ""}`)
+		e.expect(r, 200, "")
+		if at(t, r.json(t), "name") != "[v2,1/2] frob: add widget" {
+			t.Errorf("read-only name changed: %s", r.body)
+		}
+		// A JSON body that is not an object.
+		e.expect(e.jsonReq("PATCH", path, maint, `[1, 2]`), 400, `{"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}`)
+		e.expect(e.req("PATCH", path, maint, "application/xml", "<x/>"), 415, `{"detail": "Unsupported media type \"application/xml\" in request."}`)
+		// commit_ref length.
+		e.expect(e.form("PATCH", path, maint, "commit_ref="+strings.Repeat("a", 256)), 400, `{"commit_ref": ["Ensure this field has no more than 255 characters."]}`)
+		// An empty body changes nothing and answers the patch.
+		e.expect(e.req("PATCH", path, maint, "", ""), 200, "")
+	})
+}
+
+func TestListPagingEverywhere(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		f := e.f
+		tok := tokenAuth(f.tokSub)
+		// Every list honours per_page and page and sends Link.
+		for _, p := range []string{"projects/", "people/", "users/", "patches/", "covers/", "series/", "bundles/", "events/",
+			"patches/" + itoa(f.p1.ID) + "/checks/", "patches/" + itoa(f.p1.ID) + "/comments/", "covers/" + itoa(f.cover.ID) + "/comments/"} {
+			path := "/api/1.3/" + p + "?per_page=1"
+			r := e.get(path, tok)
+			if r.status != 200 {
+				t.Errorf("%s: %d %s", path, r.status, r.body)
+				continue
+			}
+			link := r.header.Get("Link")
+			if n := len(list(t, r.json(t))); n > 1 {
+				t.Errorf("%s: %d items on a page of 1", path, n)
+			}
+			if !strings.Contains(link, `?page=1&per_page=1>; rel="first", <`) || !strings.HasSuffix(link, `>; rel="last"`) {
+				t.Errorf("%s: Link %s", path, link)
+			}
+			e.expect(e.get("/api/1.3/"+p+"?page=99", tok), 404, `{"detail": "Invalid page."}`)
+		}
+		// per_page above 250 is clamped.
+		ctx := context.Background()
+		for i := 0; i < 260; i++ {
+			_, err := s.UpsertPerson(ctx, "p"+itoa(int64(i))+"@example.net", "", false)
+			must(t, err)
+		}
+		r := e.getRaw("/api/1.3/people/?per_page=1000", tok)
+		if n := len(list(t, r.json(t))); n != 250 {
+			t.Errorf("per_page=1000 gave %d", n)
+		}
+		if link := r.header.Get("Link"); !strings.HasPrefix(link, "<"+e.url+"/api/1.3/people/?page=2&per_page=1000>; rel=\"next\"") {
+			t.Errorf("clamped Link %s", link)
+		}
+		if n := len(list(t, e.getOK("/api/1.3/people/?per_page=-5", tok))); n != 30 {
+			t.Errorf("per_page=-5 gave %d", n)
+		}
+		// page=last with HEAD.
+		r = e.req("HEAD", "/api/1.3/people/?page=last", tok, "", "")
+		if r.status != 200 || len(r.body) != 0 || strings.Contains(r.header.Get("Link"), "next") {
+			t.Errorf("HEAD last: %d %q %s", r.status, r.body, r.header.Get("Link"))
 		}
 	})
 }
