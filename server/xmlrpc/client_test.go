@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +28,16 @@ type testServer struct {
 	*httptest.Server
 	h   http.Handler
 	now time.Time
+
+	mu      sync.Mutex
+	targets []string // request targets as sent (RequestURI)
+}
+
+// requestTargets returns the request targets seen so far.
+func (ts *testServer) requestTargets() []string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return append([]string(nil), ts.targets...)
 }
 
 func newTestServer(t testing.TB, s store.Store) *testServer {
@@ -44,7 +55,12 @@ func newTestServer(t testing.TB, s store.Store) *testServer {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "web", http.StatusTeapot)
 	})
-	ts.Server = httptest.NewServer(mux)
+	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ts.mu.Lock()
+		ts.targets = append(ts.targets, r.RequestURI)
+		ts.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -2,6 +2,7 @@ package xmlrpc
 
 import (
 	"context"
+	"mime"
 	"testing"
 	"time"
 
@@ -121,7 +122,15 @@ func newFixture(t testing.TB, s store.Store) *fixture {
 			p.ProjectID = f.libuv.ID
 		}
 		if p.Headers == "" {
-			p.Headers = "Message-Id: " + p.MsgID + "\nSubject: " + p.Name + "\n"
+			// As a mail stored them: the mbox is built from these.
+			sub, err := s.GetPerson(ctx, p.SubmitterID)
+			must(t, err)
+			from := sub.Email
+			if sub.Name != "" {
+				from = mime.QEncoding.Encode("utf-8", sub.Name) + " <" + sub.Email + ">"
+			}
+			p.Headers = "From: " + from + "\nDate: " + p.Date.Format(time.RFC1123Z) +
+				"\nMessage-Id: " + p.MsgID + "\nSubject: " + mime.QEncoding.Encode("utf-8", p.Name) + "\n"
 		}
 		if p.Content == "" {
 			p.Content = "Some text about " + p.Name + "\n"
