@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -96,7 +97,7 @@ func filenames(diff string) []string {
 			out = append(out, p)
 		}
 	}
-	sortStrings(out)
+	sort.Strings(out)
 	return out
 }
 

@@ -1,0 +1,462 @@
+package mailin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// mailCtx is what one ingest knows about the mail and its project.
+type mailCtx struct {
+	tx   store.Store
+	ts   *txState
+	m    *Mail
+	proj *store.Project
+	sub  Subject
+}
+
+func dropped(reason string) Result { return Result{Kind: Dropped, Reason: reason} }
+
+func rejected(msgid, reason string) Result {
+	return Result{Kind: Rejected, MsgID: msgid, Reason: reason}
+}
+
+// ingestTx decides what one mail becomes and stores it inside tx, in
+// upstream's order of checks (spec §3). Bad mail gives a Rejected result
+// and a nil error, so that the caller's transaction still commits (it has
+// written nothing by then).
+func (i *Ingester) ingestTx(ctx context.Context, tx store.Store, ts *txState, m *Mail, listID string) (Result, error) {
+	if strings.EqualFold(m.Hint, "ignore") {
+		return dropped("X-Patchwork-Hint: ignore"), nil
+	}
+	proj, err := i.findProject(ctx, m, listID)
+	if err != nil {
+		return Result{}, err
+	}
+	if proj == nil {
+		return dropped("no project matches the list id"), nil
+	}
+	// The lock comes first: on MySQL the first plain read fixes the
+	// transaction's snapshot, which must not predate a concurrent writer.
+	if err := tx.LockProject(ctx, proj.ID); err != nil {
+		return Result{}, err
+	}
+	if m.MsgID == "" {
+		return rejected("", "Broken 'Message-Id' header"), nil
+	}
+	if !m.SubjectOK {
+		return rejected(m.MsgID, "Broken 'Subject' header"), nil
+	}
+	mc := &mailCtx{tx: tx, ts: ts, m: m, proj: proj, sub: ParseSubject(m.RawSubject, proj.LinkName)}
+	res, err := i.classify(ctx, mc)
+	res.MsgID = m.MsgID
+	if res.ProjectID == 0 {
+		res.ProjectID = proj.ID
+	}
+	return res, err
+}
+
+// classify applies spec §8 and stores the result.
+func (i *Ingester) classify(ctx context.Context, mc *mailCtx) (Result, error) {
+	m, sub := mc.m, mc.sub
+	if m.Diff == "" && m.Content == "" {
+		return dropped("no diff and no text"), nil
+	}
+	if !sub.IsReply && (m.Diff != "" || m.PullURL != "") {
+		return i.storePatch(ctx, mc)
+	}
+	if !sub.IsReply && sub.HasMarker && sub.X == 0 {
+		isCover := len(m.References) == 0
+		if !isCover {
+			n, err := coversNamed(ctx, mc.tx, cut255(sub.Name))
+			if err != nil {
+				return Result{}, err
+			}
+			isCover = n == 0
+		}
+		if isCover {
+			return i.storeCover(ctx, mc)
+		}
+	}
+	return i.storeComment(ctx, mc)
+}
+
+// coversNamed counts the covers of every project with exactly that name
+// (a resent cover letter in a thread is taken for a comment, §8).
+func coversNamed(ctx context.Context, tx store.Store, name string) (int, error) {
+	cs, err := tx.ListCovers(ctx, store.CoverQuery{NameLike: name})
+	if err != nil {
+		return 0, fmt.Errorf("covers named %q: %w", name, err)
+	}
+	n := 0
+	for _, c := range cs {
+		if c.Name == name {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// sender parses and records the author; a bad From rejects the mail.
+func (i *Ingester) sender(ctx context.Context, mc *mailCtx) (store.Person, bool, error) {
+	s, err := mc.m.Sender(mc.proj.ListEmail)
+	if err != nil {
+		return store.Person{}, false, nil
+	}
+	p, err := i.person(ctx, mc.tx, mc.ts, s)
+	if err != nil {
+		return store.Person{}, false, err
+	}
+	return p, true, nil
+}
+
+func (i *Ingester) event(ctx context.Context, mc *mailCtx, e store.Event) error {
+	e.ProjectID = mc.proj.ID
+	e.Date = i.now().UTC()
+	if err := mc.tx.CreateEvent(ctx, &e); err != nil {
+		return fmt.Errorf("%s event: %w", e.Category, err)
+	}
+	return nil
+}
+
+// storePatch stores a patch or pull request (§10, §11.1).
+func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) {
+	m, tx := mc.m, mc.tx
+	if _, err := tx.GetPatchByMsgID(ctx, mc.proj.ID, m.MsgID); err == nil {
+		return Result{Kind: Duplicate}, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Result{}, err
+	}
+	author, ok, err := i.sender(ctx, mc)
+	if err != nil {
+		return Result{}, err
+	}
+	if !ok {
+		return rejected(m.MsgID, ErrInvalidFrom.Error()), nil
+	}
+	states, err := i.loadStates(ctx, tx)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(states) == 0 {
+		return Result{}, fmt.Errorf("no patch states (database not migrated?): %w", store.ErrUnavailable)
+	}
+	state := states[0]
+	if m.State != "" {
+		for _, st := range states {
+			if strings.EqualFold(st.Name, m.State) {
+				state = st
+				break
+			}
+		}
+	}
+	delegate, err := i.delegate(ctx, mc)
+	if err != nil {
+		return Result{}, err
+	}
+	var tags store.TagCounts
+	if mc.proj.UseTags {
+		t, res, err := i.loadTags(ctx, tx)
+		if err != nil {
+			return Result{}, err
+		}
+		tags = countTags(t, res, m.Content)
+	}
+
+	x, n := mc.sub.X, mc.sub.N
+	if !mc.sub.HasMarker {
+		x, n = 1, 1
+	}
+	g, err := i.groupPatch(ctx, mc, author, x, n)
+	if err != nil {
+		return Result{}, err
+	}
+	p := &store.Patch{
+		ProjectID: mc.proj.ID, MsgID: m.MsgID, Name: cut255(mc.sub.Name), Date: m.Date,
+		SubmitterID: author.ID, Headers: m.Headers, Content: m.Content, Diff: m.Diff,
+		PullURL: m.PullURL, Hash: Hash(m.Diff), StateID: state.ID, DelegateID: delegate,
+		Number: x,
+	}
+	if g.series != nil && x != 0 {
+		p.SeriesID = g.series.ID
+	}
+	if err := tx.CreatePatch(ctx, p, tags); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return Result{}, errDuplicate
+		}
+		return Result{}, fmt.Errorf("store patch %s: %w", m.MsgID, err)
+	}
+	res := Result{Kind: StoredPatch, PatchID: p.ID, SeriesCreated: g.created}
+	if err := i.event(ctx, mc, store.Event{Category: store.EventPatchCreated, PatchID: p.ID}); err != nil {
+		return Result{}, err
+	}
+	if g.series == nil {
+		return res, nil
+	}
+	if g.created {
+		if err := i.event(ctx, mc, store.Event{Category: store.EventSeriesCreated, SeriesID: g.series.ID}); err != nil {
+			return Result{}, err
+		}
+	}
+	if x == 0 {
+		// A 0/N mail with a diff: the series exists, the patch is not in it.
+		return res, nil
+	}
+	res.SeriesID = g.series.ID
+	if err := i.joinSeries(ctx, mc, g, p); err != nil {
+		return Result{}, err
+	}
+	if err := i.addDependencies(ctx, mc, g.series, p.Content); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// delegate picks the patch delegate: the X-Patchwork-Delegate user, else
+// the project's delegation rules (§10).
+func (i *Ingester) delegate(ctx context.Context, mc *mailCtx) (int64, error) {
+	if mc.m.Delegate != "" {
+		u, err := mc.tx.GetUserByEmail(ctx, mc.m.Delegate)
+		if err == nil {
+			return u.ID, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return 0, fmt.Errorf("delegate %q: %w", mc.m.Delegate, err)
+		}
+	}
+	if mc.m.Diff == "" {
+		return 0, nil
+	}
+	rs, err := i.loadRules(ctx, mc.tx, mc.proj.ID)
+	if err != nil {
+		return 0, err
+	}
+	return autoDelegate(rs.rules, rs.res, mc.m.Diff), nil
+}
+
+// storeCover stores a cover letter and attaches it to its series (§11.3).
+func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) {
+	m, tx := mc.m, mc.tx
+	if _, err := tx.GetCoverByMsgID(ctx, mc.proj.ID, m.MsgID); err == nil {
+		return Result{Kind: Duplicate}, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Result{}, err
+	}
+	author, ok, err := i.sender(ctx, mc)
+	if err != nil {
+		return Result{}, err
+	}
+	if !ok {
+		return rejected(m.MsgID, ErrInvalidFrom.Error()), nil
+	}
+	series, err := seriesByRef(ctx, tx, mc.proj.ID, m.MsgID)
+	if err != nil {
+		return Result{}, err
+	}
+	created := false
+	if series == nil {
+		series = &store.Series{ProjectID: mc.proj.ID, Date: m.Date, SubmitterID: author.ID,
+			Version: mc.sub.Version, Total: mc.sub.N}
+		if err := tx.CreateSeries(ctx, series); err != nil {
+			return Result{}, fmt.Errorf("create series for cover %s: %w", m.MsgID, err)
+		}
+		created = true
+		if _, err := tx.AddSeriesReference(ctx, mc.proj.ID, series.ID, m.MsgID); err != nil {
+			return Result{}, err
+		}
+	}
+	c := &store.Cover{ProjectID: mc.proj.ID, MsgID: m.MsgID, Name: cut255(mc.sub.Name), Date: m.Date,
+		SubmitterID: author.ID, Headers: m.Headers, Content: m.Content}
+	attach := series.CoverID == 0
+	if attach {
+		c.SeriesID = series.ID
+	}
+	if err := tx.CreateCover(ctx, c); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return Result{}, errDuplicate
+		}
+		return Result{}, fmt.Errorf("store cover %s: %w", m.MsgID, err)
+	}
+	res := Result{Kind: StoredCover, CoverID: c.ID, SeriesID: series.ID, SeriesCreated: created}
+	if attach {
+		series.CoverID = c.ID
+		named, err := coverNamesSeries(ctx, tx, series)
+		if err != nil {
+			return Result{}, err
+		}
+		if named {
+			series.Name = seriesNameFromCover(c.Name)
+		}
+		if err := tx.UpdateSeries(ctx, series); err != nil {
+			return Result{}, fmt.Errorf("attach cover %s: %w", m.MsgID, err)
+		}
+		if err := i.afterNaming(ctx, mc, series, m.References); err != nil {
+			return Result{}, err
+		}
+	}
+	if created {
+		if err := i.event(ctx, mc, store.Event{Category: store.EventSeriesCreated, SeriesID: series.ID}); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := i.event(ctx, mc, store.Event{Category: store.EventCoverCreated, CoverID: c.ID, SeriesID: series.ID}); err != nil {
+		return Result{}, err
+	}
+	if err := i.addDependencies(ctx, mc, series, c.Content); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// coverNamesSeries tells whether an attached cover may rename the series:
+// when it has no name, or still carries the name patch 1 gave it (a name
+// set by hand is kept).
+func coverNamesSeries(ctx context.Context, tx store.Store, s *store.Series) (bool, error) {
+	if s.Name == "" {
+		return true, nil
+	}
+	rows, err := tx.SeriesPatches(ctx, s.ID)
+	if err != nil {
+		return false, fmt.Errorf("patches of series %d: %w", s.ID, err)
+	}
+	for _, r := range rows {
+		if r.Number == 1 {
+			return r.Name == s.Name, nil
+		}
+	}
+	return false, nil
+}
+
+// seriesNameFromCover drops the cover name's leading "[...]" group.
+func seriesNameFromCover(name string) string {
+	if strings.HasPrefix(name, "[") {
+		if end := strings.IndexByte(name, ']'); end >= 0 {
+			return strings.TrimLeftFunc(name[end+1:], isPySpace)
+		}
+	}
+	return pyStrip(name)
+}
+
+// storeComment stores a reply to a patch or a cover (§12).
+func (i *Ingester) storeComment(ctx context.Context, mc *mailCtx) (Result, error) {
+	m, tx := mc.m, mc.tx
+	patchID, coverID, err := findParent(ctx, tx, mc.proj.ID, m.References)
+	if err != nil {
+		return Result{}, err
+	}
+	if patchID == 0 && coverID == 0 {
+		return dropped("a reply to nothing known"), nil
+	}
+	dup, err := commentExists(ctx, tx, mc.proj.ID, patchID, coverID, m.MsgID)
+	if err != nil {
+		return Result{}, err
+	}
+	if dup {
+		return Result{Kind: Duplicate}, nil
+	}
+	author, ok, err := i.sender(ctx, mc)
+	if err != nil {
+		return Result{}, err
+	}
+	if !ok {
+		return rejected(m.MsgID, ErrInvalidFrom.Error()), nil
+	}
+	c := &store.Comment{PatchID: patchID, CoverID: coverID, ProjectID: mc.proj.ID, MsgID: m.MsgID,
+		Date: m.Date, SubmitterID: author.ID, Headers: m.Headers, Content: m.Content}
+	if patchID != 0 && m.ActionRequired {
+		f := false
+		c.Addressed = &f
+	}
+	if err := tx.CreateComment(ctx, c); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return Result{}, errDuplicate
+		}
+		return Result{}, fmt.Errorf("store comment %s: %w", m.MsgID, err)
+	}
+	if coverID != 0 {
+		err := i.event(ctx, mc, store.Event{Category: store.EventCoverCommentCreated, CoverID: coverID, CommentID: c.ID})
+		return Result{Kind: StoredCoverComment, CoverID: coverID, CommentID: c.ID}, err
+	}
+	if mc.proj.UseTags {
+		t, res, err := i.loadTags(ctx, tx)
+		if err != nil {
+			return Result{}, err
+		}
+		if tags := countTags(t, res, c.Content); len(tags) > 0 {
+			if err := tx.AddTagCounts(ctx, patchID, tags); err != nil {
+				return Result{}, fmt.Errorf("tags of patch %d: %w", patchID, err)
+			}
+		}
+	}
+	err = i.event(ctx, mc, store.Event{Category: store.EventPatchCommentCreated, PatchID: patchID, CommentID: c.ID})
+	return Result{Kind: StoredPatchComment, PatchID: patchID, CommentID: c.ID}, err
+}
+
+// findParent finds what a reply answers: a patch through any reference
+// first, and only then a cover.
+func findParent(ctx context.Context, tx store.Store, projectID int64, refs []string) (patchID, coverID int64, err error) {
+	for _, ref := range refs {
+		p, err := tx.GetPatchByMsgID(ctx, projectID, ref)
+		if err == nil {
+			return p.ID, 0, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return 0, 0, err
+		}
+		pid, _, err := tx.FindCommentParent(ctx, projectID, ref)
+		if err == nil && pid != 0 {
+			return pid, 0, nil
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return 0, 0, err
+		}
+	}
+	for _, ref := range refs {
+		c, err := tx.GetCoverByMsgID(ctx, projectID, ref)
+		if err == nil {
+			return 0, c.ID, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return 0, 0, err
+		}
+		_, cid, err := tx.FindCommentParent(ctx, projectID, ref)
+		if err == nil && cid != 0 {
+			return 0, cid, nil
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return 0, 0, err
+		}
+	}
+	return 0, 0, nil
+}
+
+// commentExists tells whether the parent already has a comment with that
+// message id, checked before anything is written so that a duplicate
+// changes nothing (and a failed insert cannot abort a PostgreSQL
+// transaction that holds other mails of a batch).
+func commentExists(ctx context.Context, tx store.Store, projectID, patchID, coverID int64, msgid string) (bool, error) {
+	pid, cid, err := tx.FindCommentParent(ctx, projectID, msgid)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if pid == patchID && cid == coverID {
+		return true, nil
+	}
+	// The newest comment with this id hangs elsewhere; look at this parent.
+	cs, err := tx.ListComments(ctx, store.CommentQuery{PatchID: patchID, CoverID: coverID})
+	if err != nil {
+		return false, err
+	}
+	for _, c := range cs {
+		if c.MsgID == msgid {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,382 @@
+package mailin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// seriesWindow is how far apart unthreaded patches of one series may be
+// dated (upstream's 20 minutes).
+const seriesWindow = 20 * time.Minute
+
+// group is where a patch goes: its series, whether this mail created it,
+// and what the series held before the patch.
+type group struct {
+	series  *store.Series
+	created bool
+	numbers []int // patch numbers present before this patch
+	count   int   // patches present before this patch
+}
+
+func seriesByRef(ctx context.Context, tx store.Store, projectID int64, msgid string) (*store.Series, error) {
+	s, err := tx.SeriesByReference(ctx, projectID, msgid)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return s, err
+}
+
+// groupPatch finds or creates the series of a patch numbered x of n
+// (spec §11.1).
+func (i *Ingester) groupPatch(ctx context.Context, mc *mailCtx, author store.Person, x, n int) (group, error) {
+	m, tx, pid := mc.m, mc.tx, mc.proj.ID
+	var s *store.Series
+	var nums []int
+	if mc.sub.HasMarker {
+		for _, id := range append([]string{m.MsgID}, m.References...) {
+			found, err := seriesByRef(ctx, tx, pid, id)
+			if err != nil {
+				return group{}, err
+			}
+			if found != nil {
+				s = found
+				break
+			}
+		}
+		if s == nil {
+			cands, err := tx.SeriesByMarkers(ctx, pid, author.ID, mc.sub.Version, n,
+				m.Date.Add(-seriesWindow), m.Date.Add(seriesWindow))
+			if err != nil {
+				return group{}, err
+			}
+			if len(cands) == 1 {
+				s = &cands[0]
+			}
+			for k := 0; len(cands) > 1 && k < len(cands); k++ {
+				cn, err := tx.SeriesNumbers(ctx, cands[k].ID)
+				if err != nil {
+					return group{}, err
+				}
+				if !slices.Contains(cn, x) {
+					s, nums = &cands[k], cn
+					break
+				}
+			}
+		}
+	}
+	if s != nil && nums == nil {
+		var err error
+		if nums, err = tx.SeriesNumbers(ctx, s.ID); err != nil {
+			return group{}, err
+		}
+	}
+	if s != nil && !slices.Contains(nums, x) {
+		return group{series: s, numbers: nums, count: s.ReceivedTotal}, nil
+	}
+	s = &store.Series{ProjectID: pid, Date: m.Date, SubmitterID: author.ID, Version: mc.sub.Version, Total: n}
+	if err := tx.CreateSeries(ctx, s); err != nil {
+		return group{}, fmt.Errorf("create series for %s: %w", m.MsgID, err)
+	}
+	// Later patches of the thread may arrive first: every id this mail
+	// names leads to the series, so that they find it whatever the order.
+	for _, id := range append(slices.Clone(m.References), m.MsgID) {
+		if _, err := tx.AddSeriesReference(ctx, pid, s.ID, id); err != nil {
+			return group{}, err
+		}
+	}
+	return group{series: s, created: true}, nil
+}
+
+// joinSeries records what a patch joining its series completes, names the
+// series after patch 1 and links and supersedes versions (§11.1, §14).
+func (i *Ingester) joinSeries(ctx context.Context, mc *mailCtx, g group, p *store.Patch) error {
+	s, x := g.series, p.Number
+	below := 0
+	for _, n := range g.numbers {
+		if n < x {
+			below++
+		}
+	}
+	if below == x-1 {
+		if err := i.event(ctx, mc, store.Event{Category: store.EventPatchCompleted, PatchID: p.ID, SeriesID: s.ID}); err != nil {
+			return err
+		}
+		if slices.Contains(g.numbers, x+1) {
+			rows, err := mc.tx.SeriesPatches(ctx, s.ID)
+			if err != nil {
+				return fmt.Errorf("patches of series %d: %w", s.ID, err)
+			}
+			next := x + 1
+			for _, r := range rows {
+				if r.Number <= x || r.ID == p.ID {
+					continue
+				}
+				if r.Number != next {
+					break
+				}
+				if err := i.event(ctx, mc, store.Event{Category: store.EventPatchCompleted, PatchID: r.ID, SeriesID: s.ID}); err != nil {
+					return err
+				}
+				next++
+			}
+		}
+	}
+	s.ReceivedTotal = g.count + 1
+	complete := s.ReceivedTotal >= s.Total
+	if complete {
+		if err := i.event(ctx, mc, store.Event{Category: store.EventSeriesCompleted, SeriesID: s.ID}); err != nil {
+			return err
+		}
+	}
+	if s.Name == "" && x == 1 {
+		s.Name = p.Name
+		if err := mc.tx.UpdateSeries(ctx, s); err != nil {
+			return fmt.Errorf("name series %d: %w", s.ID, err)
+		}
+	}
+	return i.afterNaming(ctx, mc, s, mc.m.References)
+}
+
+// afterNaming links a new version of a series to the one it revises and,
+// where the project wants it, supersedes the older versions' patches once
+// the new version is complete. This is not upstream behaviour (upstream
+// links nothing); it only reads what upstream stores.
+func (i *Ingester) afterNaming(ctx context.Context, mc *mailCtx, s *store.Series, refs []string) error {
+	if s.PreviousID == 0 && s.Version > 1 {
+		prev, err := previousVersion(ctx, mc.tx, s, refs)
+		if err != nil {
+			return err
+		}
+		if prev != 0 {
+			s.PreviousID = prev
+			if err := mc.tx.UpdateSeries(ctx, s); err != nil {
+				return fmt.Errorf("link series %d to %d: %w", s.ID, prev, err)
+			}
+		}
+	}
+	if !mc.proj.SupersedeOldVersions || s.PreviousID == 0 || s.ReceivedTotal < s.Total {
+		return nil
+	}
+	return i.supersede(ctx, mc, s)
+}
+
+// previousVersion finds the series s revises: one with a lower version
+// that the mail threads to, else the newest lower version by the same
+// submitter with the same name once prefixes are dropped.
+func previousVersion(ctx context.Context, tx store.Store, s *store.Series, refs []string) (int64, error) {
+	var best *store.Series
+	consider := func(c *store.Series) {
+		if c == nil || c.ID == s.ID || c.ProjectID != s.ProjectID || c.Version >= s.Version {
+			return
+		}
+		if best == nil || c.Version > best.Version || (c.Version == best.Version && c.Date.After(best.Date)) {
+			best = c
+		}
+	}
+	for _, ref := range refs {
+		c, err := seriesByRef(ctx, tx, s.ProjectID, ref)
+		if err != nil {
+			return 0, err
+		}
+		consider(c)
+	}
+	if best != nil {
+		return best.ID, nil
+	}
+	base := baseName(s.Name)
+	if base == "" {
+		return 0, nil
+	}
+	cands, err := tx.ListSeries(ctx, store.SeriesQuery{ProjectID: s.ProjectID, SubmitterID: []int64{s.SubmitterID}, NameLike: base})
+	if err != nil {
+		return 0, fmt.Errorf("earlier versions of series %d: %w", s.ID, err)
+	}
+	for k := range cands {
+		if strings.EqualFold(baseName(cands[k].Name), base) {
+			consider(&cands[k])
+		}
+	}
+	if best == nil {
+		return 0, nil
+	}
+	return best.ID, nil
+}
+
+var versionSuffix = regexp.MustCompile(`\s*\([vV][0-9]+\)$`)
+
+// baseName is a series name without its leading "[...]" groups and a
+// trailing "(vN)", so that versions of one series compare equal.
+func baseName(name string) string {
+	name = pyStrip(name)
+	for strings.HasPrefix(name, "[") {
+		end := strings.IndexByte(name, ']')
+		if end < 0 {
+			break
+		}
+		name = strings.TrimLeftFunc(name[end+1:], isPySpace)
+	}
+	return pyStrip(versionSuffix.ReplaceAllString(name, ""))
+}
+
+// supersede marks the patches of s's earlier versions Superseded when they
+// still wait for action; accepted or rejected patches keep their state.
+func (i *Ingester) supersede(ctx context.Context, mc *mailCtx, s *store.Series) error {
+	states, err := i.loadStates(ctx, mc.tx)
+	if err != nil {
+		return err
+	}
+	var superseded store.State
+	open := map[int64]bool{}
+	for _, st := range states {
+		if st.Slug == "superseded" {
+			superseded = st
+		}
+		open[st.ID] = st.ActionRequired
+	}
+	if superseded.ID == 0 {
+		return nil
+	}
+	seen := map[int64]bool{s.ID: true}
+	for prev := s.PreviousID; prev != 0 && !seen[prev]; {
+		seen[prev] = true
+		rows, err := mc.tx.SeriesPatches(ctx, prev)
+		if err != nil {
+			return fmt.Errorf("patches of series %d: %w", prev, err)
+		}
+		for _, r := range rows {
+			if !open[r.StateID] {
+				continue
+			}
+			id := superseded.ID
+			if _, err := mc.tx.UpdatePatch(ctx, r.ID, store.PatchUpdate{StateID: &id}, 0); err != nil {
+				return fmt.Errorf("supersede patch %d: %w", r.ID, err)
+			}
+		}
+		ps, err := mc.tx.GetSeries(ctx, prev)
+		if err != nil {
+			return fmt.Errorf("series %d: %w", prev, err)
+		}
+		prev = ps.PreviousID
+	}
+	return nil
+}
+
+var dependsRe = regexp.MustCompile(`(?im)^Depends-on: *(?:(https?://[\w\-./=&@:%?+()]+)|(<[^>\n]+>))[ \t]*$`)
+
+// addDependencies records the series named by Depends-on: lines (§11.5):
+// URL forms first, then message ids; other projects and s itself are
+// ignored.
+func (i *Ingester) addDependencies(ctx context.Context, mc *mailCtx, s *store.Series, content string) error {
+	if s == nil || !strings.Contains(strings.ToLower(content), "depends-on:") {
+		return nil
+	}
+	matches := dependsRe.FindAllStringSubmatch(content, -1)
+	var ids []int64
+	for _, mt := range matches {
+		if mt[1] == "" {
+			continue
+		}
+		id, err := seriesOfURL(ctx, mc.tx, mt[1])
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	for _, mt := range matches {
+		if mt[2] == "" {
+			continue
+		}
+		id, err := seriesOfMsgID(ctx, mc.tx, mt[2])
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		if id == 0 || id == s.ID {
+			continue
+		}
+		dep, err := mc.tx.GetSeries(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if dep.ProjectID != s.ProjectID {
+			continue
+		}
+		if err := mc.tx.AddSeriesDependency(ctx, s.ID, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var (
+	seriesListPath = regexp.MustCompile(`^/project/[^/]+/list/?$`)
+	patchPath      = regexp.MustCompile(`^/project/[^/]+/patch/([^/]+)/?$`)
+)
+
+// seriesOfURL reads a patch-list URL (?series=N) or a patch URL.
+func seriesOfURL(ctx context.Context, tx store.Store, raw string) (int64, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return 0, nil
+	}
+	if seriesListPath.MatchString(u.Path) {
+		v, ok := u.Query()["series"]
+		if !ok || len(v) == 0 {
+			return 0, nil
+		}
+		id, err := strconv.ParseInt(v[0], 10, 64)
+		if err != nil {
+			return 0, nil
+		}
+		return id, nil
+	}
+	m := patchPath.FindStringSubmatch(u.EscapedPath())
+	if m == nil {
+		return 0, nil
+	}
+	seg, err := url.PathUnescape(m[1])
+	if err != nil {
+		return 0, nil
+	}
+	ps, err := tx.FindPatchesByMsgID(ctx, "<"+strings.ReplaceAll(seg, "%2F", "/")+">")
+	if err != nil {
+		return 0, err
+	}
+	if len(ps) == 0 {
+		return 0, nil
+	}
+	return ps[0].SeriesID, nil
+}
+
+// seriesOfMsgID is the series of the patch, else the cover, with that id.
+func seriesOfMsgID(ctx context.Context, tx store.Store, msgid string) (int64, error) {
+	ps, err := tx.FindPatchesByMsgID(ctx, msgid)
+	if err != nil {
+		return 0, err
+	}
+	if len(ps) > 0 {
+		return ps[0].SeriesID, nil
+	}
+	cs, err := tx.FindCoversByMsgID(ctx, msgid)
+	if err != nil {
+		return 0, err
+	}
+	if len(cs) > 0 {
+		return cs[0].SeriesID, nil
+	}
+	return 0, nil
+}
