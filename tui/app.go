@@ -196,7 +196,7 @@ func (m *Model) View() tea.View {
 	right := st.HeaderUser.Render(user)
 	left := st.Header.Render("patchwork › " + m.top().Title())
 	gap := max(w-lipgloss.Width(left)-lipgloss.Width(right), 0)
-	header := left + st.HeaderUser.Render(spaces(gap)) + right
+	header := left + st.HeaderFill.Render(spaces(gap)) + right
 	if lipgloss.Width(header) > w {
 		header = common.Fit(left, w)
 	}

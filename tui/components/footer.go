@@ -3,6 +3,7 @@ package components
 import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/patchwork-go/patchwork/tui/styles"
 )
@@ -24,7 +25,9 @@ func NewHelp(st *styles.Styles) help.Model {
 func Footer(st *styles.Styles, width int, bindings []key.Binding) string {
 	h := NewHelp(st)
 	h.SetWidth(width)
-	return h.ShortHelpView(bindings)
+	// help.ShortHelpView adds every remaining item once even its ellipsis
+	// no longer fits, so cut the line ourselves.
+	return ansi.Truncate(h.ShortHelpView(bindings), width, "…")
 }
 
 // FullHelp renders every group of bindings in columns.

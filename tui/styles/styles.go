@@ -16,6 +16,7 @@ type Styles struct {
 
 	Header     lipgloss.Style // top bar
 	HeaderUser lipgloss.Style
+	HeaderFill lipgloss.Style // the bar between title and user
 	Title      lipgloss.Style // page title inside the body
 	Muted      lipgloss.Style // secondary text (dates, counts)
 	Bold       lipgloss.Style
@@ -80,6 +81,7 @@ func New(isDark bool) *Styles {
 	s := &Styles{IsDark: isDark}
 	s.Header = lipgloss.NewStyle().Bold(true).Foreground(brightWhite).Background(ld(blue, blue)).Padding(0, 1)
 	s.HeaderUser = lipgloss.NewStyle().Foreground(brightWhite).Background(ld(blue, blue)).Padding(0, 1)
+	s.HeaderFill = lipgloss.NewStyle().Background(ld(blue, blue))
 	s.Title = lipgloss.NewStyle().Bold(true).Foreground(accent)
 	s.Muted = lipgloss.NewStyle().Foreground(muted)
 	s.Bold = lipgloss.NewStyle().Bold(true).Foreground(fg)

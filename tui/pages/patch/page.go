@@ -97,8 +97,10 @@ func (p *Page) Update(msg tea.Msg) tea.Cmd {
 // key handles the view's own keys; ok is false for keys left to the pager.
 func (p *Page) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := p.c.Keys
-	if p.d == nil {
-		return nil, false
+	if p.d == nil || p.d.patch.ID != p.id {
+		// Still loading: keys that depend on the patch would act on the
+		// previous one.
+		return nil, p.d != nil
 	}
 	switch {
 	case key.Matches(msg, k.NextPatch), key.Matches(msg, k.PrevPatch):

@@ -216,7 +216,7 @@ func (l *List) key(msg tea.KeyPressMsg) tea.Cmd {
 		clear(l.marks)
 	case key.Matches(msg, k.SeriesMode):
 		if l.opts.Project != nil {
-			return common.Send(common.OpenSeriesListMsg{Project: *l.opts.Project})
+			return common.Send(common.SwapMsg{Open: common.OpenSeriesListMsg{Project: *l.opts.Project}})
 		}
 		return common.Status("series mode needs a project")
 	case key.Matches(msg, k.State):

@@ -14,17 +14,25 @@ import (
 // and delegate columns (the name keeps the "[PATCH 2/5]" prefix anyway).
 func (l *List) columns() []components.Column {
 	tagTitle := tagHeader(l.tags)
-	if l.c.Width >= 100 {
+	tagW := max(len(tagTitle), 5)
+	switch w := l.c.Width; {
+	case w >= 130:
 		return []components.Column{
-			{Width: 1}, {Title: "ID", Width: 6, Right: true}, {Title: "Patch"}, {Title: "Ser", Width: 5},
-			{Title: "Submitter", Width: 14}, {Title: "Date", Width: 10}, {Title: "Delegate", Width: 9},
-			{Title: "State", Width: 12}, {Title: tagTitle, Width: len(tagTitle)}, {Title: "S/W/F", Width: 5},
+			{Width: 1}, {Title: "ID", Width: 7, Right: true}, {Title: "Patch"}, {Title: "Ser", Width: 5},
+			{Title: "Submitter", Width: 18}, {Title: "Date", Width: 10}, {Title: "Delegate", Width: 10},
+			{Title: "State", Width: 14}, {Title: tagTitle, Width: tagW}, {Title: "S/W/F", Width: 5},
+		}
+	case w >= 100:
+		return []components.Column{
+			{Width: 1}, {Title: "ID", Width: 6, Right: true}, {Title: "Patch"},
+			{Title: "Submitter", Width: 12}, {Title: "Date", Width: 10}, {Title: "Delegate", Width: 8},
+			{Title: "State", Width: 12}, {Title: tagTitle, Width: tagW}, {Title: "S/W/F", Width: 5},
 		}
 	}
 	return []components.Column{
 		{Width: 1}, {Title: "ID", Width: 6, Right: true}, {Title: "Patch"},
 		{Title: "Submitter", Width: 11}, {Title: "Date", Width: 10},
-		{Title: "State", Width: 11}, {Title: tagTitle, Width: len(tagTitle)}, {Title: "S/W/F", Width: 5},
+		{Title: "State", Width: 11}, {Title: tagTitle, Width: tagW}, {Title: "S/W/F", Width: 5},
 	}
 }
 
@@ -81,8 +89,11 @@ func (l *List) cells(r store.PatchRow) []string {
 	name := common.Sanitize(r.Name)
 	date := r.Date.UTC().Format("2006-01-02")
 	id := strconv.FormatInt(r.ID, 10)
-	if l.c.Width >= 100 {
+	switch w := l.c.Width; {
+	case w >= 130:
 		return []string{mark, id, name, ser, common.Sanitize(sub), date, deleg, state, strings.Join(tags, " "), checks}
+	case w >= 100:
+		return []string{mark, id, name, common.Sanitize(sub), date, deleg, state, strings.Join(tags, " "), checks}
 	}
 	return []string{mark, id, name, common.Sanitize(sub), date, state, strings.Join(tags, " "), checks}
 }

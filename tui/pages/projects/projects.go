@@ -89,7 +89,7 @@ func (p *Page) Capturing() bool { return false }
 // ShortHelp implements common.Page.
 func (p *Page) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	return []key.Binding{k.Open, k.SeriesMode, k.Todo, k.Bundles, k.Help, k.Back}
+	return []key.Binding{k.Open, k.SeriesMode, k.Todo, k.Bundles, k.Back}
 }
 
 // Update implements common.Page.

@@ -103,7 +103,8 @@ func (p *Page) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (p *Page) key(msg tea.KeyPressMsg) tea.Cmd {
-	if p.d == nil {
+	if p.d == nil || p.d.series.ID != p.id {
+		// Still loading: keys would act on the previous version.
 		return nil
 	}
 	k, n := p.c.Keys, len(p.d.patches)

@@ -1,0 +1,82 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
+)
+
+// Golden screens: projects, patch list, patch view, series view, series
+// list, help. Each also checks the few facts the screen exists for, so a
+// blindly refreshed golden file cannot hide a regression.
+
+func TestScreenProjects(t *testing.T) {
+	f := seed(t, sqltest.SQLite(t))
+	h := start(t, f.s, f.mia)
+	s := h.waitFor("libuv", "Other project")
+	// libuv: v2 1/2, v2 2/2, fix, doc need action (archived one does not).
+	if !strings.Contains(s, "maintainer") {
+		t.Errorf("mia maintains libuv, the screen does not say so:\n%s", s)
+	}
+	h.golden(s)
+}
+
+func TestScreenPatchList(t *testing.T) {
+	f := seed(t, sqltest.SQLite(t))
+	h := start(t, f.s, nil)
+	h.waitFor("libuv")
+	h.press("enter")
+	s := h.waitFor("win: fix handle leak", "1 of 4")
+	for _, gone := range []string{"build: bump cmake", "old: archived", "[PATCH 1/2] unix"} {
+		if strings.Contains(s, gone) {
+			t.Errorf("the default query lists %q:\n%s", gone, s)
+		}
+	}
+	h.golden(s)
+}
+
+func TestScreenPatch(t *testing.T) {
+	f := seed(t, sqltest.SQLite(t))
+	h := start(t, f.s, nil, func(o *Options) { o.InitialPatchID = f.v2p[0].ID })
+	s := h.waitFor("Checks", "[fail]", "https://ci.example.org/2", "Versions   v1 #1")
+	h.golden(s)
+	// The reply sits under the comment it answers, one level deeper.
+	h.typ("G")
+	s = h.waitFor("Comments (2)", "Because it is read")
+	if !strings.Contains(s, "    Because it is read") || !strings.Contains(s, "\n  Why zero?") {
+		t.Errorf("comments not threaded:\n%s", s)
+	}
+}
+
+func TestScreenSeries(t *testing.T) {
+	f := seed(t, sqltest.SQLite(t))
+	h := start(t, f.s, nil, func(o *Options) { o.InitialPatchID = f.v1p[0].ID })
+	h.waitFor("Diff", "patch 1 of 2")
+	h.typ("S")
+	s := h.waitFor("series #", "This series fixes two loop bugs")
+	h.golden(s)
+}
+
+func TestScreenSeriesList(t *testing.T) {
+	f := seed(t, sqltest.SQLite(t))
+	h := start(t, f.s, nil)
+	h.waitFor("libuv")
+	h.typ("t")
+	s := h.waitFor("libuv › series", "unix: loop fixes")
+	if strings.Count(s, "unix: loop fixes") != 2 {
+		t.Errorf("want both versions of the series listed:\n%s", s)
+	}
+	h.golden(s)
+}
+
+func TestScreenHelp(t *testing.T) {
+	f := seed(t, sqltest.SQLite(t))
+	h := start(t, f.s, nil)
+	h.waitFor("libuv")
+	h.typ("?")
+	s := h.waitFor("Moving", "Acting on patches")
+	h.golden(s)
+	h.press("esc")
+	h.waitFor("Action req.")
+}
