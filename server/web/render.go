@@ -82,6 +82,7 @@ var funcs = template.FuncMap{
 	"diffLines": diffLines,
 	"add":       func(a, b int) int { return a + b },
 	"formatURL": formatURL,
+	"rowsHTML":  rowsHTML,
 }
 
 func mustParseTemplates() *templates {
