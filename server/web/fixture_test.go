@@ -28,6 +28,7 @@ type fixture struct {
 	p1, p2, p3                 *store.Patch // series patches 1..3 (p3 archived, accepted)
 	odd                        *store.Patch // Message-ID with a '/' and odd characters
 	oddCover                   *store.Cover // cover with a '/' in its Message-ID
+	xssCover                   *store.Cover
 	lone                       *store.Patch // no series, no diff (pull request)
 	xss                        *store.Patch
 	patchComment, coverComment *store.Comment
@@ -124,6 +125,9 @@ func newFixture(t testing.TB, s store.Store) *fixture {
 
 	f.oddCover = &store.Cover{ProjectID: f.proj.ID, MsgID: "<odd/cover@example.org>", Name: "odd cover", Date: date, SubmitterID: f.jane.ID, Content: "cover text"}
 	check(s.CreateCover(ctx, f.oddCover))
+	f.xssCover = &store.Cover{ProjectID: f.proj.ID, MsgID: "<xss-cover@example.org>", Name: "cover " + xssScript + xssAttr, Date: date,
+		SubmitterID: f.evil.ID, Content: xssAttr + xssScript, Headers: "Subject: " + xssQuote}
+	check(s.CreateCover(ctx, f.xssCover))
 
 	f.patchComment = &store.Comment{PatchID: f.p1.ID, ProjectID: f.proj.ID, MsgID: "<c1@example.org>", Date: date.Add(time.Hour),
 		SubmitterID: f.jane.ID, Content: "Looks good.\n\nReviewed-by: John Roe <john@example.org>\n> Acked-by: quoted <q@x>"}

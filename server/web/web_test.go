@@ -371,6 +371,23 @@ func (e *env) testDownloads(t *testing.T) {
 	contains(t, "cover mbox", r.body, "X-Patchwork-Id: "+fmt.Sprint(f.cover.ID), "Tested-by: Tess <t@example.org>\n")
 	e.notFound(mbox.CoverPath("test", f.cover.MsgID)+"raw/", "/project/test/patch/nope@x/mbox/", "/project/test/cover/nope@x/mbox/")
 
+	// A series without a name, with a patch without a name.
+	untitled := &store.Series{ProjectID: f.proj.ID, Date: f.p1.Date, SubmitterID: f.jane.ID, Version: 1, Total: 1}
+	if err := e.s.CreateSeries(ctx, untitled); err != nil {
+		t.Fatal(err)
+	}
+	nameless := &store.Patch{ProjectID: f.proj.ID, MsgID: "<nameless@example.org>", Date: f.p1.Date, SubmitterID: f.jane.ID,
+		StateID: f.stateNew.ID, SeriesID: untitled.ID, Number: 1, Diff: f.p1.Diff, Headers: "Subject: \nMessage-Id: <nameless@example.org>"}
+	if err := e.s.CreatePatch(ctx, nameless, nil); err != nil {
+		t.Fatal(err)
+	}
+	r = e.get(fmt.Sprintf("/series/%d/mbox/", untitled.ID))
+	e.expect(r, "untitled series mbox", http.StatusOK)
+	wantHeaders(t, r, "text/plain; charset=utf-8", fmt.Sprintf("attachment; filename=Untitled-series-%d.patch", untitled.ID))
+	r = e.get(mbox.PatchPath("test", nameless.MsgID) + "mbox/")
+	e.expect(r, "nameless patch mbox", http.StatusOK)
+	wantHeaders(t, r, "text/plain; charset=utf-8", "attachment; filename=.patch")
+
 	// HEAD answers like GET without a body.
 	h := e.do(http.MethodHead, pp+"mbox/")
 	e.expect(h, "HEAD mbox", http.StatusOK)
@@ -484,6 +501,21 @@ url = https://pw.example.org/api/
 		t.Errorf("pwclientrc:\n%s\nwant:\n%s", r.body, want)
 	}
 	e.notFound("/project/nope/pwclientrc/")
+
+	// Without a configured base URL: scheme and host of the request; REST
+	// disabled: pwclient is pointed at XML-RPC.
+	h := web.New(web.Options{Store: e.s, NoREST: true})
+	for _, srv := range []*httptest.Server{httptest.NewServer(h), httptest.NewTLSServer(h)} {
+		res, err := srv.Client().Get(srv.URL + "/project/test/pwclientrc/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		srv.Close()
+		host := strings.TrimPrefix(strings.TrimPrefix(srv.URL, "http://"), "https://")
+		contains(t, "pwclientrc "+srv.URL, string(b), "# running on "+host+".\n", "\n[test]\nbackend = xmlrpc\nurl = "+srv.URL+"/xmlrpc/\n")
+	}
 }
 
 func (e *env) testAutocomplete(t *testing.T) {
@@ -532,6 +564,7 @@ func (e *env) testXSS(t *testing.T) {
 		"project": e.page("/project/test/"),
 		"search":  e.page("/project/test/list/?q=%22%3Cscript%3E%22"),
 		"bundle":  e.page("/bundle/owner/my%20stuff/"),
+		"cover":   e.page(mbox.CoverPath("test", f.xssCover.MsgID)),
 		"about":   e.page("/about/"),
 	}
 	pages["bad query"] = e.get("/project/test/list/?q=%22%3Cscript%3E").body
@@ -545,6 +578,7 @@ func (e *env) testXSS(t *testing.T) {
 	// The attack strings are shown to the reader as text, not dropped.
 	contains(t, "patch text", docs["patch"].Text, f.xss.Name, xssScript+"</pre>"+xssAttr, "+"+xssScript, xssAttr+xssScript)
 	contains(t, "list text", docs["list"].Text, f.xss.Name, xssAttr+xssScript)
+	contains(t, "cover text", docs["cover"].Text, f.xssCover.Name, xssAttr+xssScript, xssQuote)
 	contains(t, "bad query text", docs["bad query"].Text, `"<script>`)
 	// A javascript: check target is neutralised by html/template.
 	hasLink(t, "patch", docs["patch"], "#ZgotmplZ")
