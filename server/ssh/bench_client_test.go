@@ -21,12 +21,14 @@ import (
 
 // ptyClient is one TUI session seen from the client side.
 type ptyClient struct {
+	conn  *gossh.Client
 	sess  *gossh.Session
 	stdin io.WriteCloser
 
 	mu   sync.Mutex
 	out  bytes.Buffer
 	seen chan struct{} // signalled on every read
+	errb syncBuffer    // the session's stderr
 }
 
 // openPTY dials, requests a PTY and starts the TUI (shell request).
@@ -44,7 +46,7 @@ func openPTY(addr string, signer gossh.Signer, w, h int, cmd string) (*ptyClient
 	if err != nil {
 		return nil, err
 	}
-	pc := &ptyClient{sess: sess, seen: make(chan struct{}, 1)}
+	pc := &ptyClient{conn: c, sess: sess, seen: make(chan struct{}, 1)}
 	if pc.stdin, err = sess.StdinPipe(); err != nil {
 		return nil, err
 	}
@@ -52,6 +54,7 @@ func openPTY(addr string, signer gossh.Signer, w, h int, cmd string) (*ptyClient
 	if err != nil {
 		return nil, err
 	}
+	sess.Stderr = &pc.errb
 	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
 		return nil, err
 	}
@@ -84,6 +87,12 @@ func openPTY(addr string, signer gossh.Signer, w, h int, cmd string) (*ptyClient
 	return pc, nil
 }
 
+// close ends the session and its connection.
+func (pc *ptyClient) close() {
+	_ = pc.sess.Close()
+	_ = pc.conn.Close()
+}
+
 // contains reports whether the output so far holds s.
 func (pc *ptyClient) contains(s string) bool {
 	pc.mu.Lock()
@@ -97,6 +106,9 @@ func (pc *ptyClient) output() string {
 	defer pc.mu.Unlock()
 	return pc.out.String()
 }
+
+// stderr is what the session wrote to its stderr so far.
+func (pc *ptyClient) stderr() string { return pc.errb.String() }
 
 // size is how many bytes were read so far.
 func (pc *ptyClient) size() int {
