@@ -69,6 +69,13 @@ func (i *Ingester) classify(ctx context.Context, mc *mailCtx) (Result, error) {
 		return i.storePatch(ctx, mc)
 	}
 	if !sub.IsReply && sub.HasMarker && sub.X == 0 {
+		// The cover itself would make its name "taken" below and a second
+		// delivery would turn into a comment; a stored cover is a duplicate.
+		if _, err := mc.tx.GetCoverByMsgID(ctx, mc.proj.ID, m.MsgID); err == nil {
+			return Result{Kind: Duplicate}, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return Result{}, err
+		}
 		isCover := len(m.References) == 0
 		if !isCover {
 			n, err := coversNamed(ctx, mc.tx, cut255(sub.Name))

@@ -300,3 +300,28 @@ func isUnavailable(err error) bool {
 	}
 	return false
 }
+
+// IngestRawBatch parses raw mails and stores them with IngestBatch; a mail
+// that does not parse is Rejected in its place.
+func (i *Ingester) IngestRawBatch(ctx context.Context, raws [][]byte, listID string) ([]Result, error) {
+	results := make([]Result, len(raws))
+	mails := make([]*Mail, 0, len(raws))
+	at := make([]int, 0, len(raws))
+	for k, raw := range raws {
+		m, err := Parse(raw)
+		if err != nil {
+			results[k] = Result{Kind: Rejected, Reason: err.Error()}
+			continue
+		}
+		mails = append(mails, m)
+		at = append(at, k)
+	}
+	rs, err := i.IngestBatch(ctx, mails, listID)
+	for k, r := range rs {
+		results[at[k]] = r
+	}
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}

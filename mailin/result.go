@@ -50,3 +50,37 @@ type Result struct {
 	SeriesID      int64
 	SeriesCreated bool
 }
+
+// Tally counts the outcomes of many mails (parsearchive's summary).
+type Tally struct {
+	Messages      int
+	Kinds         [len(kindNames)]int
+	SeriesCreated int
+}
+
+// Add counts one result.
+func (t *Tally) Add(r Result) {
+	t.Messages++
+	if r.Kind >= 0 && int(r.Kind) < len(t.Kinds) {
+		t.Kinds[r.Kind]++
+	}
+	if r.SeriesCreated {
+		t.SeriesCreated++
+	}
+}
+
+// Count is how many results had kind k.
+func (t *Tally) Count(k Kind) int {
+	if k < 0 || int(k) >= len(t.Kinds) {
+		return 0
+	}
+	return t.Kinds[k]
+}
+
+// String is the one-line summary parsearchive prints.
+func (t *Tally) String() string {
+	return fmt.Sprintf("%d messages: %d patches, %d covers, %d comments, %d series, %d duplicates, %d dropped, %d failed",
+		t.Messages, t.Count(StoredPatch), t.Count(StoredCover),
+		t.Count(StoredPatchComment)+t.Count(StoredCoverComment), t.SeriesCreated,
+		t.Count(Duplicate), t.Count(Dropped), t.Count(Rejected))
+}

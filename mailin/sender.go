@@ -13,7 +13,10 @@ var (
 	fromAngle   = regexp.MustCompile(`^"?(.*?)"?\s*<([^>]+)>`)
 	fromAt      = regexp.MustCompile(`^(.*?)\sat\s(.*?)\s*\(([^\)]+)\)`)
 	fromParen   = regexp.MustCompile(`^"?(.*?)"?\s*\(([^\)]+)\)`)
-	validAddrRe = regexp.MustCompile("^[\\p{L}\\p{N}_!#$%&\"*+/=?^`{|}~'-]+(?:\\.[\\p{L}\\p{N}_!#$%&\"*+/=?^`{|}~'-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+	// Local part: the spec's atom characters plus '[' and ']', which bot
+	// addresses use (49699333+dependabot[bot]@users.noreply.github.com)
+	// and upstream stores (libuv-2000.mbox: every mail parses upstream).
+	validAddrRe = regexp.MustCompile("^[\\p{L}\\p{N}_!#$%&\"*+/=?^`{|}~'\\[\\]-]+(?:\\.[\\p{L}\\p{N}_!#$%&\"*+/=?^`{|}~'\\[\\]-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 )
 
 // splitAddress splits a cleaned From-like value into a name (hasName false
