@@ -10,9 +10,9 @@ import (
 var ErrInvalidFrom = errors.New("Invalid 'From' header")
 
 var (
-	fromAngle   = regexp.MustCompile(`^"?(.*?)"?\s*<([^>]+)>`)
-	fromAt      = regexp.MustCompile(`^(.*?)\sat\s(.*?)\s*\(([^\)]+)\)`)
-	fromParen   = regexp.MustCompile(`^"?(.*?)"?\s*\(([^\)]+)\)`)
+	fromAngle = regexp.MustCompile(`^"?(.*?)"?\s*<([^>]+)>`)
+	fromAt    = regexp.MustCompile(`^(.*?)\sat\s(.*?)\s*\(([^\)]+)\)`)
+	fromParen = regexp.MustCompile(`^"?(.*?)"?\s*\(([^\)]+)\)`)
 	// Local part: the spec's atom characters plus '[' and ']', which bot
 	// addresses use (49699333+dependabot[bot]@users.noreply.github.com)
 	// and upstream stores (libuv-2000.mbox: every mail parses upstream).
