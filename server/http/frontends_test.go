@@ -61,8 +61,8 @@ func TestFrontendsOnOnePort(t *testing.T) {
 		if a := do(t, "GET", base+"/", "", ""); a.code != http.StatusFound || a.header.Get("Location") != "/project/test/list/" {
 			t.Errorf("home: %d %q", a.code, a.header.Get("Location"))
 		}
-		if a := do(t, "GET", base+"/api/projects/", "", ""); a.code != 200 || !strings.Contains(a.body, `"link_name": "test"`) {
-			t.Errorf("REST projects: %d %.300s", a.code, a.body)
+		if a := do(t, "GET", base+"/api/projects/", "", ""); a.code != 200 || !strings.Contains(a.body, `"link_name": "test"`) || a.header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("REST projects: %d %v %.300s", a.code, a.header, a.body)
 		}
 		for _, p := range []string{"/xmlrpc/", "/xmlrpc"} {
 			a := do(t, "POST", base+p, "text/xml", rpcVersion)

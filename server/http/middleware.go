@@ -137,3 +137,14 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// noSniff stops browsers from guessing a content type on every answer, the
+// APIs' and the operator endpoints' included: a JSON or plain-text body that
+// quotes a mail must never be run as HTML. The web view adds its own,
+// stricter headers.
+func noSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}

@@ -97,7 +97,7 @@ func New(opts Options) *Server {
 // Handler is the full handler (middleware and routes), for tests and for
 // embedding in another server.
 func (s *Server) Handler() http.Handler {
-	return s.observe(s.recoverPanics(s.limitBody(s.mux)))
+	return s.observe(s.recoverPanics(s.limitBody(noSniff(s.mux))))
 }
 
 // Registry is the server's own metrics registry (not the global one), so
