@@ -121,9 +121,9 @@ func TestBrowser(t *testing.T) {
 	ctx := context.Background()
 
 	// Load part of the corpus into the fixture's project (same List-Id).
-	in, err := os.Open("../../../shared/corpus/libuv-2000.mbox")
+	in, err := os.Open(filepath.Join("..", "..", "..", "shared", "corpus", "libuv-2000.mbox"))
 	if errors.Is(err, os.ErrNotExist) {
-		in, err = os.Open("/work/shared/corpus/libuv-2000.mbox")
+		t.Skipf("CORPUS MISSING: libuv-2000.mbox (%v): the browser test did not run", err)
 	}
 	if err != nil {
 		t.Fatalf("corpus: %v", err)
