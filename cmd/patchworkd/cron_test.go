@@ -80,6 +80,7 @@ func cronReport(t *testing.T, r result) notify.Report {
 }
 
 func TestCronCommand(t *testing.T) {
+	t.Parallel()
 	for _, d := range sqltest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			f := newCronFixture(t, d)
@@ -144,6 +145,7 @@ func TestCronCommand(t *testing.T) {
 }
 
 func TestCronRefusesOldSchema(t *testing.T) {
+	t.Parallel()
 	db := emptyDB(t, "sqlite")
 	r := pw(t, db, nil, "", "cron")
 	if r.code != 75 || !strings.Contains(r.stderr, "migrate") {

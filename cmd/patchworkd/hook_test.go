@@ -164,6 +164,7 @@ func (w *hookWorld) wantState(t *testing.T, p *store.Patch, slug, commit string)
 }
 
 func TestPostReceiveHook(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		w := newHookWorld(t, s)
 		w.install(t)
@@ -235,6 +236,7 @@ func TestPostReceiveHook(t *testing.T) {
 }
 
 func TestPostReceiveHookDryRun(t *testing.T) {
+	t.Parallel()
 	s := sqltest.SQLite(t)
 	w := newHookWorld(t, s)
 	w.install(t, "--dry-run")
@@ -257,6 +259,7 @@ func TestPostReceiveHookDryRun(t *testing.T) {
 }
 
 func TestPostReceiveHookBadInput(t *testing.T) {
+	t.Parallel()
 	s := sqltest.SQLite(t)
 	w := newHookWorld(t, s)
 	head := strings.TrimSpace(w.git(t, w.work, "rev-parse", "HEAD"))

@@ -29,6 +29,7 @@ func emptyDB(t *testing.T, dialect string) string {
 // once (several serve processes starting together behind a load balancer)
 // and checks that every one succeeds and the schema comes out whole.
 func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
 	for _, d := range sqltest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			db := emptyDB(t, d)
@@ -85,6 +86,7 @@ func TestMigrateConcurrently(t *testing.T) {
 }
 
 func TestSQLitePath(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"sqlite:pw.db":                     "pw.db",
 		"sqlite:/var/lib/pw/pw.db":         "/var/lib/pw/pw.db",

@@ -126,6 +126,7 @@ func sshRun(t *testing.T, addr, command string) (string, error) {
 // TestServe runs `patchworkd serve` as a real process on a new SQLite file,
 // talks to every front end, and stops it with SIGTERM.
 func TestServe(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "pw.db")
 	hostKey := filepath.Join(dir, "keys", "host_ed25519")
@@ -214,6 +215,7 @@ func TestServe(t *testing.T) {
 // with XML-RPC switched off, and stops it by cancelling its context (what
 // SIGTERM does through signal.NotifyContext).
 func TestServeEachDialect(t *testing.T) {
+	t.Parallel()
 	for _, d := range sqltest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			db := sqltest.URL(t, d)
@@ -261,6 +263,7 @@ func TestServeEachDialect(t *testing.T) {
 }
 
 func TestServeBadInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	busy := mustListen(t)
 	for name, tc := range map[string]struct {

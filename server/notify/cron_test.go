@@ -121,6 +121,7 @@ func received(t *testing.T, smtpd *smtptest.Server) []parsed {
 }
 
 func TestOneMailPerSubmitter(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		f := setup(t, s)
@@ -183,6 +184,7 @@ func TestOneMailPerSubmitter(t *testing.T) {
 }
 
 func TestChangesCollapse(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		f := setup(t, s)
@@ -216,6 +218,7 @@ func TestChangesCollapse(t *testing.T) {
 }
 
 func TestNotificationRetriedAfterSMTPFailure(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		f := setup(t, s)
@@ -252,6 +255,7 @@ func TestNotificationRetriedAfterSMTPFailure(t *testing.T) {
 }
 
 func TestUnreachableSMTPKeepsQueue(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		f := setup(t, s)
@@ -287,6 +291,7 @@ func (c crashAfterSend) Send(ctx context.Context, to []string, subject, body str
 }
 
 func TestCrashAfterSendResends(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		f := setup(t, s)
 		smtpd := smtptest.Start(t)
@@ -327,6 +332,7 @@ func (c changeWhileSending) Send(ctx context.Context, to []string, subject, body
 }
 
 func TestChangeDuringRunStaysQueued(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		f := setup(t, s)
@@ -353,6 +359,7 @@ func TestChangeDuringRunStaysQueued(t *testing.T) {
 }
 
 func TestNoNotificationWhenProjectOptsOut(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		f := setup(t, s)
@@ -369,6 +376,7 @@ func TestNoNotificationWhenProjectOptsOut(t *testing.T) {
 }
 
 func TestNoSenderLeavesQueue(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		f := setup(t, s)
@@ -385,6 +393,7 @@ func TestNoSenderLeavesQueue(t *testing.T) {
 }
 
 func TestExpiry(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		old := time.Now().UTC().Add(-30 * 24 * time.Hour)
