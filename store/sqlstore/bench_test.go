@@ -63,6 +63,9 @@ func benchQueries(b *testing.B, s *sqlstore.Store) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if err := s.Analyze(ctx); err != nil {
+		b.Fatal(err)
+	}
 	b.Logf("%s: seeded %d patches in %s (%.0f patches/s)", s.Dialect(), n, res.Duration.Round(time.Millisecond), float64(n)/res.Duration.Seconds())
 	const rounds = 200
 	base := []store.Cond{
