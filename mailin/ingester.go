@@ -198,11 +198,33 @@ func (i *Ingester) person(ctx context.Context, tx store.Store, ts *txState, s Se
 		return p, nil
 	}
 	np, err := tx.UpsertPerson(ctx, s.Email, s.Name, s.Name != "")
+	if errors.Is(err, store.ErrNotFound) {
+		// MySQL: another transaction created the person after ours took
+		// its snapshot; a fresh transaction sees it.
+		return store.Person{}, fmt.Errorf("person %s: %w: %w", s.Email, errRetry, err)
+	}
 	if err != nil {
 		return store.Person{}, fmt.Errorf("person %s: %w", s.Email, err)
 	}
 	ts.people[key] = *np
 	return *np, nil
+}
+
+// errRetry marks a transaction that may succeed when run again.
+var errRetry = errors.New("transaction conflict")
+
+// retryable recognises conflicts between concurrent transactions: deadlocks
+// and serialisation failures, which the databases resolve by aborting one.
+func retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, errRetry) {
+		return true
+	}
+	s := strings.ToLower(err.Error())
+	return strings.Contains(s, "deadlock") || strings.Contains(s, "could not serialize") ||
+		strings.Contains(s, "lock wait timeout")
 }
 
 // errDuplicate rolls a transaction back when an insert finds the mail
@@ -225,12 +247,19 @@ func (i *Ingester) Ingest(ctx context.Context, raw []byte, listID string) (Resul
 // IngestMail stores an already parsed mail in its own transaction.
 func (i *Ingester) IngestMail(ctx context.Context, m *Mail, listID string) (Result, error) {
 	var res Result
-	ts := &txState{people: map[string]store.Person{}}
-	err := i.s.InTx(ctx, func(tx store.Store) error {
-		var err error
-		res, err = i.ingestTx(ctx, tx, ts, m, listID)
-		return err
-	})
+	var ts *txState
+	var err error
+	for attempt := 0; ; attempt++ {
+		ts = &txState{people: map[string]store.Person{}}
+		err = i.s.InTx(ctx, func(tx store.Store) error {
+			var err error
+			res, err = i.ingestTx(ctx, tx, ts, m, listID)
+			return err
+		})
+		if attempt >= 3 || !retryable(err) {
+			break
+		}
+	}
 	if errors.Is(err, errDuplicate) {
 		return Result{Kind: Duplicate, MsgID: m.MsgID, ProjectID: res.ProjectID}, nil
 	}
