@@ -5,6 +5,10 @@
 GO           ?= go
 BIN          ?= bin/patchworkd
 DB           ?= sqlite:patchwork.db
+HTTP_ADDR    ?= :8000
+SSH_ADDR     ?= :2222
+HTTP_PORT     = $(lastword $(subst :, ,$(HTTP_ADDR)))
+SSH_PORT      = $(lastword $(subst :, ,$(SSH_ADDR)))
 TEST_TIMEOUT ?= 15m
 TESTLOG      ?= bin/test.log
 FUZZTIME     ?= 10s
@@ -13,7 +17,7 @@ VERSION      ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
 
 export GO TEST_TIMEOUT TESTLOG FUZZTIME PATCHWORK_BENCH_PATCHES
 
-.PHONY: all build run test bench fuzz lint clean
+.PHONY: all build run test ci bench fuzz lint clean
 
 all: build
 
@@ -21,18 +25,24 @@ all: build
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/patchworkd
 
-## run: build and serve on $(DB) (SSH :2222, HTTP :8000)
+## run: build and serve on $(DB) (SSH $(SSH_ADDR), HTTP $(HTTP_ADDR))
 run: build
-	@echo "patchworkd: database $(DB)"
-	@echo "  TUI:  ssh -p 2222 localhost"
-	@echo "  web:  http://localhost:8000/   REST: http://localhost:8000/api/   XML-RPC: http://localhost:8000/xmlrpc/"
-	@echo "  add a project: $(BIN) --db $(DB) project add --linkname L --name N --listid LIST.ID --listemail LIST@ADDR"
+	@echo "patchworkd: database $(DB) (migrated on start)"
+	@echo "  TUI:      ssh -p $(SSH_PORT) localhost        (any key; 'ssh -p $(SSH_PORT) localhost help' for commands)"
+	@echo "  web:      http://localhost:$(HTTP_PORT)/"
+	@echo "  REST:     http://localhost:$(HTTP_PORT)/api/     XML-RPC: http://localhost:$(HTTP_PORT)/xmlrpc/"
+	@echo "  project:  $(BIN) --db $(DB) project add --linkname L --name N --listid LIST.ID --listemail LIST@ADDR"
+	@echo "  mail in:  $(BIN) --db $(DB) parsemail < some.mail"
 	@echo "  stop with Ctrl-C"
-	./$(BIN) --db $(DB) serve
+	$(BIN) --db $(DB) serve --http-addr $(HTTP_ADDR) --ssh-addr $(SSH_ADDR)
 
 ## test: go test ./... with a timeout; prints which dialects ran or were skipped
 test:
 	.ci/gotest ./...
+
+## ci: what CI runs: start PostgreSQL/MariaDB if needed, make test on all three dialects
+ci:
+	.ci/run
 
 ## bench: every package's benchmarks at PATCHWORK_BENCH_PATCHES patches
 bench:

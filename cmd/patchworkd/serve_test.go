@@ -273,6 +273,7 @@ func TestServeBadInput(t *testing.T) {
 		"http port taken": {map[string]string{"PATCHWORK_HTTP_ADDR": busy, "PATCHWORK_SSH_ADDR": "127.0.0.1:0"}, "http listen"},
 		"ssh port taken":  {map[string]string{"PATCHWORK_HTTP_ADDR": "127.0.0.1:0", "PATCHWORK_SSH_ADDR": busy}, "ssh listen"},
 		"unknown scheme":  {map[string]string{"PATCHWORK_DB": "oracle://x"}, "unknown database URL scheme"},
+		"no sqlite dir":   {map[string]string{"PATCHWORK_DB": "sqlite:" + filepath.Join(dir, "missing", "pw.db")}, "missing of the SQLite file does not exist"},
 		"unreachable db":  {map[string]string{"PATCHWORK_DB": "postgres://nobody@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"}, "database"},
 	} {
 		t.Run(name, func(t *testing.T) {

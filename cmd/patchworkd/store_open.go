@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -21,6 +22,13 @@ var errSchemaOld = errors.New("database schema is older than this binary: run `p
 // serve processes starting together on one database, or serve and an
 // operator's migrate) so that the second waits and then finds nothing to do.
 func openStore(ctx context.Context, url string, migrate bool, logger *slog.Logger) (store.Store, func() error, error) {
+	if dbScheme(url) == "sqlite" {
+		// SQLite's own message for this is "unable to open database file".
+		dir := filepath.Dir(sqlitePath(url))
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, nil, fmt.Errorf("directory %s of the SQLite file does not exist", dir)
+		}
+	}
 	s, err := sqlstore.Open(ctx, url, logger)
 	if err != nil {
 		return nil, nil, err
