@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -93,11 +95,12 @@ func (pc *ptyClient) close() {
 	_ = pc.conn.Close()
 }
 
-// contains reports whether the output so far holds s.
+// contains reports whether the text received so far, escape sequences
+// removed, holds s.
 func (pc *ptyClient) contains(s string) bool {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	return bytes.Contains(pc.out.Bytes(), []byte(s))
+	return strings.Contains(ansi.Strip(pc.out.String()), s)
 }
 
 // output is everything read so far.
@@ -154,7 +157,7 @@ func (pc *ptyClient) press(keys string, timeout time.Duration) (time.Duration, e
 	return time.Since(start), nil
 }
 
-// benchClientReport is what the child prints as its last line.
+// benchClientReport is what the child prints after each phase.
 type benchClientReport struct {
 	Opened    int       `json:"opened"`
 	LatencyMS []float64 `json:"latency_ms"`
@@ -165,46 +168,90 @@ type benchClientReport struct {
 // TestBenchClient is the child process of the benchmarks; it does nothing
 // in a normal test run. Protocol: env PW_BENCH_CLIENT=addr, PW_BENCH_KEY
 // (PEM), PW_BENCH_SESSIONS, PW_BENCH_WAIT (text of the first frame),
-// PW_BENCH_SCROLL (seconds of scrolling, 0: idle). It prints "ready" once
-// every session shows its first frame, then scrolls (each session presses
-// j once a second, staggered) or idles until stdin closes, and prints a
-// JSON report.
+// optionally PW_BENCH_OPEN (keys typed then) and PW_BENCH_OPENED (text to
+// wait for after them). Once every session is there it prints a JSON
+// report (opened) and reads commands from stdin: "scroll S" makes each
+// session press j once a second (staggered over the second) for S seconds
+// and prints a report with the latencies; EOF ends it.
 func TestBenchClient(t *testing.T) {
 	addr := os.Getenv("PW_BENCH_CLIENT")
 	if addr == "" {
 		t.Skip("benchmark child process only")
 	}
-	rep := benchClientReport{}
-	defer func() {
+	report := func(rep benchClientReport) {
 		b, _ := json.Marshal(rep)
 		fmt.Println(string(b))
-	}()
+	}
 	signer, err := gossh.ParsePrivateKey([]byte(os.Getenv("PW_BENCH_KEY")))
 	if err != nil {
-		rep.Err = err.Error()
+		report(benchClientReport{Err: err.Error()})
 		return
 	}
 	n, _ := strconv.Atoi(os.Getenv("PW_BENCH_SESSIONS"))
-	scroll, _ := strconv.Atoi(os.Getenv("PW_BENCH_SCROLL"))
-	wait := os.Getenv("PW_BENCH_WAIT")
-	clients := make([]*ptyClient, 0, n)
-	for i := 0; i < n; i++ {
-		pc, err := openPTY(addr, signer, 100, 30, "")
-		if err == nil {
-			err = pc.waitText(wait, 60*time.Second)
-		}
-		if err != nil {
-			rep.Err = fmt.Sprintf("session %d: %v", i, err)
-			return
-		}
-		clients = append(clients, pc)
+	clients := make([]*ptyClient, n)
+	// Open in a few parallel lanes: one at a time takes minutes for
+	// hundreds of sessions, all at once measures a thundering herd.
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for lane := 0; lane < 8; lane++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lane; i < n; i += 8 {
+				pc, err := openBenchSession(addr, signer)
+				if err != nil {
+					errs <- fmt.Errorf("session %d: %w", i, err)
+					return
+				}
+				clients[i] = pc
+			}
+		}()
 	}
-	rep.Opened = len(clients)
-	fmt.Println("ready")
-	if scroll == 0 {
-		_, _ = io.Copy(io.Discard, bufio.NewReader(os.Stdin))
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		report(benchClientReport{Err: err.Error()})
 		return
 	}
+	report(benchClientReport{Opened: n})
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		var secs int
+		if _, err := fmt.Sscanf(in.Text(), "scroll %d", &secs); err != nil {
+			report(benchClientReport{Err: "bad command " + strconv.Quote(in.Text())})
+			continue
+		}
+		report(scrollAll(clients, secs))
+	}
+	for _, pc := range clients {
+		pc.close()
+	}
+}
+
+// openBenchSession opens one TUI session and brings it to the screen the
+// benchmark scrolls.
+func openBenchSession(addr string, signer gossh.Signer) (*ptyClient, error) {
+	pc, err := openPTY(addr, signer, 100, 30, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := pc.waitText(os.Getenv("PW_BENCH_WAIT"), 60*time.Second); err != nil {
+		return nil, err
+	}
+	if keys := os.Getenv("PW_BENCH_OPEN"); keys != "" {
+		if _, err := pc.stdin.Write([]byte(keys)); err != nil {
+			return nil, err
+		}
+		if err := pc.waitText(os.Getenv("PW_BENCH_OPENED"), 60*time.Second); err != nil {
+			return nil, err
+		}
+	}
+	return pc, nil
+}
+
+// scrollAll makes every session press j once a second for secs seconds.
+func scrollAll(clients []*ptyClient, secs int) benchClientReport {
+	rep := benchClientReport{Opened: len(clients)}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for i, pc := range clients {
@@ -215,7 +262,7 @@ func TestBenchClient(t *testing.T) {
 			time.Sleep(time.Duration(i) * time.Second / time.Duration(len(clients)))
 			tick := time.NewTicker(time.Second)
 			defer tick.Stop()
-			for k := 0; k < scroll; k++ {
+			for k := 0; k < secs; k++ {
 				d, err := pc.press("j", 5*time.Second)
 				mu.Lock()
 				if err != nil {
@@ -229,4 +276,5 @@ func TestBenchClient(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	return rep
 }

@@ -1,9 +1,17 @@
 package ssh
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,4 +117,98 @@ func listOnce(c *gossh.Client, cmd string) (string, error) {
 		return "", fmt.Errorf("%s: %w (stderr %q)", cmd, err, errb.String())
 	}
 	return out.String(), nil
+}
+
+// BenchmarkSSHTUISessions measures how many TUI sessions one server holds:
+// N sessions (from a child process, so the client's memory and CPU are not
+// the server's) open a 10,000-patch project's list; the server's live heap
+// per idle session is measured, then every session presses j once a second
+// for 10 seconds and the time from key press to the next frame is
+// reported (median and p99, client-side, over loopback SSH).
+func BenchmarkSSHTUISessions(b *testing.B) {
+	st := sqltest.SQLite(b)
+	ctx := context.Background()
+	if _, err := st.Seed(ctx, sqlstore.SeedOptions{LinkName: "bench", Patches: 10000, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	_, key := addUser(b, st, "bencher", false)
+	block, err := gossh.MarshalPrivateKey(key.(testKey).priv, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	keyPEM := string(pem.EncodeToMemory(block))
+	for _, n := range []int{50, 200, 500} {
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
+			// One measurement per run however large b.N: a run takes
+			// seconds, and the figures are per session, not per op.
+			srv := startServer(b, st, func(o *Options) { o.IdleTimeout = 10 * time.Minute })
+			base := liveHeap()
+			child := exec.Command(os.Args[0], "-test.run=^TestBenchClient$", "-test.count=1")
+			child.Env = append(os.Environ(),
+				"PW_BENCH_CLIENT="+srv.Addr().String(), "PW_BENCH_KEY="+keyPEM,
+				"PW_BENCH_SESSIONS="+strconv.Itoa(n), "PW_BENCH_WAIT=bench.lists",
+				"PW_BENCH_OPEN=\r", "PW_BENCH_OPENED=query:")
+			stdin, err := child.StdinPipe()
+			if err != nil {
+				b.Fatal(err)
+			}
+			stdout, err := child.StdoutPipe()
+			if err != nil {
+				b.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			child.Stderr = &stderr
+			if err := child.Start(); err != nil {
+				b.Fatal(err)
+			}
+			defer func() {
+				_ = stdin.Close()
+				_ = child.Wait()
+			}()
+			lines := bufio.NewScanner(stdout)
+			next := func() benchClientReport {
+				b.Helper()
+				for lines.Scan() {
+					var rep benchClientReport
+					if json.Unmarshal(lines.Bytes(), &rep) == nil && strings.HasPrefix(lines.Text(), "{") {
+						if rep.Err != "" {
+							b.Fatalf("bench client: %s", rep.Err)
+						}
+						return rep
+					}
+				}
+				b.Fatalf("bench client ended: %v\n%s", lines.Err(), stderr.String())
+				return benchClientReport{}
+			}
+			start := time.Now()
+			if rep := next(); rep.Opened != n {
+				b.Fatalf("opened %d of %d sessions", rep.Opened, n)
+			}
+			opened := time.Since(start)
+			perSession := float64(liveHeap()-base) / float64(n)
+
+			if _, err := fmt.Fprintln(stdin, "scroll 10"); err != nil {
+				b.Fatal(err)
+			}
+			rep := next()
+			lat := rep.LatencyMS
+			slices.Sort(lat)
+			b.ReportMetric(perSession/1024, "KiB/idle-session")
+			b.ReportMetric(float64(n)/opened.Seconds(), "opens/s")
+			if len(lat) > 0 {
+				b.ReportMetric(lat[len(lat)/2], "ms-p50-frame")
+				b.ReportMetric(lat[min(len(lat)-1, len(lat)*99/100)], "ms-p99-frame")
+			}
+			b.ReportMetric(float64(rep.Missed), "missed-frames")
+		})
+	}
+}
+
+// liveHeap is the server process's live heap after a full collection.
+func liveHeap() int64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }
