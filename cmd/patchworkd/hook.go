@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ type hookOptions struct {
 	server        string // base URL of the patchwork HTTP server
 	project       string // linkname
 	token         string // REST API token of a maintainer
+	tokenFile     string // file holding the token (kept out of ps output)
 	stateMap      string // "refs/heads/main=Accepted,refs/heads/next=Under Review"
 	repo          string // git directory (default: the current one, as git runs hooks)
 	dryRun        bool
@@ -42,8 +44,10 @@ func newHookCmd(app *App) *cobra.Command {
 
   #!/bin/sh
   exec patchworkd hook post-receive --server https://patchwork.example.org \
-      --project myproj --token "$(cat /etc/patchwork/token)" \
+      --project myproj --token-file /etc/patchwork/hook-token \
       --state-map 'refs/heads/main=Accepted,refs/heads/next=Under Review'
+
+The token is a project maintainer's REST token ('patchworkd user token NAME').
 
 For every pushed commit on a mapped branch it computes the patch hash of the
 commit's diff (the same algorithm as the mail parser), finds the patch through
@@ -55,19 +59,29 @@ the REST API, and sets its state and commit ref. When no patch has that hash
 			if o.server == "" {
 				o.server = app.Config.BaseURL
 			}
+			if o.tokenFile != "" {
+				b, err := os.ReadFile(o.tokenFile)
+				if err != nil {
+					return fmt.Errorf("token file: %w", err)
+				}
+				o.token = strings.TrimSpace(string(b))
+			}
+			if o.token == "" {
+				return errors.New("no REST token: give --token-file FILE or --token TOKEN")
+			}
 			return runPostReceive(cmd.Context(), o, cmd.InOrStdin(), cmd.OutOrStdout())
 		},
 	}
 	f := pr.Flags()
 	f.StringVar(&o.server, "server", "", "patchwork base URL (default: the configured base URL)")
 	f.StringVar(&o.project, "project", "", "project linkname (required)")
-	f.StringVar(&o.token, "token", "", "REST API token of a project maintainer (required)")
+	f.StringVar(&o.token, "token", "", "REST API token of a project maintainer (visible in ps: prefer --token-file)")
+	f.StringVar(&o.tokenFile, "token-file", "", "file holding the REST API token of a project maintainer")
 	f.StringVar(&o.stateMap, "state-map", "refs/heads/main=Accepted,refs/heads/master=Accepted", "REF=STATE pairs, comma separated")
 	f.StringVar(&o.repo, "repo", "", "git directory (default: current)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "say what would change without changing it")
 	f.IntVar(&o.fallbackLimit, "fallback-limit", 500, "open patches compared by git patch-id when the hash finds nothing (0: no fallback)")
 	_ = pr.MarkFlagRequired("project")
-	_ = pr.MarkFlagRequired("token")
 	hook.AddCommand(pr)
 	return hook
 }

@@ -131,7 +131,9 @@ func (w *hookWorld) mail(t *testing.T) *store.Patch {
 // patchworkd, the way the README tells operators to.
 func (w *hookWorld) install(t *testing.T, extra ...string) {
 	t.Helper()
-	args := []string{"hook", "post-receive", "--server", w.api.URL, "--project", "proj", "--token", w.token,
+	tokenFile := filepath.Join(filepath.Dir(w.origin), "hook-token")
+	must(t, os.WriteFile(tokenFile, []byte(w.token+"\n"), 0o600))
+	args := []string{"hook", "post-receive", "--server", w.api.URL, "--project", "proj", "--token-file", tokenFile,
 		"--state-map", "refs/heads/main=Accepted,refs/heads/next=Under Review"}
 	args = append(args, extra...)
 	quoted := make([]string, len(args))
@@ -270,6 +272,8 @@ func TestPostReceiveHookBadInput(t *testing.T) {
 	}{
 		"wrong token":     {[]string{"--server", w.api.URL, "--project", "proj", "--token", "nope"}, regexp.MustCompile(`401|403`)},
 		"bad state map":   {[]string{"--server", w.api.URL, "--project", "proj", "--token", w.token, "--state-map", "refs/heads/main"}, regexp.MustCompile(`not REF=STATE`)},
+		"no token":        {[]string{"--server", w.api.URL, "--project", "proj"}, regexp.MustCompile(`no REST token`)},
+		"no token file":   {[]string{"--server", w.api.URL, "--project", "proj", "--token-file", "/nonexistent/token"}, regexp.MustCompile(`token file.*/nonexistent/token`)},
 		"no project flag": {[]string{"--server", w.api.URL, "--token", w.token}, regexp.MustCompile(`project`)},
 		"server down":     {[]string{"--server", "http://127.0.0.1:1", "--project", "proj", "--token", w.token}, regexp.MustCompile(`127\.0\.0\.1:1`)},
 	} {
