@@ -15,6 +15,8 @@ type cache struct {
 	users       map[int64]store.User
 	states      []store.State
 	series      map[int64]*store.Series
+	// seriesPatches holds the patches of series preloaded by a list.
+	seriesPatches map[int64][]store.PatchRow
 }
 
 func newCache() *cache {
@@ -22,6 +24,8 @@ func newCache() *cache {
 		people: map[int64]store.Person{},
 		users:  map[int64]store.User{},
 		series: map[int64]*store.Series{},
+
+		seriesPatches: map[int64][]store.PatchRow{},
 	}
 }
 

@@ -44,16 +44,18 @@ func (c *call) seriesObj(s *store.Series) (obj, error) {
 		}
 	}
 	o = o.add("cover_letter", cover)
-	rows, err := c.h.store.SeriesPatches(c.ctx, s.ID)
-	if err != nil {
-		return nil, fmt.Errorf("patches of series %d: %w", s.ID, err)
-	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if !rows[i].Date.Equal(rows[j].Date) {
-			return rows[i].Date.Before(rows[j].Date)
+	rows, ok := c.c.seriesPatches[s.ID]
+	if !ok {
+		if rows, err = c.h.store.SeriesPatches(c.ctx, s.ID); err != nil {
+			return nil, fmt.Errorf("patches of series %d: %w", s.ID, err)
 		}
-		return rows[i].ID < rows[j].ID
-	})
+		sort.SliceStable(rows, func(i, j int) bool {
+			if !rows[i].Date.Equal(rows[j].Date) {
+				return rows[i].Date.Before(rows[j].Date)
+			}
+			return rows[i].ID < rows[j].ID
+		})
+	}
 	patches := make([]obj, 0, len(rows))
 	for _, r := range rows {
 		e, err := c.embPatchRow(r)
@@ -153,6 +155,9 @@ func (c *call) seriesList() error {
 	if err := c.loadPeople(people); err != nil {
 		return err
 	}
+	if err := c.preloadSeriesPatches(page); err != nil {
+		return err
+	}
 	out := make([]obj, 0, len(page))
 	for i := range page {
 		c.c.series[page[i].ID] = &page[i]
@@ -163,6 +168,30 @@ func (c *call) seriesList() error {
 		out = append(out, o)
 	}
 	c.ok(out)
+	return nil
+}
+
+// preloadSeriesPatches fetches the patches of a page of series in one
+// query instead of one per series, ordered by date then id.
+func (c *call) preloadSeriesPatches(list []store.Series) error {
+	if len(list) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(list))
+	for i, s := range list {
+		ids[i] = s.ID
+		c.c.seriesPatches[s.ID] = nil
+	}
+	rows, err := c.h.store.ListPatches(c.ctx, store.PatchQuery{
+		Conds: []store.Cond{{Field: store.FieldSeries, Ints: ids}},
+		Order: store.OrderDate,
+	})
+	if err != nil {
+		return fmt.Errorf("patches of %d series: %w", len(ids), err)
+	}
+	for _, r := range rows {
+		c.c.seriesPatches[r.SeriesID] = append(c.c.seriesPatches[r.SeriesID], r)
+	}
 	return nil
 }
 
