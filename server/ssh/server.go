@@ -17,7 +17,6 @@ import (
 
 	"charm.land/ssh"
 	"charm.land/wish/v2"
-	bm "charm.land/wish/v2/bubbletea"
 
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -95,7 +94,7 @@ func New(opts Options) (*Server, error) {
 	// the user, logging sees it, limits count it, and the innermost pair
 	// splits terminal sessions (TUI) from command lines.
 	chain := s.recoverMiddleware(
-		bm.MiddlewareWithProgramHandler(s.programHandler),
+		s.tuiMiddleware,
 		s.commandMiddleware,
 		s.limitMiddleware,
 		s.loggingMiddleware,

@@ -1,6 +1,9 @@
 package ssh
 
 import (
+	"context"
+	"errors"
+
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	bm "charm.land/wish/v2/bubbletea"
@@ -8,11 +11,56 @@ import (
 	"github.com/patchwork-go/patchwork/tui"
 )
 
-// programHandler starts the review TUI for a terminal session, on the patch
+// tuiMiddleware runs the review TUI for terminal sessions. It does what
+// wish's bubbletea middleware does (window changes become WindowSizeMsgs,
+// the program dies with the session) but logs to our logger and does not
+// count a client hanging up as an error.
+func (s *Server) tuiMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		p := s.programHandler(sess)
+		if p == nil {
+			next(sess)
+			return
+		}
+		_, windowChanges, _ := sess.Pty()
+		ctx, cancel := context.WithCancel(sess.Context())
+		defer cancel()
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					p.Quit()
+					return
+				case w, ok := <-windowChanges:
+					if !ok {
+						return
+					}
+					p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+				}
+			}
+		}()
+		_, err := p.Run()
+		p.Kill()
+		switch {
+		case err == nil:
+		case errors.Is(err, tea.ErrProgramKilled) && sess.Context().Err() != nil:
+			// The client went away: the normal end of many sessions.
+		default:
+			id := identityOf(sess)
+			s.logger.Error("tui ended with an error", "user", id.Name(), "addr", sess.RemoteAddr().String(), "err", err)
+			_ = sess.Exit(1)
+		}
+		next(sess)
+	}
+}
+
+// programHandler builds the review TUI for a terminal session, on the patch
 // given as the only argument (`ssh -t host 123`) or on the project list.
+// It returns nil (and has answered the client) when there is nothing to run.
 func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 	pty, _, ok := sess.Pty()
 	if !ok {
+		fatal(sess, "error: the TUI needs a terminal (ssh -t); without one, try: ssh <host> help")
 		return nil
 	}
 	opts := tui.Options{
