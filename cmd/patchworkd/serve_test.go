@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -96,20 +97,7 @@ func get(t *testing.T, url string) (int, string) {
 // sshRun runs one command over SSH with a fresh key and returns its output.
 func sshRun(t *testing.T, addr, command string) (string, error) {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{
-		User:            "tester",
-		Auth:            []gossh.AuthMethod{gossh.PublicKeys(signer)},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), //nolint:gosec // a server this test started
-		Timeout:         30 * time.Second,
-	})
+	client, err := sshDial(t, addr)
 	if err != nil {
 		return "", err
 	}
@@ -121,6 +109,73 @@ func sshRun(t *testing.T, addr, command string) (string, error) {
 	defer sess.Close()
 	out, err := sess.CombinedOutput(command)
 	return string(out), err
+}
+
+// sshTUI opens a terminal session (the review TUI) and reads its screen
+// until want appears.
+func sshTUI(t *testing.T, addr, want string) error {
+	t.Helper()
+	client, err := sshDial(t, addr)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	if err := sess.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
+		return err
+	}
+	out, err := sess.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := sess.Shell(); err != nil {
+		return err
+	}
+	seen := make(chan error, 1)
+	go func() {
+		var screen []byte
+		buf := make([]byte, 4096)
+		for {
+			n, err := out.Read(buf)
+			screen = append(screen, buf[:n]...)
+			if strings.Contains(string(screen), want) {
+				seen <- nil
+				return
+			}
+			if err != nil {
+				seen <- fmt.Errorf("TUI output ended without %q: %w\n%q", want, err, screen)
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-seen:
+		return err
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("TUI did not show %q within 30 s", want)
+	}
+}
+
+func sshDial(t *testing.T, addr string) (*gossh.Client, error) {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gossh.Dial("tcp", addr, &gossh.ClientConfig{
+		User:            "tester",
+		Auth:            []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), //nolint:gosec // a server this test started
+		Timeout:         30 * time.Second,
+	})
 }
 
 // TestServe runs `patchworkd serve` as a real process on a new SQLite file,
@@ -187,6 +242,9 @@ func TestServe(t *testing.T) {
 	out, err := sshRun(t, sshAddr, "projects")
 	if err != nil || !strings.Contains(out, "demo") {
 		t.Errorf("ssh projects: %v\n%s", err, out)
+	}
+	if err := sshTUI(t, sshAddr, "Demo"); err != nil {
+		t.Errorf("ssh with a terminal: %v", err)
 	}
 	if _, err := os.Stat(hostKey); err != nil {
 		t.Errorf("host key not kept: %v", err)
