@@ -295,6 +295,11 @@ func (i *Ingester) IngestBatch(ctx context.Context, mails []*Mail, listID string
 	}
 	for k, m := range mails {
 		r, err := i.IngestMail(ctx, m, listID)
+		if err != nil && !isUnavailable(err) && (errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict)) {
+			// This mail's data is what the database refuses: keep it as a
+			// bad mail rather than stop the whole import.
+			r, err = Result{Kind: Rejected, MsgID: m.MsgID, Reason: err.Error()}, nil
+		}
 		if err != nil {
 			return results[:k], err
 		}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/patchwork-go/patchwork/mailin"
+	"github.com/patchwork-go/patchwork/store"
+)
+
+func newParsearchiveCmd(a *App) *cobra.Command {
+	var listID string
+	var batch int
+	cmd := &cobra.Command{
+		Use:   "parsearchive [--list-id ID] MBOX|MAILDIR...",
+		Short: "Load list archives (mbox files, maildirs)",
+		Long: "parsearchive stores every mail of the archives in order, as parsemail would.\n" +
+			"It can be stopped and run again: mails already stored count as duplicates.\n" +
+			"Mails that cannot be parsed are kept (see `patchworkd failed`).",
+		Args: cobra.MinimumNArgs(1),
+	}
+	cmd.Flags().StringVar(&listID, "list-id", "", "take every mail as coming from this list id")
+	cmd.Flags().IntVar(&batch, "batch", 100, "mails per transaction")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if batch < 1 {
+			return fmt.Errorf("--batch must be at least 1")
+		}
+		ctx := ctxOf(cmd)
+		s, err := openForMail(cmd, a)
+		if err != nil {
+			return err
+		}
+		kept, err := failedDigests(ctx, s)
+		if err != nil {
+			return err
+		}
+		imp := &importer{ctx: ctx, s: s, ing: mailin.NewIngester(s, a.Logger), listID: listID,
+			kept: kept, progress: progressWriter(a.stderr)}
+		var runErr error
+		for _, path := range args {
+			err := mailin.ReadArchive(path, func(raw []byte) error {
+				imp.pending = append(imp.pending, raw)
+				if len(imp.pending) >= batch {
+					return imp.flush()
+				}
+				return nil
+			})
+			if err == nil {
+				err = imp.flush()
+			}
+			if err != nil {
+				runErr = fmt.Errorf("%s: %w", path, err)
+				break
+			}
+		}
+		if imp.progress != nil {
+			fmt.Fprintln(imp.progress)
+		}
+		t := &imp.tally
+		fmt.Fprintf(cmd.OutOrStdout(), "Processed %d messages --> %d patches, %d covers, %d comments, %d series, %d duplicates, %d dropped, %d failed\n",
+			t.Messages, t.Count(mailin.StoredPatch), t.Count(mailin.StoredCover),
+			t.Count(mailin.StoredPatchComment)+t.Count(mailin.StoredCoverComment), t.SeriesCreated,
+			t.Count(mailin.Duplicate), t.Count(mailin.Dropped), t.Count(mailin.Rejected))
+		if runErr != nil && errors.Is(runErr, store.ErrUnavailable) {
+			return tempFail(fmt.Errorf("%w (run parsearchive again to continue: stored mails count as duplicates)", runErr))
+		}
+		return runErr
+	}
+	return cmd
+}
+
+// importer feeds an archive in batches, one transaction each.
+type importer struct {
+	ctx      context.Context
+	s        store.Store
+	ing      *mailin.Ingester
+	listID   string
+	pending  [][]byte
+	tally    mailin.Tally
+	kept     map[[32]byte]bool
+	progress io.Writer
+}
+
+func (imp *importer) flush() error {
+	if len(imp.pending) == 0 {
+		return nil
+	}
+	results, err := imp.ing.IngestRawBatch(imp.ctx, imp.pending, imp.listID)
+	if err != nil {
+		return err
+	}
+	for k, r := range results {
+		imp.tally.Add(r)
+		if r.Kind != mailin.Rejected {
+			continue
+		}
+		// A second run of the same archive keeps a bad mail only once.
+		d := sha256.Sum256(imp.pending[k])
+		if imp.kept[d] {
+			continue
+		}
+		if _, err := keepFailed(imp.ctx, imp.s, imp.pending[k], r.Reason); err != nil {
+			return fmt.Errorf("keep bad mail: %w", err)
+		}
+		imp.kept[d] = true
+	}
+	imp.pending = imp.pending[:0]
+	if imp.progress != nil {
+		fmt.Fprintf(imp.progress, "\r%d messages, %d patches, %d duplicates", imp.tally.Messages,
+			imp.tally.Count(mailin.StoredPatch), imp.tally.Count(mailin.Duplicate))
+	}
+	return nil
+}
+
+// failedDigests remembers the mails already kept as failed.
+func failedDigests(ctx context.Context, s store.Store) (map[[32]byte]bool, error) {
+	fms, err := s.ListFailedMails(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list failed mails: %w", err)
+	}
+	out := make(map[[32]byte]bool, len(fms))
+	for _, fm := range fms {
+		out[sha256.Sum256(fm.Raw)] = true
+	}
+	return out, nil
+}
+
+// progressWriter is stderr when it is a terminal, else nil (no progress in
+// logs and pipes).
+func progressWriter(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return f
+	}
+	return nil
+}
