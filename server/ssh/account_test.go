@@ -146,6 +146,10 @@ func TestRegistration(t *testing.T) {
 		if !strings.Contains(r.out, "Dave@Example.org") || strings.Contains(r.out+r.err, "confirm ") {
 			t.Fatalf("register output must name the address and not leak the token:\n%s%s", r.out, r.err)
 		}
+		// The server is not a mail cannon: not again for this key, nor
+		// for this address from another key.
+		run(t, srv, newcomer, "", "register --email Dave@Example.org --username dave").fails(t, "second register", "try again in 10 minutes")
+		run(t, srv, newKey(t), "", "register --email dave@example.org --username dave2").fails(t, "same address, other key", "less than 10 minutes ago")
 		msgs := smtp.Wait(1, 10*time.Second)
 		if len(msgs) != 1 || len(msgs[0].To) != 1 || !strings.EqualFold(msgs[0].To[0], "dave@example.org") {
 			t.Fatalf("mails: %+v", msgs)

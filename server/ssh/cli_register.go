@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,6 +77,10 @@ func (c *cli) register(email, username string) error {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	if wait := c.srv.mailGate.wait(c.now(), c.id.Fingerprint, strings.ToLower(email)); wait > 0 {
+		return userErrorf("a confirmation mail for this key or address went out less than %d minutes ago; check your mail (and spam folder) or try again in %d minutes",
+			int(registrationGap.Minutes()), int(math.Ceil(wait.Minutes())))
+	}
 	conf := &store.Confirmation{
 		Type:      confirmRegistration,
 		Email:     email,
@@ -94,6 +100,7 @@ func (c *cli) register(email, username string) error {
 		c.srv.logger.Error("send registration mail", "to", email, "err", err)
 		return userErrorf("could not send the confirmation mail to %s; try again later", email)
 	}
+	c.srv.mailGate.sent(c.now(), c.id.Fingerprint, strings.ToLower(email))
 	fmt.Fprintf(c.out, "A confirmation mail was sent to %s.\nRun the command it contains within %d days to create the account %q with key %s.\n",
 		email, int(confirmationValidity.Hours()/24), username, c.id.Fingerprint)
 	return nil
@@ -193,4 +200,47 @@ func (c *cli) confirm(token string) (*store.User, *store.SSHKey, error) {
 	}
 	c.srv.logger.Info("user registered over ssh", "user", u.Username, "email", u.Email, "key", key.Fingerprint)
 	return u, key, nil
+}
+
+// registrationGap is how long a key or an address waits between two
+// registration mails, so that nobody can use the server to flood a
+// mailbox.
+const registrationGap = 10 * time.Minute
+
+// mailGate remembers when registration mails went out, per key and per
+// address. It lives in the server (a restart forgets it, which only
+// allows one more mail).
+type mailGate struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// wait is how long until a mail for any of keys may go out, 0 for now.
+func (g *mailGate) wait(now time.Time, keys ...string) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var longest time.Duration
+	for k, at := range g.last {
+		if now.Sub(at) >= registrationGap {
+			delete(g.last, k)
+		}
+	}
+	for _, k := range keys {
+		if at, ok := g.last[k]; ok {
+			longest = max(longest, registrationGap-now.Sub(at))
+		}
+	}
+	return longest
+}
+
+// sent records a mail for keys at now.
+func (g *mailGate) sent(now time.Time, keys ...string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.last == nil {
+		g.last = map[string]time.Time{}
+	}
+	for _, k := range keys {
+		g.last[k] = now
+	}
 }

@@ -66,6 +66,8 @@ type Server struct {
 	logger *slog.Logger
 	srv    *ssh.Server
 	limits *limiter
+	// mailGate spaces out registration mails.
+	mailGate mailGate
 
 	mu sync.Mutex
 	ln net.Listener
