@@ -72,12 +72,15 @@ func (m *Model) top() common.Page { return m.stack[len(m.stack)-1] }
 // Init asks for the background colour, loads the first page and starts
 // polling the event log.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.top().Init(), m.tick()}
+	// The first read of the event log runs before the page loads: a change
+	// between the two then shows at the next poll instead of never.
+	first := []tea.Cmd{m.checkEvents(), m.top().Init()}
+	if m.initial != 0 {
+		first = append(first, m.open(common.OpenPatchMsg{ID: m.initial}))
+	}
+	cmds := []tea.Cmd{tea.Sequence(first...)}
 	if !m.fixedBG {
 		cmds = append(cmds, tea.RequestBackgroundColor)
-	}
-	if m.initial != 0 {
-		cmds = append(cmds, m.open(common.OpenPatchMsg{ID: m.initial}))
 	}
 	return tea.Batch(cmds...)
 }

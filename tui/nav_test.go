@@ -10,6 +10,7 @@ import (
 )
 
 func TestNavigation(t *testing.T) {
+	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
 	h := start(t, f.s, nil)
 	h.waitFor("libuv")
@@ -47,6 +48,7 @@ func TestNavigation(t *testing.T) {
 }
 
 func TestNavigationSeriesList(t *testing.T) {
+	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
 	h := start(t, f.s, nil)
 	h.waitFor("libuv")
@@ -63,6 +65,7 @@ func TestNavigationSeriesList(t *testing.T) {
 }
 
 func TestMouseWheel(t *testing.T) {
+	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
 	h := start(t, f.s, nil)
 	h.waitFor("libuv")
@@ -75,6 +78,7 @@ func TestMouseWheel(t *testing.T) {
 }
 
 func TestVersionChanges(t *testing.T) {
+	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
 	h := start(t, f.s, nil, func(o *Options) { o.InitialPatchID = f.v2p[0].ID })
 	h.waitFor("patch #3", "Versions   v1 #1")
@@ -99,6 +103,7 @@ func TestVersionChanges(t *testing.T) {
 }
 
 func TestDiffIsColoured(t *testing.T) {
+	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
 	h := start(t, f.s, nil, func(o *Options) { o.InitialPatchID = f.v1p[0].ID })
 	h.waitFor("+  int r = 0;")

@@ -30,6 +30,11 @@ func (m *Model) checkEvents() tea.Cmd {
 }
 
 func (m *Model) onEvent(msg eventMsg) tea.Cmd {
+	if !m.polled && msg.err == nil {
+		// The baseline read of Init; polling starts from here.
+		m.lastEv, m.polled = msg.id, true
+		return m.tick()
+	}
 	next := m.tick()
 	if msg.err != nil {
 		// Keep polling: the database may come back.

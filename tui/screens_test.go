@@ -12,6 +12,7 @@ import (
 // blindly refreshed golden file cannot hide a regression.
 
 func TestScreenProjects(t *testing.T) {
+	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
 	h := start(t, f.s, f.mia)
 	s := h.waitFor("libuv", "Other project")
@@ -23,6 +24,7 @@ func TestScreenProjects(t *testing.T) {
 }
 
 func TestScreenPatchList(t *testing.T) {
+	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
 	h := start(t, f.s, nil)
 	h.waitFor("libuv")
@@ -37,6 +39,7 @@ func TestScreenPatchList(t *testing.T) {
 }
 
 func TestScreenPatch(t *testing.T) {
+	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
 	h := start(t, f.s, nil, func(o *Options) { o.InitialPatchID = f.v2p[0].ID })
 	s := h.waitFor("Checks", "[fail]", "https://ci.example.org/2", "Versions   v1 #1")
@@ -50,6 +53,7 @@ func TestScreenPatch(t *testing.T) {
 }
 
 func TestScreenSeries(t *testing.T) {
+	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
 	h := start(t, f.s, nil, func(o *Options) { o.InitialPatchID = f.v1p[0].ID })
 	h.waitFor("Diff", "patch 1 of 2")
@@ -59,6 +63,7 @@ func TestScreenSeries(t *testing.T) {
 }
 
 func TestScreenSeriesList(t *testing.T) {
+	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
 	h := start(t, f.s, nil)
 	h.waitFor("libuv")
@@ -71,6 +76,7 @@ func TestScreenSeriesList(t *testing.T) {
 }
 
 func TestScreenHelp(t *testing.T) {
+	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
 	h := start(t, f.s, nil)
 	h.waitFor("libuv")
