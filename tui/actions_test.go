@@ -232,4 +232,3 @@ func TestBundlesAndTodo(t *testing.T) {
 	a.typ("T")
 	a.waitFor("the to-do list needs a registered SSH key")
 }
-
