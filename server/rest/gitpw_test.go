@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchwork-go/patchwork/mailin"
 	"github.com/patchwork-go/patchwork/server/rest"
 	"github.com/patchwork-go/patchwork/server/web"
 	"github.com/patchwork-go/patchwork/store"
@@ -440,4 +441,112 @@ func column(rows [][]string, name string) []string {
 		}
 	}
 	return out
+}
+
+// TestGitPWCorpus points git-pw at the libuv-2000 corpus ingested by the
+// real mail pipeline: the lists, a series with its cover letter, and the
+// series mbox, whose diffs git apply must accept as they are.
+func TestGitPWCorpus(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git-pw"); err != nil {
+		msg := "git-pw is not installed: SKIPPING the git-pw corpus test (apt-get install -y git-pw; CI installs it)"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		fmt.Fprintln(os.Stderr, "!!!", msg)
+		t.Skip(msg)
+	}
+	s := sqltest.SQLite(t)
+	ctx := context.Background()
+	proj := &store.Project{LinkName: "libuv", Name: "libuv", ListID: "test.example.com", ListEmail: "test@example.com"}
+	must(t, s.CreateProject(ctx, proj))
+	maint := &store.User{Username: "maint", Email: "maintainer@example.org", Active: true, DateJoined: time.Now().UTC()}
+	must(t, s.CreateUser(ctx, maint))
+	token := strings.Repeat("9", 40)
+	must(t, s.SetToken(ctx, maint.ID, token))
+	must(t, s.AddMaintainer(ctx, proj.ID, maint.ID))
+	mbox, err := os.Open("/work/shared/corpus/libuv-2000.mbox")
+	must(t, err)
+	defer mbox.Close()
+	var raws [][]byte
+	must(t, mailin.ReadMbox(mbox, func(raw []byte) error { raws = append(raws, raw); return nil }))
+	ing := mailin.NewIngester(s, nil)
+	for i := 0; i < len(raws); i += 200 {
+		_, err := ing.IngestRawBatch(ctx, raws[i:min(i+200, len(raws))], "")
+		must(t, err)
+	}
+	projCond := []store.Cond{{Field: store.FieldProject, Ints: []int64{proj.ID}}}
+	if n, err := s.CountPatches(ctx, store.PatchQuery{Conds: projCond}); err != nil || n != 2000 {
+		t.Fatalf("corpus ingested %d patches (%v), want 2000", n, err)
+	}
+
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	api := rest.New(rest.Options{Store: s, BaseURL: srv.URL})
+	mux.Handle("/api/", api)
+	mux.Handle("/", web.New(web.Options{Store: s, BaseURL: srv.URL}))
+
+	g := &gitRepo{t: t, dir: t.TempDir()}
+	g.env = []string{"HOME=" + t.TempDir(), "TMPDIR=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "LC_ALL=C.UTF-8", "LANG=C.UTF-8",
+		"GIT_CONFIG_NOSYSTEM=1", "PAGER=cat", "GIT_PAGER=cat", "NO_PROXY=*", "TZ=UTC"}
+	g.git("init", "-q")
+	g.git("config", "pw.server", srv.URL+"/api/1.3")
+	g.git("config", "pw.project", "libuv")
+	g.git("config", "pw.token", token)
+	pw := func(args ...string) string {
+		t.Helper()
+		out, errOut, err := g.run("git", append([]string{"pw"}, args...)...)
+		if err != nil {
+			t.Fatalf("git pw %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
+		}
+		return out
+	}
+
+	if got := column(csvRows(t, pw("patch", "list", "--limit", "100", "-f", "csv")), "ID"); len(got) != 100 {
+		t.Errorf("patch list --limit 100 gave %d rows", len(got))
+	}
+	if got := column(csvRows(t, pw("series", "list", "--limit", "250", "--page", "3", "-f", "csv")), "ID"); len(got) != 138 {
+		t.Errorf("series list page 3 of 250 gave %d rows, want 138 (638 series)", len(got))
+	}
+	// A v2 series with a cover letter: show and download it.
+	all, err := s.ListSeries(ctx, store.SeriesQuery{ProjectID: proj.ID})
+	must(t, err)
+	var pick *store.Series
+	for i := range all {
+		if all[i].Version == 2 && all[i].CoverID != 0 && all[i].ReceivedTotal > 1 {
+			pick = &all[i]
+			break
+		}
+	}
+	if pick == nil {
+		t.Fatal("no v2 series with a cover letter in the corpus")
+	}
+	show := pw("series", "show", itoa(pick.ID), "-f", "csv")
+	for _, want := range []string{fmt.Sprintf(`"Received","%d of %d"`, pick.ReceivedTotal, pick.Total), `"Complete","True"`, `"Version","2"`, `"Cover","` + itoa(pick.CoverID)} {
+		if !strings.Contains(show, want) {
+			t.Errorf("series show %d lacks %s:\n%s", pick.ID, want, show)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "series.mbox")
+	pw("series", "download", itoa(pick.ID), file)
+	mb, err := os.ReadFile(file)
+	must(t, err)
+	if n := strings.Count("\n"+string(mb), "\nFrom patchwork "); n != pick.ReceivedTotal {
+		t.Errorf("series mbox holds %d messages, want %d", n, pick.ReceivedTotal)
+	}
+	if out, errOut, err := g.run("git", "apply", "--numstat", file); err != nil || out == "" {
+		t.Errorf("git apply --numstat of the series mbox: %v %s", err, errOut)
+	}
+	// Triage one patch and find it again by state.
+	rows, err := s.SeriesPatches(ctx, pick.ID)
+	must(t, err)
+	p := itoa(rows[0].ID)
+	pw("patch", "update", "--state", "under-review", p)
+	if got := column(csvRows(t, pw("patch", "list", "--state", "under-review", "-f", "csv")), "ID"); strings.Join(got, ",") != p {
+		t.Errorf("under-review patches %v, want %s", got, p)
+	}
+	if show := pw("patch", "show", p, "-f", "csv"); !strings.Contains(show, rows[0].Name) || !strings.Contains(show, fmt.Sprintf(`"Series","%-4d`, pick.ID)) {
+		t.Errorf("patch show %s:\n%s", p, show)
+	}
 }
