@@ -21,7 +21,7 @@ const (
 	FieldHasTag                          // Ints: tag ids, the patch has at least one of each
 	FieldCheck                           // Ints: CheckState values, the combined check state is one of them
 	FieldFile                            // Strs: globs ('*' and '?') on paths the diff touches
-	FieldID                              // Ints: patch ids
+	FieldID                              // Ints: patch ids; with Op Lt/Le/Gt/Ge, a range from Ints[0]
 	FieldProject                         // Ints: project ids
 	FieldHasCommitRef                    // Bool
 	FieldIsPull                          // Bool: has a pull URL

@@ -456,6 +456,17 @@ func (s *Store) cond(c store.Cond, states []store.State) (string, []any, error) 
 		}
 		return "(" + strings.Join(parts, " OR ") + ")", a, nil
 	case store.FieldID:
+		if c.Op != store.OpEq {
+			// XML-RPC's id__gt and friends: an indexed range, not a scan.
+			if len(c.Ints) != 1 {
+				return "", nil, fmt.Errorf("id range needs one id: %w", store.ErrInvalid)
+			}
+			op := map[store.Op]string{store.OpLt: "<", store.OpLe: "<=", store.OpGt: ">", store.OpGe: ">="}[c.Op]
+			if op == "" {
+				return "", nil, fmt.Errorf("id range: bad operator %d: %w", c.Op, store.ErrInvalid)
+			}
+			return "p.id " + op + " ?", []any{c.Ints[0]}, nil
+		}
 		e, a := in("p.id", c.Ints)
 		return e, a, nil
 	case store.FieldProject:

@@ -364,3 +364,27 @@ func TestTransactionsAndFailedMail(t *testing.T) {
 		}
 	})
 }
+
+func TestIDRange(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		f := setup(t, s)
+		var ids []int64
+		for i := 1; i <= 4; i++ {
+			ids = append(ids, addPatch(t, s, f, i, time.Date(2024, 1, i, 0, 0, 0, 0, time.UTC)).ID)
+		}
+		for _, tc := range []struct {
+			op   store.Op
+			want int
+		}{{store.OpGt, 2}, {store.OpGe, 3}, {store.OpLt, 1}, {store.OpLe, 2}} {
+			n, err := s.CountPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldID, Op: tc.op, Ints: []int64{ids[1]}}}})
+			must(t, err)
+			if n != tc.want {
+				t.Errorf("op %d: %d patches, want %d", tc.op, n, tc.want)
+			}
+		}
+		if _, err := s.CountPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldID, Op: store.OpGt}}}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("range without id: %v", err)
+		}
+	})
+}
