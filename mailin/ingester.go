@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -339,16 +340,31 @@ func isUnavailable(err error) bool {
 // that does not parse is Rejected in its place.
 func (i *Ingester) IngestRawBatch(ctx context.Context, raws [][]byte, listID string) ([]Result, error) {
 	results := make([]Result, len(raws))
+	parsed := make([]*Mail, len(raws))
+	// Parsing is CPU-bound and independent per mail: spread it over the
+	// cores while the database work stays sequential.
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(raws))
+	for w := range workers {
+		wg.Go(func() {
+			for k := w; k < len(raws); k += workers {
+				m, err := Parse(raws[k])
+				if err != nil {
+					results[k] = Result{Kind: Rejected, Reason: err.Error()}
+					continue
+				}
+				parsed[k] = m
+			}
+		})
+	}
+	wg.Wait()
 	mails := make([]*Mail, 0, len(raws))
 	at := make([]int, 0, len(raws))
-	for k, raw := range raws {
-		m, err := Parse(raw)
-		if err != nil {
-			results[k] = Result{Kind: Rejected, Reason: err.Error()}
-			continue
+	for k, m := range parsed {
+		if m != nil {
+			mails = append(mails, m)
+			at = append(at, k)
 		}
-		mails = append(mails, m)
-		at = append(at, k)
 	}
 	rs, err := i.IngestBatch(ctx, mails, listID)
 	for k, r := range rs {
