@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
@@ -111,7 +112,7 @@ func TestDiffIsColoured(t *testing.T) {
 	add := findLine(raw, "+  int r = 0;")
 	del := findLine(raw, "-  int r;")
 	hunk := findLine(raw, "@@ -10,7 +10,7 @@")
-	if add == "" || del == "" || hunk == "" || add == "+  int r = 0;" {
+	if add == "" || del == "" || hunk == "" || add == ansi.Strip(add) || hunk == ansi.Strip(hunk) {
 		t.Fatalf("diff lines not styled: add %q del %q hunk %q", add, del, hunk)
 	}
 	if add[:strings.Index(add, "+")] == del[:strings.Index(del, "-")] {
@@ -122,7 +123,7 @@ func TestDiffIsColoured(t *testing.T) {
 // findLine returns the styled line whose text contains want.
 func findLine(raw, want string) string {
 	for _, l := range strings.Split(raw, "\n") {
-		if strings.Contains(l, want) {
+		if strings.Contains(ansi.Strip(l), want) {
 			return strings.TrimRight(l, " ")
 		}
 	}

@@ -1,8 +1,11 @@
 package tui
 
 import (
+	"image/color"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
@@ -85,4 +88,19 @@ func TestScreenHelp(t *testing.T) {
 	h.golden(s)
 	h.press("esc")
 	h.waitFor("Action req.")
+}
+
+// TestBackgroundColour: without a fixed background the session asks the
+// terminal and restyles when it answers; a light terminal gets dark text.
+func TestBackgroundColour(t *testing.T) {
+	t.Parallel()
+	f := seed(t, sqltest.SQLite(t))
+	h := start(t, f.s, nil, func(o *Options) { o.IsDark = nil })
+	h.waitFor("libuv")
+	dark := findLine(h.raw(), "Action req.")
+	h.tm.Send(tea.BackgroundColorMsg{Color: color.White})
+	light := h.waitUntil("restyled header", func(string) bool { return findLine(h.raw(), "Action req.") != dark })
+	if !strings.Contains(light, "Action req.") {
+		t.Fatalf("screen lost its content:\n%s", light)
+	}
 }

@@ -82,12 +82,13 @@ func middle(a, b []string, off int) []op {
 			out = append(out, op{kind: ' ', line: a[i], ai: off + i, bi: off + j})
 			i++
 			j++
-		case j < m && (i == n || lcs[i*w+j+1] >= lcs[(i+1)*w+j]):
-			out = append(out, op{kind: '+', line: b[j], ai: off + i, bi: off + j})
-			j++
-		default:
+		case i < n && (j == m || lcs[(i+1)*w+j] >= lcs[i*w+j+1]):
+			// Removals before additions, as diff(1) shows a change.
 			out = append(out, op{kind: '-', line: a[i], ai: off + i, bi: off + j})
 			i++
+		default:
+			out = append(out, op{kind: '+', line: b[j], ai: off + i, bi: off + j})
+			j++
 		}
 	}
 	return out

@@ -32,6 +32,7 @@ type List struct {
 	conds   []store.Cond
 	rows    []store.PatchRow
 	cursor  int // index into rows
+	pending int // rows a move still has to go once the next page loads
 	offset  int // first row on screen
 	atStart bool
 	atEnd   bool
@@ -135,6 +136,11 @@ func (l *List) Update(msg tea.Msg) tea.Cmd {
 		}
 		l.apply(msg)
 		l.loaded = true
+		if p := l.pending; (p > 0 && msg.kind == loadAfter) || (p < 0 && msg.kind == loadBefore) {
+			l.cursor += p
+			return l.settle()
+		}
+		l.pending = 0
 		return l.edge()
 	case searchMsg:
 		return l.applySearch(msg)
@@ -155,8 +161,7 @@ func (l *List) Update(msg tea.Msg) tea.Cmd {
 		case tea.MouseWheelUp:
 			l.cursor -= 3
 		}
-		l.clamp()
-		return l.edge()
+		return l.settle()
 	case tea.KeyPressMsg:
 		if l.search.active {
 			return l.searchKey(msg)
@@ -232,9 +237,27 @@ func (l *List) key(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		return nil
 	}
+	return l.settle()
+}
+
+// settle keeps the cursor in the window; a move past the loaded rows is
+// remembered and finished when the next page arrives, so a page-down
+// always moves a full page.
+func (l *List) settle() tea.Cmd {
+	switch {
+	case l.cursor >= len(l.rows) && !l.atEnd:
+		l.pending = l.cursor - max(len(l.rows)-1, 0)
+	case l.cursor < 0 && !l.atStart:
+		l.pending = l.cursor
+	default:
+		l.pending = 0
+	}
 	l.clamp()
 	return l.edge()
 }
+
+// Current is the row under the cursor.
+func (l *List) Current() (store.PatchRow, bool) { return l.current() }
 
 func (l *List) current() (store.PatchRow, bool) {
 	if l.cursor < 0 || l.cursor >= len(l.rows) {

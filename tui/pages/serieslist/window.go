@@ -50,6 +50,9 @@ func (p *Page) visible() int { return max(p.c.Height-2, 1) }
 // limit is the window size: three screens.
 func (p *Page) limit() int { return 3 * p.visible() }
 
+// Current is the series under the cursor.
+func (p *Page) Current() (store.Series, bool) { return p.current() }
+
 func (p *Page) current() (store.Series, bool) {
 	w := &p.win
 	if w.cursor < 0 || w.cursor >= len(w.rows) {
