@@ -42,13 +42,18 @@ func start(t *testing.T, s store.Store, user *store.User, opts ...func(*Options)
 	for _, fn := range opts {
 		fn(&o)
 	}
-	tm := teatest.NewTestModel(t, New(o), teatest.WithInitialTermSize(termW, termH))
+	tm := teatest.NewTestModel(t, New(o), teatest.WithInitialTermSize(o.Width, o.Height))
 	h := &harness{t: t, tm: tm}
 	t.Cleanup(func() {
 		_ = tm.Quit()
 		tm.WaitFinished(t, teatest.WithFinalTimeout(waitLimit))
 	})
 	return h
+}
+
+// size sets the terminal size of a session.
+func size(w, h int) func(*Options) {
+	return func(o *Options) { o.Width, o.Height = w, h }
 }
 
 // screen is the current frame without styling.

@@ -104,3 +104,19 @@ func TestBackgroundColour(t *testing.T) {
 		t.Fatalf("screen lost its content:\n%s", light)
 	}
 }
+
+// TestScreenSmall: the list and the patch view in 80×24.
+func TestScreenSmall(t *testing.T) {
+	t.Parallel()
+	f := seed(t, sqltest.SQLite(t))
+	h := start(t, f.s, f.mia, size(80, 24))
+	h.waitFor("libuv")
+	h.press("enter")
+	s := h.waitFor("1 of 4", "win: fix handle leak")
+	for _, l := range strings.Split(s, "\n") {
+		if w := len([]rune(l)); w > 80 {
+			t.Fatalf("line of %d cells in 80 columns: %q", w, l)
+		}
+	}
+	h.golden(s)
+}

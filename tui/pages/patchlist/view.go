@@ -29,10 +29,11 @@ func (l *List) columns() []components.Column {
 			{Title: "State", Width: 12}, {Title: tagTitle, Width: tagW}, {Title: "S/W/F", Width: 5},
 		}
 	}
+	// Narrow terminals keep the name readable and drop the date.
 	return []components.Column{
 		{Width: 1}, {Title: "ID", Width: 6, Right: true}, {Title: "Patch"},
-		{Title: "Submitter", Width: 11}, {Title: "Date", Width: 10},
-		{Title: "State", Width: 11}, {Title: tagTitle, Width: tagW}, {Title: "S/W/F", Width: 5},
+		{Title: "Submitter", Width: 11}, {Title: "State", Width: 12},
+		{Title: tagTitle, Width: tagW}, {Title: "S/W/F", Width: 5},
 	}
 }
 
@@ -95,7 +96,7 @@ func (l *List) cells(r store.PatchRow) []string {
 	case w >= 100:
 		return []string{mark, id, name, common.Sanitize(sub), date, deleg, state, strings.Join(tags, " "), checks}
 	}
-	return []string{mark, id, name, common.Sanitize(sub), date, state, strings.Join(tags, " "), checks}
+	return []string{mark, id, name, common.Sanitize(sub), state, strings.Join(tags, " "), checks}
 }
 
 func (l *List) checkCell(c store.CheckSummary) string {
