@@ -124,6 +124,7 @@ type PatchUpdate struct {
 	DelegateID *int64 // 0 clears
 	Archived   *bool
 	CommitRef  *string // "" clears
+	PullURL    *string // "" clears
 	Name       *string
 }
 
@@ -171,6 +172,7 @@ type CoverStore interface {
 	GetCoverByMsgID(ctx context.Context, projectID int64, msgid string) (*Cover, error)
 	FindCoversByMsgID(ctx context.Context, msgid string) ([]Cover, error)
 	ListCovers(ctx context.Context, q CoverQuery) ([]Cover, error)
+	CountCovers(ctx context.Context, q CoverQuery) (int, error) // ListCovers without paging
 }
 
 // CommentStore manages replies.
@@ -193,6 +195,7 @@ type SeriesStore interface {
 	UpdateSeries(ctx context.Context, s *Series) error // name, version, total, cover, previous
 	GetSeries(ctx context.Context, id int64) (*Series, error)
 	ListSeries(ctx context.Context, q SeriesQuery) ([]Series, error)
+	CountSeries(ctx context.Context, q SeriesQuery) (int, error) // ListSeries without paging
 	// SeriesPatches returns the series' patch rows ordered by number, then date, then id.
 	SeriesPatches(ctx context.Context, seriesID int64) ([]PatchRow, error)
 	// SeriesNumbers returns the patch numbers present in the series.
@@ -246,6 +249,7 @@ type BundleStore interface {
 type EventStore interface {
 	CreateEvent(ctx context.Context, e *Event) error
 	ListEvents(ctx context.Context, q EventQuery) ([]Event, error)
+	CountEvents(ctx context.Context, q EventQuery) (int, error) // ListEvents without paging
 	// LatestEventID is the newest event id (0 when none): TUI sessions poll
 	// it to learn cheaply that something changed.
 	LatestEventID(ctx context.Context) (int64, error)

@@ -110,7 +110,7 @@ CREATE TABLE series (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX series_project_date ON series (project_id, msg_date, id);
 CREATE INDEX series_submitter ON series (project_id, submitter_id, msg_date);
-CREATE INDEX series_previous ON series (previous_id);
+CREATE INDEX series_previous ON series (previous_id, id);
 
 CREATE TABLE series_references (
     id         BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,

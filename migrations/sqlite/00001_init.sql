@@ -101,7 +101,7 @@ CREATE TABLE series (
 );
 CREATE INDEX series_project_date ON series (project_id, msg_date, id);
 CREATE INDEX series_submitter ON series (project_id, submitter_id, msg_date);
-CREATE INDEX series_previous ON series (previous_id);
+CREATE INDEX series_previous ON series (previous_id, id);
 
 CREATE TABLE series_references (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,

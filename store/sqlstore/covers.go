@@ -62,8 +62,8 @@ func (s *Store) FindCoversByMsgID(ctx context.Context, msgid string) ([]store.Co
 	return out, nil
 }
 
-// ListCovers selects covers.
-func (s *Store) ListCovers(ctx context.Context, q store.CoverQuery) ([]store.Cover, error) {
+// coverWhere renders the conditions of a cover query.
+func coverWhere(q store.CoverQuery) ([]string, []any) {
 	var where []string
 	var args []any
 	if q.ProjectID != 0 {
@@ -88,6 +88,22 @@ func (s *Store) ListCovers(ctx context.Context, q store.CoverQuery) ([]store.Cov
 	if q.NameLike != "" {
 		where, args = append(where, contains("name")), append(args, containsArg(q.NameLike))
 	}
+	return where, args
+}
+
+// CountCovers counts what ListCovers would return without paging.
+func (s *Store) CountCovers(ctx context.Context, q store.CoverQuery) (int, error) {
+	where, args := coverWhere(q)
+	var n int
+	if err := scanRow(s.queryRow(ctx, "SELECT COUNT(*) FROM covers"+whereSQL(where), args...), &n); err != nil {
+		return 0, fmt.Errorf("count covers: %w", err)
+	}
+	return n, nil
+}
+
+// ListCovers selects covers.
+func (s *Store) ListCovers(ctx context.Context, q store.CoverQuery) ([]store.Cover, error) {
+	where, args := coverWhere(q)
 	query := "SELECT " + coverCols + " FROM covers" + whereSQL(where) +
 		orderBy(q.Order, map[string]string{"id": "id", "name": "name", "date": "msg_date", "submitter": "submitter_id"}, "id", "id") +
 		s.d.limit(q.Limit, q.Offset)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -48,8 +47,8 @@ func (s *Store) CreateEvent(ctx context.Context, e *store.Event) error {
 	return nil
 }
 
-// ListEvents selects events, newest first unless q.Asc.
-func (s *Store) ListEvents(ctx context.Context, q store.EventQuery) ([]store.Event, error) {
+// eventWhere renders the conditions of an event query.
+func eventWhere(q store.EventQuery) ([]string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) {
@@ -87,10 +86,23 @@ func (s *Store) ListEvents(ctx context.Context, q store.EventQuery) ([]store.Eve
 	if q.AfterID != 0 {
 		add("id > ?", q.AfterID)
 	}
-	sqlq := "SELECT " + eventCols + " FROM events"
-	if len(where) > 0 {
-		sqlq += " WHERE " + strings.Join(where, " AND ")
+	return where, args
+}
+
+// CountEvents counts what ListEvents would return without paging.
+func (s *Store) CountEvents(ctx context.Context, q store.EventQuery) (int, error) {
+	where, args := eventWhere(q)
+	var n int
+	if err := scanRow(s.queryRow(ctx, "SELECT COUNT(*) FROM events"+whereSQL(where), args...), &n); err != nil {
+		return 0, fmt.Errorf("count events: %w", err)
 	}
+	return n, nil
+}
+
+// ListEvents selects events, newest first unless q.Asc.
+func (s *Store) ListEvents(ctx context.Context, q store.EventQuery) ([]store.Event, error) {
+	where, args := eventWhere(q)
+	sqlq := "SELECT " + eventCols + " FROM events" + whereSQL(where)
 	if q.Asc {
 		sqlq += " ORDER BY created ASC, id ASC"
 	} else {

@@ -152,6 +152,9 @@ func (s *Store) UpdatePatch(ctx context.Context, id int64, u store.PatchUpdate, 
 		if u.CommitRef != nil && *u.CommitRef != old.CommitRef {
 			sets, args = append(sets, "commit_ref = ?"), append(args, nullString(*u.CommitRef))
 		}
+		if u.PullURL != nil && *u.PullURL != old.PullURL {
+			sets, args = append(sets, "pull_url = ?"), append(args, nullString(*u.PullURL))
+		}
 		if u.Name != nil && *u.Name != old.Name {
 			sets, args = append(sets, "name = ?"), append(args, *u.Name)
 		}

@@ -66,8 +66,8 @@ func (s *Store) GetSeries(ctx context.Context, id int64) (*store.Series, error) 
 	return &x, nil
 }
 
-// ListSeries selects series.
-func (s *Store) ListSeries(ctx context.Context, q store.SeriesQuery) ([]store.Series, error) {
+// seriesWhere renders the conditions of a series query.
+func seriesWhere(q store.SeriesQuery) ([]string, []any) {
 	var where []string
 	var args []any
 	if q.ProjectID != 0 {
@@ -86,6 +86,22 @@ func (s *Store) ListSeries(ctx context.Context, q store.SeriesQuery) ([]store.Se
 	if q.NameLike != "" {
 		where, args = append(where, contains("s.name")), append(args, containsArg(q.NameLike))
 	}
+	return where, args
+}
+
+// CountSeries counts what ListSeries would return without paging.
+func (s *Store) CountSeries(ctx context.Context, q store.SeriesQuery) (int, error) {
+	where, args := seriesWhere(q)
+	var n int
+	if err := scanRow(s.queryRow(ctx, "SELECT COUNT(*) FROM series s"+whereSQL(where), args...), &n); err != nil {
+		return 0, fmt.Errorf("count series: %w", err)
+	}
+	return n, nil
+}
+
+// ListSeries selects series.
+func (s *Store) ListSeries(ctx context.Context, q store.SeriesQuery) ([]store.Series, error) {
+	where, args := seriesWhere(q)
 	cols := map[string]string{
 		"id": "s.id", "name": "COALESCE(s.name, '')", "date": "s.msg_date", "submitter": "s.submitter_id",
 		"received_all": "CASE WHEN s.total <= (SELECT COUNT(*) FROM patches pc WHERE pc.series_id = s.id) THEN 1 ELSE 0 END",

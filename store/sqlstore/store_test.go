@@ -388,3 +388,37 @@ func TestIDRange(t *testing.T) {
 		}
 	})
 }
+
+func TestCountsAndPullURL(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		f := setup(t, s)
+		base := time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)
+		for i := 0; i < 3; i++ {
+			x := &store.Series{ProjectID: f.proj.ID, Name: fmt.Sprintf("series %d", i), Date: base, SubmitterID: f.sub.ID, Total: 1}
+			must(t, s.CreateSeries(ctx, x))
+			must(t, s.CreateCover(ctx, &store.Cover{ProjectID: f.proj.ID, MsgID: fmt.Sprintf("<c%d@x>", i), Name: "cover", Date: base, SubmitterID: f.sub.ID, SeriesID: x.ID}))
+		}
+		p := addPatch(t, s, f, 1, base)
+		n, err := s.CountSeries(ctx, store.SeriesQuery{ProjectID: f.proj.ID, NameLike: "SERIES 1"})
+		must(t, err)
+		if n != 1 {
+			t.Errorf("count series: %d", n)
+		}
+		if n, err = s.CountCovers(ctx, store.CoverQuery{ProjectID: f.proj.ID}); err != nil || n != 3 {
+			t.Errorf("count covers: %d %v", n, err)
+		}
+		url := "git://example.org/repo.git main"
+		got, err := s.UpdatePatch(ctx, p.ID, store.PatchUpdate{PullURL: &url}, f.maint.ID)
+		must(t, err)
+		if got.PullURL != url {
+			t.Errorf("pull url: %q", got.PullURL)
+		}
+		new := state(t, f, "rejected")
+		_, err = s.UpdatePatch(ctx, p.ID, store.PatchUpdate{StateID: &new}, f.maint.ID)
+		must(t, err)
+		if n, err = s.CountEvents(ctx, store.EventQuery{ProjectID: f.proj.ID, Categories: []string{store.EventPatchStateChanged}}); err != nil || n != 1 {
+			t.Errorf("count events: %d %v", n, err)
+		}
+	})
+}
