@@ -281,3 +281,80 @@ func (p *pool) release(name string) {
 	}
 	_, _ = p.db.ExecContext(ctx, q)
 }
+
+// Seeded returns a store holding the project "bench" filled with n
+// synthetic patches by sqlstore.Seed (statistics refreshed), for
+// benchmarks. Seeding a million patches takes minutes, so the database is
+// kept between runs and reused when it already holds exactly n patches:
+// SQLite in $TMPDIR/patchwork-bench/, the servers as database pwbench_N.
+// Benchmarks must only read from it.
+func Seeded(t testing.TB, dialect string, n int) (*sqlstore.Store, *store.Project) {
+	t.Helper()
+	ctx := context.Background()
+	var u string
+	switch dialect {
+	case "sqlite":
+		dir := filepath.Join(os.TempDir(), "patchwork-bench")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		u = "sqlite:" + filepath.Join(dir, strconv.Itoa(n)+".db")
+	default:
+		env, ok := Env[dialect]
+		if !ok {
+			t.Fatalf("sqltest: unknown dialect %q", dialect)
+		}
+		admin := os.Getenv(env)
+		if admin == "" {
+			t.Skipf("%s not set: skipping the %s benchmark", env, dialect)
+		}
+		p := pools.get(dialect, admin)
+		p.mu.Lock()
+		err := p.open()
+		p.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := "pwbench_" + strconv.Itoa(n)
+		create := "CREATE DATABASE " + name
+		if dialect == "mysql" {
+			create += " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+		}
+		if _, err := p.db.ExecContext(ctx, create); err != nil && !strings.Contains(strings.ToLower(err.Error()), "exist") {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		u = p.url(name)
+	}
+	s, err := sqlstore.Open(ctx, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	proj, err := s.GetProjectByLinkName(ctx, "bench")
+	if err == nil {
+		have, err := s.CountPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldProject, Ints: []int64{proj.ID}}}})
+		if err == nil && have == n {
+			return s, proj
+		}
+		// A seeding that was cut off: start again from an empty schema.
+		if err := s.MigrateDown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := s.Seed(ctx, sqlstore.SeedOptions{LinkName: "bench", Patches: n, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Analyze(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: seeded %d patches in %s (%.0f patches/s); kept for later runs", dialect, n,
+		res.Duration.Round(time.Millisecond), float64(n)/res.Duration.Seconds())
+	return s, res.Project
+}
