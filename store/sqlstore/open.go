@@ -32,7 +32,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*Store, erro
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open(driverName, dsn)
+	db, err := openDB(driverName, dsn, logger)
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", d.name, err)
 	}
@@ -42,7 +42,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*Store, erro
 		// One writer connection: writers in this process queue in the pool
 		// instead of meeting SQLITE_BUSY; other processes wait on the busy
 		// timeout. Readers use their own pool (WAL lets them run alongside).
-		w, err := sql.Open(driverName, dsn)
+		w, err := openDB(driverName, dsn, logger)
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("open sqlite database: %w", err)
@@ -143,4 +143,30 @@ func parseURL(raw string) (dialect, string, string, error) {
 		return dialectMySQL, "mysql", cfg.FormatDSN(), nil
 	}
 	return dialect{}, "", "", fmt.Errorf("database URL %q: unknown scheme %q (want sqlite, postgres or mysql): %w", raw, scheme, store.ErrInvalid)
+}
+
+// openDB opens a pool. The MySQL driver would print its own connection
+// errors to stderr (three extra lines per failed parsemail during an
+// outage); its log goes to ours at debug level instead, the error itself
+// reaching the caller as usual.
+func openDB(driverName, dsn string, logger *slog.Logger) (*sql.DB, error) {
+	if driverName != "mysql" {
+		return sql.Open(driverName, dsn)
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Logger = mysqlLogger{logger}
+	c, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
+}
+
+type mysqlLogger struct{ l *slog.Logger }
+
+func (m mysqlLogger) Print(v ...any) {
+	m.l.Debug("mysql driver", "msg", strings.TrimSpace(fmt.Sprint(v...)))
 }
