@@ -80,47 +80,58 @@ func (c *call) coverList() error {
 	if len(terms) > 0 {
 		q.NameLike = terms[0]
 	}
-	all, err := c.h.store.ListCovers(c.ctx, q)
-	if err != nil {
-		return fmt.Errorf("list covers: %w", err)
-	}
-	list := all[:0]
-	var people []int64
-	for _, cv := range all {
-		if (len(projects) == 0 || containsID(projects, cv.ProjectID)) &&
-			(len(series) == 0 || containsID(series, cv.SeriesID)) &&
-			matchTerms(terms, cv.Name) {
-			list = append(list, cv)
-			people = append(people, cv.SubmitterID)
-		}
-	}
 	keys := c.orderKeys("id", "name", "date", "submitter")
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		for _, k := range keys {
-			var cmp int
-			switch k.name {
-			case "id":
-				cmp = cmpInt(a.ID, b.ID)
-			case "name":
-				cmp = cmpStr(a.Name, b.Name)
-			case "date":
-				cmp = a.Date.Compare(b.Date)
-			case "submitter":
-				cmp = cmpInt(a.SubmitterID, b.SubmitterID)
-			}
-			if k.desc {
-				cmp = -cmp
-			}
-			if cmp != 0 {
-				return cmp < 0
+	less := func(a, b *store.Cover) bool { return coverCmp(keys, a, b) < 0 }
+	var page []store.Cover
+	if distinct(projects) || distinct(series) || len(terms) > 1 {
+		// Filters the store cannot express: filter and page in memory.
+		all, err := c.h.store.ListCovers(c.ctx, q)
+		if err != nil {
+			return fmt.Errorf("list covers: %w", err)
+		}
+		list := all[:0]
+		for _, cv := range all {
+			if (len(projects) == 0 || containsID(projects, cv.ProjectID)) &&
+				(len(series) == 0 || containsID(series, cv.SeriesID)) &&
+				matchTerms(terms, cv.Name) {
+				list = append(list, cv)
 			}
 		}
-		return a.ID < b.ID
-	})
-	page, err := paginate(c, list)
-	if err != nil {
-		return err
+		sort.SliceStable(list, func(i, j int) bool { return less(&list[i], &list[j]) })
+		if page, err = paginate(c, list); err != nil {
+			return err
+		}
+	} else {
+		q.Order = storeOrder(keys)
+		l := storeList[store.Cover]{
+			count: func() (int, error) {
+				n, err := c.h.store.CountCovers(c.ctx, q)
+				if err != nil {
+					return 0, fmt.Errorf("count covers: %w", err)
+				}
+				return n, nil
+			},
+			fetch: func(limit, offset int) ([]store.Cover, error) {
+				q := q
+				q.Limit, q.Offset = limit, offset
+				rows, err := c.h.store.ListCovers(c.ctx, q)
+				if err != nil {
+					return nil, fmt.Errorf("list covers: %w", err)
+				}
+				return rows, nil
+			},
+		}
+		if needsTieSort(keys) {
+			l.same = func(a, b *store.Cover) bool { return coverKeyCmp(keys[0].name, a, b) == 0 }
+			l.less = less
+		}
+		if page, err = storePage(c, l); err != nil {
+			return err
+		}
+	}
+	people := make([]int64, 0, len(page))
+	for _, cv := range page {
+		people = append(people, cv.SubmitterID)
 	}
 	if err := c.loadPeople(people); err != nil {
 		return err
@@ -135,6 +146,35 @@ func (c *call) coverList() error {
 	}
 	c.ok(out)
 	return nil
+}
+
+// coverKeyCmp compares two covers by one order key, ascending.
+func coverKeyCmp(key string, a, b *store.Cover) int {
+	switch key {
+	case "id":
+		return cmpInt(a.ID, b.ID)
+	case "name":
+		return cmpStr(a.Name, b.Name)
+	case "date":
+		return a.Date.Compare(b.Date)
+	case "submitter":
+		return cmpInt(a.SubmitterID, b.SubmitterID)
+	}
+	return 0
+}
+
+// coverCmp is the spec's cover order: every key, then id ascending.
+func coverCmp(keys []orderKey, a, b *store.Cover) int {
+	for _, k := range keys {
+		cmp := coverKeyCmp(k.name, a, b)
+		if k.desc {
+			cmp = -cmp
+		}
+		if cmp != 0 {
+			return cmp
+		}
+	}
+	return cmpInt(a.ID, b.ID)
 }
 
 func cmpStr(a, b string) int {

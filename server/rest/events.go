@@ -3,7 +3,6 @@ package rest
 import (
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -76,29 +75,49 @@ func (c *call) eventList() error {
 	if keys := c.orderKeys("date"); len(keys) > 0 && !keys[0].desc {
 		q.Asc = true
 	}
-	all, err := c.h.store.ListEvents(c.ctx, q)
-	if err != nil {
-		return fmt.Errorf("list events: %w", err)
-	}
-	list := all[:0]
-	for _, e := range all {
-		if (len(projects) == 0 || containsID(projects, e.ProjectID)) &&
-			(len(series) == 0 || containsID(series, e.SeriesID)) &&
-			(len(patches) == 0 || containsID(patches, e.PatchID)) &&
-			(len(covers) == 0 || containsID(covers, e.CoverID)) {
-			list = append(list, e)
+	var page []store.Event
+	if distinct(projects) || distinct(series) || distinct(patches) || distinct(covers) {
+		// Filters the store cannot express: filter and page in memory.
+		all, err := c.h.store.ListEvents(c.ctx, q)
+		if err != nil {
+			return fmt.Errorf("list events: %w", err)
 		}
-	}
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		if !a.Date.Equal(b.Date) {
-			return a.Date.Before(b.Date) == q.Asc
+		list := all[:0]
+		for _, e := range all {
+			if (len(projects) == 0 || containsID(projects, e.ProjectID)) &&
+				(len(series) == 0 || containsID(series, e.SeriesID)) &&
+				(len(patches) == 0 || containsID(patches, e.PatchID)) &&
+				(len(covers) == 0 || containsID(covers, e.CoverID)) {
+				list = append(list, e)
+			}
 		}
-		return (a.ID < b.ID) == q.Asc
-	})
-	page, err := paginate(c, list)
-	if err != nil {
-		return err
+		if page, err = paginate(c, list); err != nil {
+			return err
+		}
+	} else {
+		// The store's order is the spec's: date, ties by id, both in the
+		// direction asked for.
+		l := storeList[store.Event]{
+			count: func() (int, error) {
+				n, err := c.h.store.CountEvents(c.ctx, q)
+				if err != nil {
+					return 0, fmt.Errorf("count events: %w", err)
+				}
+				return n, nil
+			},
+			fetch: func(limit, offset int) ([]store.Event, error) {
+				q := q
+				q.Limit, q.Offset = limit, offset
+				rows, err := c.h.store.ListEvents(c.ctx, q)
+				if err != nil {
+					return nil, fmt.Errorf("list events: %w", err)
+				}
+				return rows, nil
+			},
+		}
+		if page, err = storePage(c, l); err != nil {
+			return err
+		}
 	}
 	out, err := c.eventObjs(page)
 	if err != nil {

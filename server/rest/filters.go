@@ -276,8 +276,7 @@ func (c *call) orderKeys(allowed ...string) []orderKey {
 
 // storeOrder turns the first order key into the "-name" string the store
 // queries take ("" when none).
-func (c *call) storeOrder(allowed ...string) string {
-	keys := c.orderKeys(allowed...)
+func storeOrder(keys []orderKey) string {
 	if len(keys) == 0 {
 		return ""
 	}

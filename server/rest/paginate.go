@@ -3,6 +3,7 @@ package rest
 import (
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -114,4 +115,110 @@ func (c *call) emptyList() error {
 	c.setLink(1, 1)
 	c.ok([]obj{})
 	return nil
+}
+
+// storeList is a list the database pages: count is its length, fetch reads
+// limit rows from offset in the store's order. same and less are set when
+// that order is not the spec's: the store sorts by the first order key
+// only and breaks its ties by id in that key's direction, the spec sorts
+// by every key, then by id ascending. same says whether two rows tie on
+// the first key, less is the spec's order.
+type storeList[T any] struct {
+	count func() (int, error)
+	fetch func(limit, offset int) ([]T, error)
+	same  func(a, b *T) bool
+	less  func(a, b *T) bool
+}
+
+// storePage reads one page of l from the database and sets Link. The
+// first page is read with one row more than it shows, so that the count
+// (needed only for the last page of Link) is made only when there is a
+// second page.
+func storePage[T any](c *call, l storeList[T]) ([]T, error) {
+	size := c.perPage()
+	page, numPages := 1, 0
+	if v := c.q["page"]; len(v) > 0 && v[len(v)-1] != "1" {
+		total, err := l.count()
+		if err != nil {
+			return nil, err
+		}
+		numPages = max(1, (total+size-1)/size)
+		if page, err = c.pageNumber(numPages); err != nil {
+			return nil, err
+		}
+	}
+	rows, more, err := l.window((page-1)*size, page*size)
+	if err != nil {
+		return nil, err
+	}
+	if numPages == 0 {
+		numPages = 1
+		if more {
+			total, err := l.count()
+			if err != nil {
+				return nil, err
+			}
+			numPages = (total + size - 1) / size
+		}
+	}
+	// A row added between count and fetch must not give a Link whose last
+	// page precedes this one.
+	c.setLink(page, max(numPages, page))
+	return rows, nil
+}
+
+// window returns the rows at positions [lo, hi) in the spec's order and
+// whether any row follows them. Rows tied on the first key occupy the
+// same positions in both orders, so re-sorting each run of ties gives the
+// spec's order; a run cut by the page edge is read whole by widening the
+// window until the rows just outside it differ (or the list ends).
+func (l storeList[T]) window(lo, hi int) ([]T, bool, error) {
+	before, after := 0, 1
+	if l.same != nil {
+		before, after = min(lo, 4), 4
+	}
+	for {
+		from, to := lo-before, hi+after
+		rows, err := l.fetch(to-from, from)
+		if err != nil {
+			return nil, false, err
+		}
+		a, b := lo-from, min(hi-from, len(rows))
+		if a >= len(rows) {
+			return nil, false, nil
+		}
+		if l.same != nil {
+			if from > 0 && l.same(&rows[0], &rows[a]) {
+				before = min(lo, 2*before)
+				continue
+			}
+			if len(rows) == to-from && l.same(&rows[len(rows)-1], &rows[b-1]) {
+				after *= 2
+				continue
+			}
+			for i := 0; i < len(rows); {
+				j := i + 1
+				for j < len(rows) && l.same(&rows[i], &rows[j]) {
+					j++
+				}
+				run := rows[i:j]
+				sort.SliceStable(run, func(x, y int) bool { return l.less(&run[x], &run[y]) })
+				i = j
+			}
+		}
+		return rows[a:b], len(rows) > hi-from, nil
+	}
+}
+
+// needsTieSort reports whether the store's order (first key, ties by id in
+// its direction) differs from the spec's for these keys.
+func needsTieSort(keys []orderKey) bool {
+	return len(keys) > 0 && keys[0].name != "id" && (keys[0].desc || len(keys) > 1)
+}
+
+// distinct reports whether ids hold more than one value: the store's list
+// queries filter by a single id, so such filters are applied in memory.
+func distinct(ids []int64) bool {
+	_, one := onlyOne(ids)
+	return !one
 }

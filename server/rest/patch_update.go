@@ -98,8 +98,8 @@ func (c *call) patchUpdate() error {
 	return c.writePatchDetail(p)
 }
 
-// patchChanges validates state, delegate, archived and commit_ref into a
-// store update; field errors go to v.
+// patchChanges validates state, delegate, archived, commit_ref and
+// pull_url into a store update; field errors go to v.
 func (c *call) patchChanges(b *body, proj *store.Project, v *validation) (store.PatchUpdate, error) {
 	var u store.PatchUpdate
 	if b.has("state") {
@@ -183,8 +183,12 @@ func (c *call) patchChanges(b *body, proj *store.Project, v *validation) (store.
 			u.CommitRef = &s
 		}
 	}
-	if s, present, _ := b.strField("pull_url"); present && len(s) > 255 {
-		v.add("pull_url", "Ensure this field has no more than 255 characters.")
+	if s, present, _ := b.strField("pull_url"); present {
+		if len(s) > 255 {
+			v.add("pull_url", "Ensure this field has no more than 255 characters.")
+		} else {
+			u.PullURL = &s
+		}
 	}
 	return u, nil
 }

@@ -110,47 +110,56 @@ func (c *call) seriesList() error {
 	if len(terms) > 0 {
 		q.NameLike = terms[0]
 	}
-	all, err := c.h.store.ListSeries(c.ctx, q)
-	if err != nil {
-		return fmt.Errorf("list series: %w", err)
-	}
-	list := all[:0]
-	var people []int64
-	for _, s := range all {
-		if (len(projects) == 0 || containsID(projects, s.ProjectID)) && matchTerms(terms, s.Name) {
-			list = append(list, s)
-			people = append(people, s.SubmitterID)
-		}
-	}
 	keys := c.orderKeys("id", "name", "date", "submitter", "received_all")
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		for _, k := range keys {
-			var cmp int
-			switch k.name {
-			case "id":
-				cmp = cmpInt(a.ID, b.ID)
-			case "name":
-				cmp = cmpStr(a.Name, b.Name)
-			case "date":
-				cmp = a.Date.Compare(b.Date)
-			case "submitter":
-				cmp = cmpInt(a.SubmitterID, b.SubmitterID)
-			case "received_all":
-				cmp = cmpBool(a.ReceivedAll(), b.ReceivedAll())
-			}
-			if k.desc {
-				cmp = -cmp
-			}
-			if cmp != 0 {
-				return cmp < 0
+	less := func(a, b *store.Series) bool { return seriesCmp(keys, a, b) < 0 }
+	var page []store.Series
+	if distinct(projects) || len(terms) > 1 {
+		// Filters the store cannot express: filter and page in memory.
+		all, err := c.h.store.ListSeries(c.ctx, q)
+		if err != nil {
+			return fmt.Errorf("list series: %w", err)
+		}
+		list := all[:0]
+		for _, s := range all {
+			if (len(projects) == 0 || containsID(projects, s.ProjectID)) && matchTerms(terms, s.Name) {
+				list = append(list, s)
 			}
 		}
-		return a.ID < b.ID
-	})
-	page, err := paginate(c, list)
-	if err != nil {
-		return err
+		sort.SliceStable(list, func(i, j int) bool { return less(&list[i], &list[j]) })
+		if page, err = paginate(c, list); err != nil {
+			return err
+		}
+	} else {
+		q.Order = storeOrder(keys)
+		l := storeList[store.Series]{
+			count: func() (int, error) {
+				n, err := c.h.store.CountSeries(c.ctx, q)
+				if err != nil {
+					return 0, fmt.Errorf("count series: %w", err)
+				}
+				return n, nil
+			},
+			fetch: func(limit, offset int) ([]store.Series, error) {
+				q := q
+				q.Limit, q.Offset = limit, offset
+				rows, err := c.h.store.ListSeries(c.ctx, q)
+				if err != nil {
+					return nil, fmt.Errorf("list series: %w", err)
+				}
+				return rows, nil
+			},
+		}
+		if needsTieSort(keys) {
+			l.same = func(a, b *store.Series) bool { return seriesKeyCmp(keys[0].name, a, b) == 0 }
+			l.less = less
+		}
+		if page, err = storePage(c, l); err != nil {
+			return err
+		}
+	}
+	people := make([]int64, 0, len(page))
+	for _, s := range page {
+		people = append(people, s.SubmitterID)
 	}
 	if err := c.loadPeople(people); err != nil {
 		return err
@@ -193,6 +202,37 @@ func (c *call) preloadSeriesPatches(list []store.Series) error {
 		c.c.seriesPatches[r.SeriesID] = append(c.c.seriesPatches[r.SeriesID], r)
 	}
 	return nil
+}
+
+// seriesKeyCmp compares two series by one order key, ascending.
+func seriesKeyCmp(key string, a, b *store.Series) int {
+	switch key {
+	case "id":
+		return cmpInt(a.ID, b.ID)
+	case "name":
+		return cmpStr(a.Name, b.Name)
+	case "date":
+		return a.Date.Compare(b.Date)
+	case "submitter":
+		return cmpInt(a.SubmitterID, b.SubmitterID)
+	case "received_all":
+		return cmpBool(a.ReceivedAll(), b.ReceivedAll())
+	}
+	return 0
+}
+
+// seriesCmp is the spec's series order: every key, then id ascending.
+func seriesCmp(keys []orderKey, a, b *store.Series) int {
+	for _, k := range keys {
+		cmp := seriesKeyCmp(k.name, a, b)
+		if k.desc {
+			cmp = -cmp
+		}
+		if cmp != 0 {
+			return cmp
+		}
+	}
+	return cmpInt(a.ID, b.ID)
 }
 
 func cmpBool(a, b bool) int {

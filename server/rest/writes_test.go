@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"mime/multipart"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -85,6 +86,42 @@ func TestPatchUpdate(t *testing.T) {
 		// The delegate may edit.
 		must(t, s.AddMaintainer(ctx, f.proj2.ID, f.stranger.ID))
 		e.expect(e.form("PATCH", "/api/1.3/patches/"+itoa(f.p4.ID)+"/", tokenAuth(f.tokStranger), "delegate="+itoa(f.stranger.ID)), 200, "")
+
+		// pull_url is saved (1.0 on), shown in the answer, the detail and
+		// the list; null clears it; a refused request leaves it alone.
+		pull := "git://git.example.com/frob.git widgets-v2"
+		pullURL := func() string {
+			p, err := s.GetPatch(ctx, f.p1.ID)
+			must(t, err)
+			return p.PullURL
+		}
+		r = e.form("PATCH", "/api/1.0/patches/"+itoa(f.p1.ID)+"/", maint, "pull_url="+url.QueryEscape(pull))
+		e.expect(r, 200, "")
+		if at(t, r.json(t), "pull_url") != pull || pullURL() != pull {
+			t.Errorf("pull_url not saved: answer %v, store %q", at(t, r.json(t), "pull_url"), pullURL())
+		}
+		if got := at(t, e.getOK(path, ""), "pull_url"); got != pull {
+			t.Errorf("detail pull_url %v", got)
+		}
+		if got := at(t, e.getOK("/api/1.3/patches/?project=test&order=id", ""), 0, "pull_url"); got != pull {
+			t.Errorf("list pull_url %v", got)
+		}
+		e.expect(e.form("PATCH", path, maint, "pull_url="+strings.Repeat("u", 256)), 400, `{"pull_url": ["Ensure this field has no more than 255 characters."]}`)
+		e.expect(e.jsonReq("PATCH", path, tokenAuth(f.tokStranger), `{"pull_url": "git://evil"}`), 403, "")
+		e.expect(e.jsonReq("PATCH", path, "", `{"pull_url": "git://evil"}`), 403, "")
+		if got := pullURL(); got != pull {
+			t.Errorf("refused requests changed pull_url to %q", got)
+		}
+		r = e.jsonReq("PUT", path, maint, `{"state": "new", "delegate": null, "pull_url": "https://git.example.com/frob.git"}`)
+		e.expect(r, 200, "")
+		if pullURL() != "https://git.example.com/frob.git" {
+			t.Errorf("PUT pull_url: store %q", pullURL())
+		}
+		r = e.jsonReq("PATCH", path, maint, `{"pull_url": null}`)
+		e.expect(r, 200, "")
+		if at(t, r.json(t), "pull_url") != nil || pullURL() != "" {
+			t.Errorf("pull_url not cleared: answer %v, store %q", at(t, r.json(t), "pull_url"), pullURL())
+		}
 	})
 }
 
