@@ -132,8 +132,6 @@ func TestReliabilityScaleOut(t *testing.T) {
 // all show the same key. Eight servers are built at once in this process
 // to make the race between "file missing" and "file written" likely.
 func TestReliabilityHostKeyFirstStart(t *testing.T) {
-	relKnownBug(t, "server/ssh: concurrent first starts race in wish.WithHostKeyPath (stat, then write): "+
-		"all but one fail with \"already exists\", or two keys are served")
 	st := sqltest.SQLite(t)
 	path := filepath.Join(t.TempDir(), "host_ed25519")
 	const n = 8

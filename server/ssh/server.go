@@ -112,12 +112,15 @@ func New(opts Options) (*Server, error) {
 		wish.WithMiddleware(chain),
 	}
 	if opts.HostKeyPath != "" {
-		// keygen inside wish fails quietly when the directory is missing,
-		// which would silently give a new host key on every start.
+		// A missing directory would otherwise mean a new key on every start.
 		if err := os.MkdirAll(filepath.Dir(opts.HostKeyPath), 0o700); err != nil {
 			return nil, fmt.Errorf("ssh: host key directory: %w", err)
 		}
-		sopts = append(sopts, wish.WithHostKeyPath(opts.HostKeyPath))
+		pemBytes, err := loadHostKey(opts.HostKeyPath)
+		if err != nil {
+			return nil, fmt.Errorf("ssh: %w", err)
+		}
+		sopts = append(sopts, wish.WithHostKeyPEM(pemBytes))
 	}
 	// Not wish.NewServer: without a host key path it writes id_ed25519 into
 	// the working directory; the bare server keeps an ephemeral key instead.
