@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -15,7 +16,15 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Store) error) error {
 // inTx begins a transaction on the writer pool and runs fn with a Store bound
 // to it, committing on nil and rolling back otherwise (also on panic).
 func (s *Store) inTx(ctx context.Context, fn func(*Store) error) (err error) {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	// MySQL's default REPEATABLE READ fixes a snapshot at the first read, so
+	// a row another writer committed while we waited on LockProject (a
+	// person, a series) would stay invisible; READ COMMITTED, PostgreSQL's
+	// default, lets the project lock serialise writers as intended.
+	var opts *sql.TxOptions
+	if s.d.name == "mysql" {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := s.wdb.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", mapErr(err))
 	}
