@@ -335,6 +335,17 @@ type Confirmation struct {
 	PublicKey string // authorized_keys form, for SSH self-registration
 }
 
+// HeldMail is a reply kept until the mail it answers arrives (out-of-order
+// delivery); References are the ids it names, Raw the mail as received.
+type HeldMail struct {
+	ID         int64
+	ProjectID  int64
+	MsgID      string
+	References []string
+	Received   time.Time
+	Raw        []byte
+}
+
 // FailedMail is a mail that could not be parsed, kept for an admin to inspect
 // and feed again.
 type FailedMail struct {

@@ -201,11 +201,16 @@ type SeriesStore interface {
 	// SeriesNumbers returns the patch numbers present in the series.
 	SeriesNumbers(ctx context.Context, seriesID int64) ([]int, error)
 
-	// AddSeriesReference records msgid → series unless the project already
-	// has it (the first series keeps it); reports whether it was added.
+	// AddSeriesReference records msgid → series unless that series already
+	// has it (several series may share an id: a v2 threaded to the v1
+	// cover); reports whether it was added.
 	AddSeriesReference(ctx context.Context, projectID, seriesID int64, msgid string) (bool, error)
-	// SeriesByReference finds the series of a recorded msgid, ErrNotFound if none.
+	// SeriesByReference finds the series that recorded msgid first,
+	// ErrNotFound if none.
 	SeriesByReference(ctx context.Context, projectID int64, msgid string) (*Series, error)
+	// SeriesByReferences lists every series that recorded msgid, in the
+	// order they recorded it.
+	SeriesByReferences(ctx context.Context, projectID int64, msgid string) ([]Series, error)
 	// SeriesByMarkers lists the project's series from that submitter with
 	// that version and total dated within [from, to], newest first.
 	SeriesByMarkers(ctx context.Context, projectID, submitterID int64, version, total int, from, to time.Time) ([]Series, error)
@@ -260,6 +265,17 @@ type MailStore interface {
 	SaveFailedMail(ctx context.Context, m *FailedMail) error
 	ListFailedMails(ctx context.Context) ([]FailedMail, error)
 	DeleteFailedMail(ctx context.Context, id int64) error
+
+	// HoldMail keeps a reply whose parent has not arrived yet, with the ids
+	// it references; false when the project already holds that msgid.
+	HoldMail(ctx context.Context, m *HeldMail) (bool, error)
+	// HeldMailsReferencing lists the project's held mails that reference
+	// msgid, oldest first.
+	HeldMailsReferencing(ctx context.Context, projectID int64, msgid string) ([]HeldMail, error)
+	// ListHeldMails lists every held mail (projectID 0: of all projects),
+	// oldest first.
+	ListHeldMails(ctx context.Context, projectID int64) ([]HeldMail, error)
+	DeleteHeldMail(ctx context.Context, id int64) error
 
 	// PendingNotifications lists queued notifications last modified before
 	// the cut-off.

@@ -117,7 +117,7 @@ CREATE TABLE series_references (
     project_id BIGINT NOT NULL,
     series_id  BIGINT NOT NULL,
     msgid      VARCHAR(512) NOT NULL,
-    UNIQUE (project_id, msgid),
+    UNIQUE (project_id, msgid, series_id),
     FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE CASCADE,
     FOREIGN KEY (series_id) REFERENCES series (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
@@ -339,6 +339,26 @@ CREATE TABLE failed_mails (
     error_msg TEXT NOT NULL DEFAULT '',
     raw       LONGBLOB NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+-- Replies that arrived before what they answer (parsemail keeps them and
+-- places them when the parent arrives; mailin/held.go).
+CREATE TABLE held_mails (
+    id         BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    project_id BIGINT NOT NULL,
+    msgid      VARCHAR(512) NOT NULL,
+    received   DATETIME(6) NOT NULL,
+    raw        LONGBLOB NOT NULL,
+    UNIQUE (project_id, msgid),
+    FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+CREATE TABLE held_references (
+    held_id    BIGINT NOT NULL,
+    project_id BIGINT NOT NULL,
+    msgid      VARCHAR(512) NOT NULL,
+    PRIMARY KEY (held_id, msgid),
+    FOREIGN KEY (held_id) REFERENCES held_mails (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+CREATE INDEX held_references_msgid ON held_references (project_id, msgid);
+
 
 -- Upstream's default states (patchwork/fixtures/default_states.xml).
 INSERT INTO states (name, slug, ordering, action_required) VALUES
@@ -361,6 +381,8 @@ INSERT INTO tags (name, pattern, abbrev, show_column) VALUES
 
 -- +goose Down
 SET FOREIGN_KEY_CHECKS = 0;
+DROP TABLE IF EXISTS held_references;
+DROP TABLE IF EXISTS held_mails;
 DROP TABLE IF EXISTS failed_mails;
 DROP TABLE IF EXISTS confirmations;
 DROP TABLE IF EXISTS email_optouts;

@@ -108,7 +108,7 @@ CREATE TABLE series_references (
     project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     series_id  INTEGER NOT NULL REFERENCES series (id) ON DELETE CASCADE,
     msgid      TEXT NOT NULL,
-    UNIQUE (project_id, msgid)
+    UNIQUE (project_id, msgid, series_id)
 );
 CREATE INDEX series_references_series ON series_references (series_id);
 
@@ -300,6 +300,24 @@ CREATE TABLE failed_mails (
     error_msg TEXT NOT NULL DEFAULT '',
     raw       BLOB NOT NULL
 );
+-- Replies that arrived before what they answer (parsemail keeps them and
+-- places them when the parent arrives; mailin/held.go).
+CREATE TABLE held_mails (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    msgid      TEXT NOT NULL,
+    received   DATETIME NOT NULL,
+    raw        BLOB NOT NULL,
+    UNIQUE (project_id, msgid)
+);
+CREATE TABLE held_references (
+    held_id    INTEGER NOT NULL REFERENCES held_mails (id) ON DELETE CASCADE,
+    project_id INTEGER NOT NULL,
+    msgid      TEXT NOT NULL,
+    PRIMARY KEY (held_id, msgid)
+);
+CREATE INDEX held_references_msgid ON held_references (project_id, msgid);
+
 
 -- Upstream's default states (patchwork/fixtures/default_states.xml).
 INSERT INTO states (name, slug, ordering, action_required) VALUES
@@ -321,6 +339,8 @@ INSERT INTO tags (name, pattern, abbrev, show_column) VALUES
     ('Tested-by', '^Tested-by:', 'T', 1);
 
 -- +goose Down
+DROP TABLE IF EXISTS held_references;
+DROP TABLE IF EXISTS held_mails;
 DROP TABLE IF EXISTS failed_mails;
 DROP TABLE IF EXISTS confirmations;
 DROP TABLE IF EXISTS email_optouts;

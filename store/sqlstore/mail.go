@@ -117,3 +117,103 @@ func (s *Store) FindChecks(ctx context.Context, q store.CheckSearch) ([]store.Ch
 	}
 	return out, nil
 }
+
+// HoldMail keeps a reply that arrived before its parent, with one row per
+// id it references so that the parent's arrival finds it by index.
+func (s *Store) HoldMail(ctx context.Context, m *store.HeldMail) (bool, error) {
+	if m.Received.IsZero() {
+		m.Received = time.Now()
+	}
+	m.Received = m.Received.UTC().Truncate(time.Microsecond)
+	var n int
+	if err := s.queryRow(ctx, "SELECT COUNT(*) FROM held_mails WHERE project_id = ? AND msgid = ?", m.ProjectID, m.MsgID).Scan(&n); err != nil {
+		return false, fmt.Errorf("hold mail %s: %w", m.MsgID, mapErr(err))
+	}
+	if n > 0 {
+		return false, nil
+	}
+	raw := m.Raw
+	if raw == nil {
+		raw = []byte{}
+	}
+	id, err := s.insert(ctx, "INSERT INTO held_mails (project_id, msgid, received, raw) VALUES (?, ?, ?, ?)",
+		m.ProjectID, m.MsgID, m.Received, raw)
+	if err != nil {
+		return false, fmt.Errorf("hold mail %s: %w", m.MsgID, err)
+	}
+	m.ID = id
+	seen := map[string]bool{}
+	for _, ref := range m.References {
+		if seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		if _, err := s.exec(ctx, "INSERT INTO held_references (held_id, project_id, msgid) VALUES (?, ?, ?)", id, m.ProjectID, ref); err != nil {
+			return false, fmt.Errorf("hold mail %s: reference %s: %w", m.MsgID, ref, err)
+		}
+	}
+	return true, nil
+}
+
+func (s *Store) heldMails(ctx context.Context, q string, args ...any) ([]store.HeldMail, error) {
+	out, err := collect(ctx, s, func(r *sql.Rows) (store.HeldMail, error) {
+		var m store.HeldMail
+		err := r.Scan(&m.ID, &m.ProjectID, &m.MsgID, timeCol{&m.Received}, &m.Raw)
+		return m, err
+	}, "SELECT h.id, h.project_id, h.msgid, h.received, h.raw FROM held_mails h "+q+" ORDER BY h.id", args...)
+	if err != nil {
+		return nil, err
+	}
+	for k := range out {
+		refs, err := collect(ctx, s, func(r *sql.Rows) (string, error) {
+			var id string
+			err := r.Scan(&id)
+			return id, err
+		}, "SELECT msgid FROM held_references WHERE held_id = ? ORDER BY msgid", out[k].ID)
+		if err != nil {
+			return nil, err
+		}
+		out[k].References = refs
+	}
+	return out, nil
+}
+
+// HeldMailsReferencing lists the project's held mails that name msgid.
+func (s *Store) HeldMailsReferencing(ctx context.Context, projectID int64, msgid string) ([]store.HeldMail, error) {
+	out, err := s.heldMails(ctx, "JOIN held_references r ON r.held_id = h.id WHERE r.project_id = ? AND r.msgid = ?", projectID, msgid)
+	if err != nil {
+		return nil, fmt.Errorf("held mails referencing %s: %w", msgid, err)
+	}
+	return out, nil
+}
+
+// ListHeldMails lists held mails, of one project or (0) of all.
+func (s *Store) ListHeldMails(ctx context.Context, projectID int64) ([]store.HeldMail, error) {
+	var out []store.HeldMail
+	var err error
+	if projectID == 0 {
+		out, err = s.heldMails(ctx, "")
+	} else {
+		out, err = s.heldMails(ctx, "WHERE h.project_id = ?", projectID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list held mails: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteHeldMail removes a held mail once it is placed (its references go
+// with it).
+func (s *Store) DeleteHeldMail(ctx context.Context, id int64) error {
+	if _, err := s.exec(ctx, "DELETE FROM held_references WHERE held_id = ?", id); err != nil {
+		return fmt.Errorf("delete held mail %d: %w", id, err)
+	}
+	res, err := s.exec(ctx, "DELETE FROM held_mails WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("delete held mail %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("delete held mail %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}

@@ -136,10 +136,10 @@ func (s *Store) SeriesNumbers(ctx context.Context, seriesID int64) ([]int, error
 	return out, nil
 }
 
-// AddSeriesReference records msgid → series unless the project has it.
+// AddSeriesReference records msgid → series unless that series has it.
 func (s *Store) AddSeriesReference(ctx context.Context, projectID, seriesID int64, msgid string) (bool, error) {
 	res, err := s.exec(ctx, "INSERT INTO series_references (project_id, series_id, msgid) VALUES (?, ?, ?)"+
-		s.d.onConflict("project_id, msgid"), projectID, seriesID, msgid)
+		s.d.onConflict("project_id, msgid, series_id"), projectID, seriesID, msgid)
 	if err != nil {
 		return false, fmt.Errorf("add series reference %s: %w", msgid, err)
 	}
@@ -150,14 +150,25 @@ func (s *Store) AddSeriesReference(ctx context.Context, projectID, seriesID int6
 	return n > 0, nil
 }
 
-// SeriesByReference finds the series of a recorded message id.
+// SeriesByReference finds the series that recorded a message id first.
 func (s *Store) SeriesByReference(ctx context.Context, projectID int64, msgid string) (*store.Series, error) {
 	x, err := scanSeries(s.queryRow(ctx, "SELECT "+seriesCols+
-		" FROM series s JOIN series_references r ON r.series_id = s.id WHERE r.project_id = ? AND r.msgid = ?", projectID, msgid))
+		" FROM series s JOIN series_references r ON r.series_id = s.id WHERE r.project_id = ? AND r.msgid = ? ORDER BY r.id LIMIT 1", projectID, msgid))
 	if err != nil {
 		return nil, fmt.Errorf("series by reference %s: %w", msgid, mapErr(err))
 	}
 	return &x, nil
+}
+
+// SeriesByReferences lists every series that recorded a message id, in
+// the order they recorded it.
+func (s *Store) SeriesByReferences(ctx context.Context, projectID int64, msgid string) ([]store.Series, error) {
+	out, err := collect(ctx, s, scanSeriesRows, "SELECT "+seriesCols+
+		" FROM series s JOIN series_references r ON r.series_id = s.id WHERE r.project_id = ? AND r.msgid = ? ORDER BY r.id", projectID, msgid)
+	if err != nil {
+		return nil, fmt.Errorf("series by references %s: %w", msgid, err)
+	}
+	return out, nil
 }
 
 // SeriesByMarkers lists matching series dated within [from, to], newest first.

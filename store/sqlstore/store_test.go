@@ -256,6 +256,17 @@ func TestSeriesCommentsChecksBundles(t *testing.T) {
 		}
 		v2 := &store.Series{ProjectID: f.proj.ID, Name: "net fixes", Date: base.Add(time.Hour), SubmitterID: f.sub.ID, Version: 2, Total: 2, PreviousID: ser.ID}
 		must(t, s.CreateSeries(ctx, v2))
+		// A v2 threaded to the v1 mail shares the id; the first keeps
+		// SeriesByReference, both are listed in recording order.
+		shared, err := s.AddSeriesReference(ctx, f.proj.ID, v2.ID, "<s1@example.org>")
+		must(t, err)
+		byRef, err = s.SeriesByReference(ctx, f.proj.ID, "<s1@example.org>")
+		must(t, err)
+		all, err := s.SeriesByReferences(ctx, f.proj.ID, "<s1@example.org>")
+		must(t, err)
+		if !shared || byRef.ID != ser.ID || len(all) != 2 || all[0].ID != ser.ID || all[1].ID != v2.ID {
+			t.Fatalf("shared reference: added %v, first %d, all %+v", shared, byRef.ID, all)
+		}
 		vers, err := s.SeriesVersions(ctx, v2.ID)
 		must(t, err)
 		if len(vers) != 2 || vers[0].ID != ser.ID || vers[1].ID != v2.ID {
@@ -361,6 +372,37 @@ func TestTransactionsAndFailedMail(t *testing.T) {
 		must(t, s.DeleteFailedMail(ctx, m.ID))
 		if err := s.DeleteFailedMail(ctx, m.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("second delete: %v", err)
+		}
+
+		h := &store.HeldMail{ProjectID: f.proj.ID, MsgID: "<reply@x>", References: []string{"<p@x>", "<c@x>", "<p@x>"}, Raw: raw}
+		added, err := s.HoldMail(ctx, h)
+		must(t, err)
+		again, err := s.HoldMail(ctx, &store.HeldMail{ProjectID: f.proj.ID, MsgID: "<reply@x>", References: []string{"<p@x>"}, Raw: raw})
+		must(t, err)
+		if !added || again || h.ID == 0 {
+			t.Fatalf("hold: added %v, again %v, id %d", added, again, h.ID)
+		}
+		byRef, err := s.HeldMailsReferencing(ctx, f.proj.ID, "<c@x>")
+		must(t, err)
+		if len(byRef) != 1 || byRef[0].ID != h.ID || string(byRef[0].Raw) != string(raw) ||
+			strings.Join(byRef[0].References, " ") != "<c@x> <p@x>" {
+			t.Fatalf("held by reference: %+v", byRef)
+		}
+		none, err := s.HeldMailsReferencing(ctx, f.proj.ID, "<reply@x>")
+		must(t, err)
+		all, err := s.ListHeldMails(ctx, 0)
+		must(t, err)
+		mine, err := s.ListHeldMails(ctx, f.proj.ID)
+		must(t, err)
+		if len(none) != 0 || len(all) != 1 || len(mine) != 1 {
+			t.Fatalf("held lists: by own id %d, all %d, project %d", len(none), len(all), len(mine))
+		}
+		must(t, s.DeleteHeldMail(ctx, h.ID))
+		if err := s.DeleteHeldMail(ctx, h.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("second delete of a held mail: %v", err)
+		}
+		if left, err := s.HeldMailsReferencing(ctx, f.proj.ID, "<p@x>"); err != nil || len(left) != 0 {
+			t.Fatalf("references outlive the held mail: %v %v", left, err)
 		}
 	})
 }
