@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/patchwork-go/patchwork/mailin"
+	"github.com/patchwork-go/patchwork/mailin/corpustest"
 	"github.com/patchwork-go/patchwork/server/rest"
 	"github.com/patchwork-go/patchwork/server/web"
 	"github.com/patchwork-go/patchwork/store"
@@ -465,7 +466,7 @@ func TestGitPWCorpus(t *testing.T) {
 	token := strings.Repeat("9", 40)
 	must(t, s.SetToken(ctx, maint.ID, token))
 	must(t, s.AddMaintainer(ctx, proj.ID, maint.ID))
-	mbox, err := os.Open("/work/shared/corpus/libuv-2000.mbox")
+	mbox, err := os.Open(corpustest.Path(t, "libuv-2000.mbox"))
 	must(t, err)
 	defer mbox.Close()
 	var raws [][]byte

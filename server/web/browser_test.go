@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/patchwork-go/patchwork/mailin"
+	"github.com/patchwork-go/patchwork/mailin/corpustest"
 	"github.com/patchwork-go/patchwork/server/mbox"
 	"github.com/patchwork-go/patchwork/server/web"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
@@ -121,10 +122,7 @@ func TestBrowser(t *testing.T) {
 	ctx := context.Background()
 
 	// Load part of the corpus into the fixture's project (same List-Id).
-	in, err := os.Open(filepath.Join("..", "..", "..", "shared", "corpus", "libuv-2000.mbox"))
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("CORPUS MISSING: libuv-2000.mbox (%v): the browser test did not run", err)
-	}
+	in, err := os.Open(corpustest.Path(t, "libuv-2000.mbox"))
 	if err != nil {
 		t.Fatalf("corpus: %v", err)
 	}
