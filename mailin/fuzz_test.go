@@ -31,7 +31,7 @@ func FuzzIngest(f *testing.F) {
 		if err != nil {
 			t.Fatalf("store error on fuzzed mail: %v", err)
 		}
-		if res.Kind < Dropped || res.Kind > StoredCoverComment {
+		if res.Kind < Dropped || res.Kind > Held {
 			t.Fatalf("unknown result %v", res.Kind)
 		}
 	})

@@ -16,6 +16,9 @@ type mailCtx struct {
 	m    *Mail
 	proj *store.Project
 	sub  Subject
+	// force places a held reply on the best parent known even when the
+	// mail it answers directly never arrived (patchworkd held place).
+	force bool
 }
 
 func dropped(reason string) Result { return Result{Kind: Dropped, Reason: reason} }
@@ -200,8 +203,14 @@ func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) 
 	if err := i.event(ctx, mc, store.Event{Category: store.EventPatchCreated, PatchID: p.ID}); err != nil {
 		return Result{}, err
 	}
+	if err := i.placeHeld(ctx, mc); err != nil {
+		return Result{}, err
+	}
 	if g.series == nil {
 		return res, nil
+	}
+	if err := i.recordRefs(ctx, mc, g.series); err != nil {
+		return Result{}, err
 	}
 	if g.created {
 		if err := i.event(ctx, mc, store.Event{Category: store.EventSeriesCreated, SeriesID: g.series.ID}); err != nil {
@@ -259,7 +268,7 @@ func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) 
 	if !ok {
 		return rejected(m.MsgID, ErrInvalidFrom.Error()), nil
 	}
-	series, err := seriesByRef(ctx, tx, mc.proj.ID, m.MsgID)
+	series, err := seriesOfVersion(ctx, tx, mc.proj.ID, m.MsgID, mc.sub.Version)
 	if err != nil {
 		return Result{}, err
 	}
@@ -271,9 +280,9 @@ func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) 
 			return Result{}, fmt.Errorf("create series for cover %s: %w", m.MsgID, err)
 		}
 		created = true
-		if _, err := tx.AddSeriesReference(ctx, mc.proj.ID, series.ID, m.MsgID); err != nil {
-			return Result{}, err
-		}
+	}
+	if err := i.recordRefs(ctx, mc, series); err != nil {
+		return Result{}, err
 	}
 	c := &store.Cover{ProjectID: mc.proj.ID, MsgID: m.MsgID, Name: cut255(mc.sub.Name), Date: m.Date,
 		SubmitterID: author.ID, Headers: m.Headers, Content: m.Content}
@@ -315,6 +324,9 @@ func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) 
 	if err := i.addDependencies(ctx, mc, series, c.Content); err != nil {
 		return Result{}, err
 	}
+	if err := i.placeHeld(ctx, mc); err != nil {
+		return Result{}, err
+	}
 	return res, nil
 }
 
@@ -354,8 +366,12 @@ func (i *Ingester) storeComment(ctx context.Context, mc *mailCtx) (Result, error
 	if err != nil {
 		return Result{}, err
 	}
-	if patchID == 0 && coverID == 0 {
-		return dropped("a reply to nothing known"), nil
+	direct, err := knownMsgID(ctx, tx, mc.proj.ID, m.References)
+	if err != nil {
+		return Result{}, err
+	}
+	if (patchID == 0 && coverID == 0) || (!direct && !mc.force) {
+		return i.hold(ctx, mc)
 	}
 	dup, err := commentExists(ctx, tx, mc.proj.ID, patchID, coverID, m.MsgID)
 	if err != nil {
@@ -382,6 +398,9 @@ func (i *Ingester) storeComment(ctx context.Context, mc *mailCtx) (Result, error
 			return Result{}, errDuplicate
 		}
 		return Result{}, fmt.Errorf("store comment %s: %w", m.MsgID, err)
+	}
+	if err := i.placeHeld(ctx, mc); err != nil {
+		return Result{}, err
 	}
 	if coverID != 0 {
 		err := i.event(ctx, mc, store.Event{Category: store.EventCoverCommentCreated, CoverID: coverID, CommentID: c.ID})

@@ -98,6 +98,11 @@ func (c *checker) stored(res Result, want map[string]any) {
 	c.t.Helper()
 	ctx := context.Background()
 	kind := resultKinds[fmt.Sprint(want["result"])]
+	if kind == Dropped && res.Kind == Held {
+		// Upstream drops a reply to nothing known; we keep it until its
+		// parent arrives (held.go). Neither stores a patch, cover or comment.
+		return
+	}
 	if res.Kind != kind {
 		c.t.Errorf("%s %v: kind %v (%s), want %v", c.key, want["msgid"], res.Kind, res.Reason, kind)
 		return

@@ -16,6 +16,7 @@ var ErrRejected = errors.New("bad mail")
 // of the database.
 type Mail struct {
 	root *entity
+	raw  []byte // as received: a held reply is kept byte for byte
 
 	// MsgID is the Message-Id (§5.1) with its angle brackets; "" when the
 	// header is broken (the mail is rejected if it would be stored).
@@ -80,7 +81,7 @@ func Parse(raw []byte) (m *Mail, err error) {
 
 func parse(raw []byte, now func() time.Time) (*Mail, error) {
 	root := parseMessage(raw)
-	m := &Mail{root: root}
+	m := &Mail{root: root, raw: raw}
 	for _, h := range []string{"From", "Subject", "Message-Id"} {
 		if _, ok := root.get(h); !ok {
 			return nil, fmt.Errorf("%w: Missing '%s' header", ErrRejected, h)

@@ -21,9 +21,12 @@ const (
 	StoredCover
 	StoredPatchComment
 	StoredCoverComment
+	// Held: a reply whose parent has not arrived; kept (raw) and placed
+	// when the parent arrives (see held.go).
+	Held
 )
 
-var kindNames = [...]string{"dropped", "rejected", "duplicate", "patch", "cover", "patch-comment", "cover-comment"}
+var kindNames = [...]string{"dropped", "rejected", "duplicate", "patch", "cover", "patch-comment", "cover-comment", "held"}
 
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
@@ -33,7 +36,7 @@ func (k Kind) String() string {
 }
 
 // Stored reports whether a row was created.
-func (k Kind) Stored() bool { return k >= StoredPatch }
+func (k Kind) Stored() bool { return k >= StoredPatch && k <= StoredCoverComment }
 
 // Result describes the outcome of one Ingest.
 type Result struct {
@@ -79,8 +82,8 @@ func (t *Tally) Count(k Kind) int {
 
 // String is the one-line summary parsearchive prints.
 func (t *Tally) String() string {
-	return fmt.Sprintf("%d messages: %d patches, %d covers, %d comments, %d series, %d duplicates, %d dropped, %d failed",
+	return fmt.Sprintf("%d messages: %d patches, %d covers, %d comments, %d series, %d duplicates, %d dropped, %d failed, %d held",
 		t.Messages, t.Count(StoredPatch), t.Count(StoredCover),
 		t.Count(StoredPatchComment)+t.Count(StoredCoverComment), t.SeriesCreated,
-		t.Count(Duplicate), t.Count(Dropped), t.Count(Rejected))
+		t.Count(Duplicate), t.Count(Dropped), t.Count(Rejected), t.Count(Held))
 }

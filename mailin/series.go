@@ -27,12 +27,69 @@ type group struct {
 	count   int   // patches present before this patch
 }
 
-func seriesByRef(ctx context.Context, tx store.Store, projectID int64, msgid string) (*store.Series, error) {
-	s, err := tx.SeriesByReference(ctx, projectID, msgid)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
+// seriesOfVersion is the first series that recorded msgid with version v.
+// Several series may record one id (a v2 threaded to the v1 cover names
+// it too, and may arrive first): the version keeps them apart, whatever
+// the order of arrival.
+func seriesOfVersion(ctx context.Context, tx store.Store, projectID int64, msgid string, v int) (*store.Series, error) {
+	all, err := tx.SeriesByReferences(ctx, projectID, msgid)
+	if err != nil {
+		return nil, err
 	}
-	return s, err
+	for k := range all {
+		if all[k].Version == v {
+			return &all[k], nil
+		}
+	}
+	return nil, nil
+}
+
+// seriesOfThread finds the series of a patch through its thread: the
+// series that recorded its own id or its parent's with its version, else
+// the series its parent belongs to whatever the version (a cover "v3"
+// over unlabelled patches), else the series of a farther ancestor with its
+// version. The version check is what keeps a v2 threaded to the v1 cover
+// out of the v1 series, and the v1 mails out of the v2 series when the v2
+// arrived first.
+func (i *Ingester) seriesOfThread(ctx context.Context, mc *mailCtx) (*store.Series, error) {
+	m, tx, pid, v := mc.m, mc.tx, mc.proj.ID, mc.sub.Version
+	near := []string{m.MsgID}
+	if len(m.References) > 0 {
+		near = append(near, m.References[0])
+	}
+	for _, id := range near {
+		s, err := seriesOfVersion(ctx, tx, pid, id, v)
+		if s != nil || err != nil {
+			return s, err
+		}
+	}
+	if len(m.References) > 0 {
+		parent := m.References[0]
+		var sid int64
+		if p, err := tx.GetPatchByMsgID(ctx, pid, parent); err == nil {
+			sid = p.SeriesID
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		} else if c, err := tx.GetCoverByMsgID(ctx, pid, parent); err == nil {
+			sid = c.SeriesID
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if sid != 0 {
+			s, err := tx.GetSeries(ctx, sid)
+			if err != nil {
+				return nil, fmt.Errorf("series %d: %w", sid, err)
+			}
+			return s, nil
+		}
+	}
+	for _, id := range m.References[min(1, len(m.References)):] {
+		s, err := seriesOfVersion(ctx, tx, pid, id, v)
+		if s != nil || err != nil {
+			return s, err
+		}
+	}
+	return nil, nil
 }
 
 // groupPatch finds or creates the series of a patch numbered x of n
@@ -42,17 +99,14 @@ func (i *Ingester) groupPatch(ctx context.Context, mc *mailCtx, author store.Per
 	var s *store.Series
 	var nums []int
 	if mc.sub.HasMarker {
-		for _, id := range append([]string{m.MsgID}, m.References...) {
-			found, err := seriesByRef(ctx, tx, pid, id)
-			if err != nil {
-				return group{}, err
-			}
-			if found != nil {
-				s = found
-				break
-			}
+		var err error
+		if s, err = i.seriesOfThread(ctx, mc); err != nil {
+			return group{}, err
 		}
-		if s == nil {
+		// A threaded mail whose thread is not known yet arrived before
+		// its cover or patch 1: the thread will bring it together, the
+		// markers would pair it with whatever else its author sent then.
+		if s == nil && len(m.References) == 0 {
 			cands, err := tx.SeriesByMarkers(ctx, pid, author.ID, mc.sub.Version, n,
 				m.Date.Add(-seriesWindow), m.Date.Add(seriesWindow))
 			if err != nil {
@@ -86,14 +140,43 @@ func (i *Ingester) groupPatch(ctx context.Context, mc *mailCtx, author store.Per
 	if err := tx.CreateSeries(ctx, s); err != nil {
 		return group{}, fmt.Errorf("create series for %s: %w", m.MsgID, err)
 	}
-	// Later patches of the thread may arrive first: every id this mail
-	// names leads to the series, so that they find it whatever the order.
-	for _, id := range append(slices.Clone(m.References), m.MsgID) {
-		if _, err := tx.AddSeriesReference(ctx, pid, s.ID, id); err != nil {
-			return group{}, err
+	return group{series: s, created: true}, nil
+}
+
+// recordRefs records every id a member of s names, and its own, as
+// references of s: whichever mail of the thread arrives later finds the
+// series through any of them. A series of a higher version that names
+// the same ids and has no previous version yet is the revision of s: it
+// arrived first.
+func (i *Ingester) recordRefs(ctx context.Context, mc *mailCtx, s *store.Series) error {
+	ids := append([]string{mc.m.MsgID}, mc.m.References...)
+	for _, id := range ids {
+		if _, err := mc.tx.AddSeriesReference(ctx, mc.proj.ID, s.ID, id); err != nil {
+			return err
 		}
 	}
-	return group{series: s, created: true}, nil
+	for _, id := range ids {
+		all, err := mc.tx.SeriesByReferences(ctx, mc.proj.ID, id)
+		if err != nil {
+			return err
+		}
+		for k := range all {
+			c := &all[k]
+			if c.ID == s.ID || c.PreviousID != 0 || c.Version <= s.Version {
+				continue
+			}
+			c.PreviousID = s.ID
+			if err := mc.tx.UpdateSeries(ctx, c); err != nil {
+				return fmt.Errorf("link series %d to %d: %w", c.ID, s.ID, err)
+			}
+			if mc.proj.SupersedeOldVersions && c.ReceivedTotal >= c.Total {
+				if err := i.supersede(ctx, mc, c); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // joinSeries records what a patch joining its series completes, names the
@@ -183,11 +266,13 @@ func previousVersion(ctx context.Context, tx store.Store, s *store.Series, refs 
 		}
 	}
 	for _, ref := range refs {
-		c, err := seriesByRef(ctx, tx, s.ProjectID, ref)
+		all, err := tx.SeriesByReferences(ctx, s.ProjectID, ref)
 		if err != nil {
 			return 0, err
 		}
-		consider(c)
+		for k := range all {
+			consider(&all[k])
+		}
 	}
 	if best != nil {
 		return best.ID, nil

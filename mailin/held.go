@@ -1,0 +1,150 @@
+package mailin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// Replies that arrive before the mail they answer.
+//
+// Upstream drops a reply whose parent is unknown, and puts a reply on the
+// cover letter when the patch it answers is not stored yet. Both lose or
+// misplace mail whenever delivery is out of order: a mail server retrying
+// a patch it deferred (exit 75) after its replies went through, two
+// parsemail processes at once, a shuffled archive. Here such a reply is
+// held (raw, with the ids it names) and placed, in the transaction of the
+// mail that completes it, as soon as the mail it answers directly arrives,
+// so the result is the one in-order delivery gives.
+//
+// A reply whose direct parent never arrives (a reply to an off-list mail,
+// to a dropped mail) stays held: it is listed by `patchworkd held list`,
+// and `patchworkd held place` puts it where upstream would have put it on
+// arrival (the best parent among the ids it names), or keeps it when it
+// names nothing known. It is never dropped silently.
+
+// knownMsgID tells whether the mail a reply answers directly (its
+// In-Reply-To, the first reference) is stored as a patch, cover or
+// comment of the project.
+func knownMsgID(ctx context.Context, tx store.Store, projectID int64, refs []string) (bool, error) {
+	if len(refs) == 0 {
+		return false, nil
+	}
+	id := refs[0]
+	if _, err := tx.GetPatchByMsgID(ctx, projectID, id); err == nil {
+		return true, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	if _, err := tx.GetCoverByMsgID(ctx, projectID, id); err == nil {
+		return true, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	_, _, err := tx.FindCommentParent(ctx, projectID, id)
+	if err == nil {
+		return true, nil
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return false, err
+}
+
+// hold keeps a reply until its parent arrives.
+func (i *Ingester) hold(ctx context.Context, mc *mailCtx) (Result, error) {
+	h := &store.HeldMail{ProjectID: mc.proj.ID, MsgID: mc.m.MsgID, References: mc.m.References,
+		Received: i.now().UTC(), Raw: mc.m.raw}
+	added, err := mc.tx.HoldMail(ctx, h)
+	if err != nil {
+		return Result{}, fmt.Errorf("hold reply %s: %w", mc.m.MsgID, err)
+	}
+	reason := "a reply that arrived before the mail it answers: held until it arrives"
+	if !added {
+		reason = "already held"
+	}
+	return Result{Kind: Held, Reason: reason}, nil
+}
+
+// placeHeld places the held replies that name the mail just stored; each
+// reply placed places its own held replies in turn.
+func (i *Ingester) placeHeld(ctx context.Context, mc *mailCtx) error {
+	hs, err := mc.tx.HeldMailsReferencing(ctx, mc.proj.ID, mc.m.MsgID)
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		if _, err := i.placeOne(ctx, mc.tx, mc.ts, mc.proj, h, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placeOne tries to store a held reply as a comment; a reply still
+// missing its parent is held again.
+func (i *Ingester) placeOne(ctx context.Context, tx store.Store, ts *txState, proj *store.Project, h store.HeldMail, force bool) (Result, error) {
+	// Deleted first: placing it may place its own replies, and a reply
+	// that still waits is held again.
+	if err := tx.DeleteHeldMail(ctx, h.ID); err != nil {
+		return Result{}, err
+	}
+	m, err := Parse(h.Raw)
+	if err != nil {
+		// It parsed when it was held; a parser change may have made it
+		// bad: keep it where an admin sees it.
+		if serr := tx.SaveFailedMail(ctx, &store.FailedMail{Received: h.Received, Error: err.Error(), Raw: h.Raw}); serr != nil {
+			return Result{}, serr
+		}
+		return Result{Kind: Rejected, MsgID: h.MsgID, Reason: err.Error()}, nil
+	}
+	mc := &mailCtx{tx: tx, ts: ts, m: m, proj: proj, sub: ParseSubject(m.RawSubject, proj.LinkName), force: force}
+	res, err := i.storeComment(ctx, mc)
+	res.MsgID, res.ProjectID = m.MsgID, proj.ID
+	return res, err
+}
+
+// PlaceHeld places every held reply of the project (0: of all projects)
+// on the best parent known among the ids it names, as upstream would have
+// on arrival, even when the mail it answers directly never came. Replies
+// naming nothing known stay held. Each reply is its own transaction.
+func (i *Ingester) PlaceHeld(ctx context.Context, projectID int64) ([]Result, error) {
+	hs, err := i.s.ListHeldMails(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	projs, err := i.projects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, h := range hs {
+		var proj *store.Project
+		for k := range projs {
+			if projs[k].ID == h.ProjectID {
+				proj = &projs[k]
+			}
+		}
+		if proj == nil {
+			continue
+		}
+		var res Result
+		ts := &txState{people: map[string]store.Person{}}
+		err := i.s.InTx(ctx, func(tx store.Store) error {
+			if err := tx.LockProject(ctx, proj.ID); err != nil {
+				return err
+			}
+			var err error
+			res, err = i.placeOne(ctx, tx, ts, proj, h, true)
+			return err
+		})
+		if err != nil {
+			return out, classifyErr(err)
+		}
+		i.commit(ts)
+		out = append(out, res)
+	}
+	return out, nil
+}
