@@ -277,8 +277,14 @@ func decodePart(e *entity) (string, bool) {
 	}
 	if has {
 		s, known, ok := decodeCharset(payload, cs)
+		if known && ok {
+			return s, true
+		}
 		if known {
-			return s, ok
+			// Upstream skips a part whose bytes lie about their charset,
+			// and with it the diff: the patch is lost. Keep what decodes
+			// and mark the rest, as Python's errors="replace" would.
+			return decodeReplacing(payload, cs), true
 		}
 	}
 	if utf8.Valid(payload) {
@@ -288,4 +294,44 @@ func decodePart(e *entity) (string, bool) {
 		return s, true
 	}
 	return latin1(payload), true
+}
+
+// decodeReplacing decodes b in a known charset, every byte (or sequence)
+// that does not decode becoming U+FFFD. Valid input never comes here, so
+// the hash of well-formed mail is untouched.
+func decodeReplacing(b []byte, cs string) string {
+	switch normCharset(cs) {
+	case "utf-8":
+		var sb strings.Builder
+		for len(b) > 0 {
+			r, n := utf8.DecodeRune(b)
+			sb.WriteRune(r) // RuneError for each byte that starts nothing valid
+			b = b[n:]
+		}
+		return sb.String()
+	case "us-ascii", "windows-1252":
+		var sb strings.Builder
+		for _, c := range b {
+			switch {
+			case c < 0x80:
+				sb.WriteByte(c)
+			case c >= 0x80 && normCharset(cs) == "us-ascii", cp1252Undefined(c):
+				sb.WriteRune(utf8.RuneError)
+			default:
+				d, _, _ := decodeCharset([]byte{c}, "windows-1252")
+				sb.WriteString(d)
+			}
+		}
+		return sb.String()
+	}
+	r, err := charset.Reader(cs, bytes.NewReader(b))
+	if err == nil {
+		// Go's decoders already substitute U+FFFD; a decoder that stops
+		// on an error keeps what it read, and the rest is read as bytes.
+		out, err := io.ReadAll(r)
+		if err == nil && utf8.Valid(out) {
+			return string(out)
+		}
+	}
+	return latin1(b)
 }

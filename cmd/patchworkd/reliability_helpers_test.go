@@ -400,50 +400,21 @@ func relSameAs(t testing.TB, what string, got, want relSnap) {
 	}
 }
 
-// relSameAsBut is relSameAs for a comparison that a reported, unfixed bug
-// breaks: unless PATCHWORK_RELIABILITY_STRICT=1 it still fails on a
-// message stored twice or a patch or cover missing, and logs the rest as
-// the known bug instead of failing.
-func relSameAsBut(t testing.TB, bug, what string, got, want relSnap) {
+// relHeld tells whether a reply is kept in held_mails, waiting for the
+// mail it answers.
+func relHeld(t testing.TB, db, msgid string) bool {
 	t.Helper()
-	if relStrict() {
-		relSameAs(t, what, got, want)
-		return
+	hs, err := relOpen(t, db).ListHeldMails(context.Background(), 0)
+	if err != nil {
+		t.Fatalf("held mails: %v", err)
 	}
-	if len(got.dups) > 0 {
-		t.Errorf("%s: %d message ids stored more than once, e.g. %v", what, len(got.dups), got.dups[:min(5, len(got.dups))])
-	}
-	ids := func(s relSnap) map[string]bool {
-		m := map[string]bool{}
-		for _, l := range s.lines {
-			if f := strings.Fields(l); len(f) > 1 && (f[0] == "patch" || f[0] == "cover") {
-				m[f[1]] = true
-			}
-		}
-		return m
-	}
-	have := ids(got)
-	for id := range ids(want) {
-		if !have[id] {
-			t.Errorf("%s: %s is missing", what, id)
+	for _, h := range hs {
+		if h.MsgID == msgid {
+			return true
 		}
 	}
-	if got.counts != want.counts {
-		t.Logf("KNOWN BUG (%s) %s: counts %+v, want %+v", bug, what, got.counts, want.counts)
-	}
-	if d := relDiff(got.lines, want.lines); d != "" {
-		t.Logf("KNOWN BUG (%s) %s differs from the clean run:\n%s", bug, what, d)
-	}
+	return false
 }
-
-// relStrict says whether known, reported bugs fail the tests.
-func relStrict() bool { return os.Getenv("PATCHWORK_RELIABILITY_STRICT") == "1" }
-
-// Bugs found by these tests, reported, not fixed yet.
-const (
-	relBugOrder = "mailin: a reply that arrives before the patch it answers is dropped or put on the cover; " +
-		"patches that arrive before their cover or patch 1 start series of their own, and a v2 joins the v1 series"
-)
 
 // relDiff lists the lines only in want (-) or only in got (+), at most 20.
 func relDiff(got, want []string) string {

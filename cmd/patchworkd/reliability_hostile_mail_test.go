@@ -218,8 +218,6 @@ func TestReliabilityBrokenCharsets(t *testing.T) {
 				switch {
 				case c.name == "broken base64":
 					// No readable diff: kept, dropped or stored, but said.
-				case where != "patch" && !relStrict() && relBugCharsetCases[c.name]:
-					t.Logf("KNOWN BUG (%s) %s: ended as %q; %s", relBugCharset, c.name, where, strings.TrimSpace(r.stderr))
 				case where != "patch":
 					t.Errorf("%s (subject %q): ended as %q, want a patch; stderr %q", c.name, subj, where, r.stderr)
 				}
@@ -235,9 +233,3 @@ func relInfoCmd(t *testing.T, db string, args ...string) *exec.Cmd {
 	cmd.Env = append(cmd.Env, "PATCHWORK_LOG_LEVEL=info")
 	return cmd
 }
-
-const relBugCharset = "mailin: a text part whose bytes do not decode in its declared charset " +
-	"(invalid UTF-8 declared utf-8, broken ISO-2022-JP) loses the whole body, diff included: " +
-	"the patch is dropped as \"no diff and no text\""
-
-var relBugCharsetCases = map[string]bool{"invalid UTF-8 declared UTF-8": true, "ISO-2022-JP garbage": true}
