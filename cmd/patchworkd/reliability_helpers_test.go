@@ -22,26 +22,23 @@ import (
 	"time"
 
 	"github.com/patchwork-go/patchwork/mailin"
+	"github.com/patchwork-go/patchwork/mailin/corpustest"
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/sqlstore"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
 // relCorpusFile is the absolute path of the 2,688-mail list archive the
-// reliability tests feed (beside the repository, as for mailin's tests);
-// upstream Patchwork stores it as relWant. Without it the tests skip, or
-// fail under CI.
+// reliability tests feed; upstream Patchwork stores it as relWant. Without
+// it the tests skip, or fail under CI (corpustest).
 func relCorpusFile(t testing.TB) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpus", "libuv-2000.mbox"))
+	p, err := filepath.Abs(corpustest.Path(t, "libuv-2000.mbox"))
 	if err == nil {
 		_, err = os.Stat(p)
 	}
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CORPUS MISSING: libuv-2000.mbox: %v", err)
-		}
-		t.Skipf("CORPUS MISSING: libuv-2000.mbox (%v)", err)
+		t.Fatalf("corpus: %v", err)
 	}
 	return p
 }
