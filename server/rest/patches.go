@@ -176,15 +176,6 @@ func ascendingTies(rows []store.PatchRow, order store.Order) {
 	}
 }
 
-func (c *call) countPatches(q store.PatchQuery) (int, error) {
-	q.Limit, q.Offset = 0, 0
-	n, err := c.h.store.CountPatches(c.ctx, q)
-	if err != nil {
-		return 0, fmt.Errorf("count patches: %w", err)
-	}
-	return n, nil
-}
-
 // patchObjs renders list rows with a few batched lookups: delegates, series
 // and relations are fetched once per distinct value.
 func (c *call) patchObjs(rows []store.PatchRow) ([]obj, error) {

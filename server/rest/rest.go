@@ -35,6 +35,7 @@ type Handler struct {
 	logger  *slog.Logger
 	baseURL string
 	mux     *http.ServeMux
+	counts  *countCache
 }
 
 // New builds the REST API handler; mount it at /api/.
@@ -48,6 +49,7 @@ func New(opts Options) http.Handler {
 		logger:  logger.With("component", "rest"),
 		baseURL: strings.TrimRight(opts.BaseURL, "/"),
 		mux:     http.NewServeMux(),
+		counts:  newCountCache(),
 	}
 	h.routes()
 	return h
