@@ -276,6 +276,12 @@ const (
 	EventPatchCommentCreated  = "patch-comment-created"
 )
 
+// EventPatchUpdated is ours, not upstream's: it records changes upstream
+// logs nothing for (archived, commit ref, name, pull URL) so that live
+// views in other sessions refresh. It is not in EventCategories, and the
+// REST API does not list it.
+const EventPatchUpdated = "patch-updated"
+
 // EventCategories lists every category in upstream's order.
 var EventCategories = []string{
 	EventCoverCreated, EventPatchCreated, EventPatchCompleted,

@@ -29,9 +29,11 @@ func (c *call) eventList() error {
 		}
 		q.Categories = append(q.Categories, cat)
 	}
-	if len(q.Categories) == 0 && !c.since(3) {
+	// Always name the categories: the store also logs our own kinds
+	// (patch-updated), which the API does not show.
+	if len(q.Categories) == 0 {
 		for _, k := range store.EventCategories {
-			if !commentCategories[k] {
+			if !commentCategories[k] || c.since(3) {
 				q.Categories = append(q.Categories, k)
 			}
 		}

@@ -34,6 +34,8 @@ func TestEvents(t *testing.T) {
 			PreviousStateID: f.states["new"], CurrentStateID: f.states["under-review"]})
 		delegated := ev(4, store.Event{Category: store.EventPatchDelegated, PatchID: f.p1.ID, ActorID: f.maint.ID, CurrentDelegateID: f.maint.ID})
 		relation := ev(5, store.Event{Category: store.EventPatchRelationChanged, PatchID: f.p1.ID, ActorID: f.maint.ID, CurrentRelationID: 7})
+		// Our own kind: the API never lists it.
+		ev(5, store.Event{Category: store.EventPatchUpdated, PatchID: f.p1.ID, ActorID: f.maint.ID})
 		checkCreated := ev(6, store.Event{Category: store.EventCheckCreated, PatchID: f.p1.ID, CheckID: f.check.ID, ActorID: f.maint.ID})
 		seriesCreated := ev(7, store.Event{Category: store.EventSeriesCreated, SeriesID: f.series.ID})
 		seriesCompleted := ev(8, store.Event{Category: store.EventSeriesCompleted, SeriesID: f.series.ID})

@@ -163,6 +163,8 @@ func (s *Store) UpdatePatch(ctx context.Context, id int64, u store.PatchUpdate, 
 				return err
 			}
 		}
+		// Changes besides state and delegate (which have events of their own).
+		otherChanged := len(sets) > btoi(stateChanged)+btoi(delegateChanged)
 		now := time.Now().UTC()
 		if stateChanged {
 			if err := tx.CreateEvent(ctx, &store.Event{Category: store.EventPatchStateChanged,
@@ -180,6 +182,12 @@ func (s *Store) UpdatePatch(ctx context.Context, id int64, u store.PatchUpdate, 
 					tx.d.onConflict("patch_id", "last_modified"), id, old.StateID, now); err != nil {
 					return err
 				}
+			}
+		}
+		if otherChanged {
+			if err := tx.CreateEvent(ctx, &store.Event{Category: store.EventPatchUpdated,
+				ProjectID: old.ProjectID, Date: now, ActorID: actorID, PatchID: id}); err != nil {
+				return err
 			}
 		}
 		if delegateChanged {
@@ -362,4 +370,11 @@ func (s *Store) tagCounts(ctx context.Context, ids []int64) (map[int64]store.Tag
 		}
 	}
 	return out, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -464,3 +464,33 @@ func TestCountsAndPullURL(t *testing.T) {
 		}
 	})
 }
+
+func TestOtherChangesAreLogged(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		f := setup(t, s)
+		p := addPatch(t, s, f, 1, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+		before, err := s.LatestEventID(ctx)
+		must(t, err)
+		yes := true
+		_, err = s.UpdatePatch(ctx, p.ID, store.PatchUpdate{Archived: &yes}, f.maint.ID)
+		must(t, err)
+		after, err := s.LatestEventID(ctx)
+		must(t, err)
+		if after <= before {
+			t.Fatalf("archiving left the event log at %d", after)
+		}
+		evs, err := s.ListEvents(ctx, store.EventQuery{PatchID: p.ID, Categories: []string{store.EventPatchUpdated}})
+		must(t, err)
+		if len(evs) != 1 || evs[0].ActorID != f.maint.ID {
+			t.Fatalf("patch-updated events: %+v", evs)
+		}
+		// A state change alone records only its own event.
+		st := state(t, f, "accepted")
+		_, err = s.UpdatePatch(ctx, p.ID, store.PatchUpdate{StateID: &st, Archived: &yes}, f.maint.ID)
+		must(t, err)
+		if n, _ := s.CountEvents(ctx, store.EventQuery{PatchID: p.ID, Categories: []string{store.EventPatchUpdated}}); n != 1 {
+			t.Fatalf("state change also logged patch-updated: %d", n)
+		}
+	})
+}
