@@ -153,7 +153,7 @@ func TestGitPW(t *testing.T) {
 	if st.Slug != "accepted" || !p.Archived || p.DelegateID != f.maint.ID || p.CommitRef != "8aad18cafe" {
 		t.Errorf("stored after update: state %s archived %v delegate %d ref %q", st.Slug, p.Archived, p.DelegateID, p.CommitRef)
 	}
-	evs, err := s.ListEvents(ctx, store.EventQuery{PatchID: p.ID})
+	evs, err := s.ListEvents(ctx, store.EventQuery{PatchID: p.ID, Categories: store.EventCategories})
 	must(t, err)
 	if len(evs) != 2 || evs[0].ActorID != f.maint.ID {
 		t.Errorf("events after update: %+v", evs)
