@@ -21,8 +21,8 @@ import (
 // project with a lower id is too. The count of rows with id <= M is then
 // final, and a later count is that plus the (few, indexed) rows above M.
 const (
-	// countCacheMin: smaller counts are cheap enough to make each time.
-	countCacheMin = 5000
+	// countCacheMin: smaller counts take well under a millisecond.
+	countCacheMin = 1000
 	// countCacheSize bounds the memory a client sending many distinct
 	// filters can make us hold.
 	countCacheSize = 256
@@ -124,17 +124,22 @@ func (cc *countCache) count(ctx context.Context, s store.Store, conds []store.Co
 	if !hit {
 		e = countEntry{at: now}
 	}
-	// The newest matching patch: the count below covers up to it.
 	var newer []store.Cond
 	if hit {
+		// The usual answer: nothing new since, found on the id index.
 		newer = append(newer, idCond(store.OpGt, e.maxID))
+		n, err := s.CountPatches(ctx, store.PatchQuery{Conds: with(newer...)})
+		if err != nil || n == 0 {
+			return e.n, err
+		}
 	}
+	// The newest matching patch: the count below covers up to it.
 	top, err := s.ListPatches(ctx, store.PatchQuery{Conds: with(newer...), Order: store.OrderID, Desc: true, Limit: 1})
 	if err != nil {
 		return 0, err
 	}
 	if len(top) == 0 {
-		return e.n, nil // nothing new (or nothing at all)
+		return e.n, nil // nothing at all
 	}
 	n, err := s.CountPatches(ctx, store.PatchQuery{Conds: with(append(newer, idCond(store.OpLe, top[0].ID))...)})
 	if err != nil {

@@ -186,6 +186,13 @@ func (c *call) patchObjs(rows []store.PatchRow) ([]obj, error) {
 	if err := c.loadUsers(users); err != nil {
 		return nil, err
 	}
+	var series []int64
+	for _, r := range rows {
+		series = append(series, r.SeriesID)
+	}
+	if err := c.prefetchSeries(series); err != nil {
+		return nil, err
+	}
 	related := map[int64][]store.PatchRow{} // relation id → every member
 	if c.since(2) {
 		for _, r := range rows {
