@@ -59,6 +59,10 @@ type Options struct {
 	Mailer Mailer
 }
 
+// handshakeTimeout bounds the key exchange and authentication of a
+// connection (shorter when the idle timeout is).
+const handshakeTimeout = 30 * time.Second
+
 // Server is the SSH server.
 type Server struct {
 	opts   Options
@@ -129,6 +133,12 @@ func New(opts Options) (*Server, error) {
 		if err := srv.SetOption(o); err != nil {
 			return nil, fmt.Errorf("ssh: new server: %w", err)
 		}
+	}
+	// Without it a client trickling its version line byte by byte never
+	// goes idle and holds its connection, unauthenticated, for ever.
+	srv.HandshakeTimeout = handshakeTimeout
+	if opts.IdleTimeout > 0 && opts.IdleTimeout < handshakeTimeout {
+		srv.HandshakeTimeout = opts.IdleTimeout
 	}
 	s.srv = srv
 	return s, nil

@@ -35,7 +35,8 @@ func (s *Server) tuiMiddleware(next ssh.Handler) ssh.Handler {
 					if !ok {
 						return
 					}
-					p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+					cols, rows := clampWindow(w.Width, w.Height)
+					p.Send(tea.WindowSizeMsg{Width: cols, Height: rows})
 				}
 			}
 		}()
@@ -63,12 +64,13 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 		fatal(sess, "error: the TUI needs a terminal (ssh -t); without one, try: ssh <host> help")
 		return nil
 	}
+	cols, rows := clampWindow(pty.Window.Width, pty.Window.Height)
 	opts := tui.Options{
 		Ctx:    sess.Context(),
 		Store:  s.store,
 		User:   identityOf(sess).User,
-		Width:  pty.Window.Width,
-		Height: pty.Window.Height,
+		Width:  cols,
+		Height: rows,
 		Now:    s.opts.Now,
 		Logger: s.logger,
 	}
@@ -83,6 +85,15 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 	}
 	// The session's context ends the program when the client goes away,
 	// so no goroutine outlives its connection.
-	popts := append(bm.MakeOptions(sess), tea.WithContext(sess.Context()))
+	popts := append(bm.MakeOptions(sess), tea.WithContext(sess.Context()), tea.WithWindowSize(cols, rows))
 	return tea.NewProgram(tui.New(opts), popts...)
+}
+
+// The renderer keeps cells for the whole window, so a client claiming a
+// 10000x10000 terminal would cost the daemon gigabytes. Bigger terminals
+// than any real screen holds see the TUI in their top-left corner.
+const maxCols, maxRows = 512, 256
+
+func clampWindow(cols, rows int) (int, int) {
+	return min(max(cols, 0), maxCols), min(max(rows, 0), maxRows)
 }
