@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -29,6 +31,32 @@ type Model struct {
 	polled   bool
 	initial  int64
 	quitting bool
+
+	// Drawing a frame costs far more than the poll that triggers most
+	// Updates, and bubbletea asks for one after every message: a frame is
+	// kept until a message that can change it arrives (see frame).
+	frame     frameCache
+	footerKey string
+	footer    string
+	headerKey headerKey
+	header    string
+}
+
+// frameCache is the last frame drawn.
+type frameCache struct {
+	valid   bool
+	at      time.Time
+	content string
+}
+
+// frameMaxAge bounds how long a kept frame shows: relative dates ("5m
+// ago") move on with the clock, not with messages.
+const frameMaxAge = 10 * time.Second
+
+type headerKey struct {
+	title, user string
+	width       int
+	dark        bool
 }
 
 // New builds the root model for one session.
@@ -88,6 +116,13 @@ func (m *Model) Init() tea.Cmd {
 // Update routes a message: session-wide messages here, the rest to the
 // page on top.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg.(type) {
+	case tickMsg, eventMsg, probeMsg:
+		// A poll changes nothing on screen unless it reloads the page,
+		// and the reload's own message redraws.
+	default:
+		m.frame.valid = false
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
@@ -191,18 +226,11 @@ func (m *Model) View() tea.View {
 	if m.quitting {
 		return v
 	}
+	if now := m.c.Now(); m.frame.valid && now.Sub(m.frame.at) < frameMaxAge && !now.Before(m.frame.at) {
+		v.SetContent(m.frame.content)
+		return v
+	}
 	st, w := m.c.Styles, m.c.Width
-	user := "anonymous (read-only)"
-	if m.c.User != nil {
-		user = m.c.User.Username
-	}
-	right := st.HeaderUser.Render(user)
-	left := st.Header.Render("patchwork › " + m.top().Title())
-	gap := max(w-lipgloss.Width(left)-lipgloss.Width(right), 0)
-	header := left + st.HeaderFill.Render(spaces(gap)) + right
-	if lipgloss.Width(header) > w {
-		header = common.Fit(left, w)
-	}
 	status := ""
 	if m.status != "" {
 		if m.isErr {
@@ -211,9 +239,50 @@ func (m *Model) View() tea.View {
 			status = st.Status.Render(m.status)
 		}
 	}
-	footer := components.Footer(st, w, append(m.top().ShortHelp(), m.c.Keys.Help))
-	v.SetContent(header + "\n" + m.top().View() + "\n" + common.Fit(status, w) + "\n" + footer)
+	content := m.headerLine() + "\n" + m.top().View() + "\n" + common.Fit(status, w) + "\n" + m.footerLine()
+	m.frame = frameCache{valid: true, at: m.c.Now(), content: content}
+	v.SetContent(content)
 	return v
+}
+
+// headerLine is the top bar, drawn again only when it changes.
+func (m *Model) headerLine() string {
+	st, w := m.c.Styles, m.c.Width
+	user := "anonymous (read-only)"
+	if m.c.User != nil {
+		user = m.c.User.Username
+	}
+	k := headerKey{title: m.top().Title(), user: user, width: w, dark: st.IsDark}
+	if k == m.headerKey && m.header != "" {
+		return m.header
+	}
+	right := st.HeaderUser.Render(user)
+	left := st.Header.Render("patchwork › " + k.title)
+	gap := max(w-lipgloss.Width(left)-lipgloss.Width(right), 0)
+	header := left + st.HeaderFill.Render(spaces(gap)) + right
+	if lipgloss.Width(header) > w {
+		header = common.Fit(left, w)
+	}
+	m.headerKey, m.header = k, header
+	return header
+}
+
+// footerLine is the key summary, drawn again only when the page's keys
+// or the width change.
+func (m *Model) footerLine() string {
+	st, w := m.c.Styles, m.c.Width
+	bindings := append(m.top().ShortHelp(), m.c.Keys.Help)
+	var kb strings.Builder
+	kb.WriteString(strconv.Itoa(w))
+	kb.WriteString(strconv.FormatBool(st.IsDark))
+	for _, b := range bindings {
+		h := b.Help()
+		kb.WriteString("\x00" + h.Key + "\x00" + h.Desc + "\x00" + strconv.FormatBool(b.Enabled()))
+	}
+	if k := kb.String(); k != m.footerKey || m.footer == "" {
+		m.footerKey, m.footer = k, components.Footer(st, w, bindings)
+	}
+	return m.footer
 }
 
 func spaces(n int) string {

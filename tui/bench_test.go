@@ -36,17 +36,21 @@ func benchSize(b *testing.B) int {
 // renderer, so that a key press can be timed to the frame it leads to:
 // Update, the loads it starts, and View.
 type session struct {
-	b    *testing.B
+	b    testing.TB
 	m    tea.Model
 	msgs chan tea.Msg
 }
 
-func newSession(b *testing.B, s store.Store, w, h int) *session {
+func newSession(b testing.TB, s store.Store, w, h int, opts ...func(*Options)) *session {
 	dark := true
-	m := New(Options{Ctx: context.Background(), Store: s, Width: w, Height: h, IsDark: &dark,
+	o := Options{Ctx: context.Background(), Store: s, Width: w, Height: h, IsDark: &dark,
 		// No live updates: a poll landing inside a timed key press would
 		// measure the poll.
-		PollInterval: time.Hour})
+		PollInterval: time.Hour}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	m := New(o)
 	se := &session{b: b, m: m, msgs: make(chan tea.Msg, 64)}
 	se.run(m.Init())
 	return se

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/charmbracelet/x/ansi"
 )
 
 // RelTime renders t relative to now: "5m ago", "3h ago", "2d ago", then a
@@ -33,16 +31,16 @@ func Fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	n := ansi.StringWidth(s)
+	n := Width(s)
 	if n > w {
-		return ansi.Truncate(s, w, "…")
+		return truncate(s, w)
 	}
 	return s + strings.Repeat(" ", w-n)
 }
 
 // FitRight is Fit with the text aligned right.
 func FitRight(s string, w int) string {
-	n := ansi.StringWidth(s)
+	n := Width(s)
 	if n >= w {
 		return Fit(s, w)
 	}

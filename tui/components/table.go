@@ -44,19 +44,39 @@ func (t Table) widths(total int) []int {
 // Render draws the header and the rows; cursor is the index of the
 // highlighted row (-1 for none). Cells may be styled.
 func (t Table) Render(width int, rows [][]string, cursor int) string {
-	ws := t.widths(width)
+	ws := t.Widths(width)
 	var b strings.Builder
-	b.WriteString(t.Header.Render(common.Fit(t.line(ws, titles(t.Columns)), width)))
+	b.WriteString(t.HeaderLine(ws, width))
 	for i, r := range rows {
 		b.WriteByte('\n')
-		line := common.Fit(t.line(ws, r), width)
+		line := t.RowLine(ws, r, width)
 		if i == cursor {
-			// Strip cell styles so the highlight is uniform and readable.
-			line = t.Cursor.Render(common.Fit(stripANSI(line), width))
+			line = t.Highlight(line, width)
 		}
 		b.WriteString(line)
 	}
 	return b.String()
+}
+
+// The pieces of Render, for pages that keep drawn rows between frames.
+
+// Widths resolves the columns against the total width.
+func (t Table) Widths(total int) []int { return t.widths(total) }
+
+// HeaderLine is the header row as Render draws it.
+func (t Table) HeaderLine(ws []int, width int) string {
+	return t.Header.Render(common.Fit(t.line(ws, titles(t.Columns)), width))
+}
+
+// RowLine is one row as Render draws it away from the cursor.
+func (t Table) RowLine(ws []int, cells []string, width int) string {
+	return common.Fit(t.line(ws, cells), width)
+}
+
+// Highlight turns a RowLine into the row under the cursor.
+func (t Table) Highlight(line string, width int) string {
+	// Strip cell styles so the highlight is uniform and readable.
+	return t.Cursor.Render(common.Fit(stripANSI(line), width))
 }
 
 func titles(cs []Column) []string {

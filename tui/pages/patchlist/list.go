@@ -44,6 +44,7 @@ type List struct {
 	tags    []store.Tag // tags shown as columns
 	search  searchState
 	actions *actions.Actions
+	lines   *drawnRows // nil: draw every row again
 }
 
 // New builds a list; Init starts loading.
@@ -125,6 +126,7 @@ func (l *List) Update(msg tea.Msg) tea.Cmd {
 			l.conds = msg.conds
 		}
 		l.states, l.tags = msg.states, msg.tags
+		l.lines = nil
 		return l.load(loadFirst)
 	case rowsMsg:
 		if msg.gen != l.gen {

@@ -115,13 +115,15 @@ func (l *List) View() string {
 	}
 	st := l.c.Styles
 	info := l.infoLine()
-	t := components.Table{Columns: l.columns(), Header: st.ColHeader, Cursor: st.Cursor}
+	d := l.drawn(w)
 	end := min(l.offset+l.visible(), len(l.rows))
-	rows := make([][]string, 0, end-l.offset)
-	for _, r := range l.rows[l.offset:end] {
-		rows = append(rows, l.cells(r))
+	var b strings.Builder
+	b.WriteString(d.header)
+	for i := l.offset; i < end; i++ {
+		b.WriteByte('\n')
+		b.WriteString(d.row(l, l.rows[i], i == l.cursor))
 	}
-	body := t.Render(w, rows, l.cursor-l.offset)
+	body := b.String()
 	if l.search.active && l.search.err != "" {
 		// The error replaces the column header, with a caret under the
 		// column it names.
@@ -176,4 +178,56 @@ func (l *List) infoLine() string {
 		parts = append(parts, st.Error.Render(l.search.err))
 	}
 	return strings.Join(parts, st.Muted.Render(" · "))
+}
+
+// drawnRows keeps the table's drawn lines between frames: scrolling moves
+// the cursor over rows that were drawn already, and drawing a row (cell
+// styles, measuring and cutting every cell) is most of a frame's cost.
+// A row is drawn again when its mark changes; everything is dropped when
+// rows are (re)loaded, the states or tags change, or the width or the
+// colours do (reset).
+type drawnRows struct {
+	width  int
+	dark   bool
+	table  components.Table
+	ws     []int
+	header string
+	rows   map[int64]drawnRow
+}
+
+type drawnRow struct {
+	marked       bool
+	line, cursor string
+}
+
+// drawn returns the cache for the current width and colours.
+func (l *List) drawn(w int) *drawnRows {
+	st := l.c.Styles
+	d := l.lines
+	if d == nil || d.width != w || d.dark != st.IsDark {
+		t := components.Table{Columns: l.columns(), Header: st.ColHeader, Cursor: st.Cursor}
+		ws := t.Widths(w)
+		d = &drawnRows{width: w, dark: st.IsDark, table: t, ws: ws, header: t.HeaderLine(ws, w),
+			rows: make(map[int64]drawnRow, 2*l.visible())}
+		l.lines = d
+	}
+	return d
+}
+
+// row is r's line, highlighted when under the cursor.
+func (d *drawnRows) row(l *List, r store.PatchRow, cursor bool) string {
+	marked := l.marks[r.ID]
+	dr, ok := d.rows[r.ID]
+	if !ok || dr.marked != marked {
+		dr = drawnRow{marked: marked, line: d.table.RowLine(d.ws, l.cells(r), d.width)}
+	}
+	if !cursor {
+		d.rows[r.ID] = dr
+		return dr.line
+	}
+	if dr.cursor == "" {
+		dr.cursor = d.table.Highlight(dr.line, d.width)
+	}
+	d.rows[r.ID] = dr
+	return dr.cursor
 }

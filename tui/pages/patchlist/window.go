@@ -104,6 +104,9 @@ func (l *List) load(kind loadKind) tea.Cmd {
 // apply puts a loaded page into the window.
 func (l *List) apply(m rowsMsg) {
 	l.loading = false
+	// Rows already shown may have changed in the store (a reload follows
+	// every change): draw them all again.
+	l.lines = nil
 	keep := l.visible() + 2*l.margin()
 	switch m.kind {
 	case loadFirst:
