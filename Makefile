@@ -13,11 +13,18 @@ TEST_TIMEOUT ?= 15m
 TESTLOG      ?= bin/test.log
 FUZZTIME     ?= 10s
 PATCHWORK_BENCH_PATCHES ?= 1000000
+# make soak: how long and how hard (the issue's aims by default).
+SOAK_SECONDS  ?= 60
+SOAK_SESSIONS ?= 200
+SOAK_MAILS    ?= 50
+SOAK_REQUESTS ?= 500
+PATCHWORK_SOAK_PATCHES ?= 1000000
 VERSION      ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
 
 export GO TEST_TIMEOUT TESTLOG FUZZTIME PATCHWORK_BENCH_PATCHES
+export SOAK_SECONDS SOAK_SESSIONS SOAK_MAILS SOAK_REQUESTS PATCHWORK_SOAK_PATCHES
 
-.PHONY: all build run test ci bench fuzz lint clean
+.PHONY: all build run test ci bench fuzz lint clean reliability soak
 
 all: build
 
@@ -39,6 +46,16 @@ run: build
 ## test: go test ./... with a timeout; prints which dialects ran or were skipped
 test:
 	.ci/gotest ./...
+
+## reliability: the reliability tests of issue 9 alone (make test runs them too)
+reliability:
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run 'TestReliability' ./cmd/patchworkd ./store/sqlstore/faultproxy
+
+## soak: SOAK_SESSIONS TUI sessions, SOAK_MAILS mails/s, SOAK_REQUESTS REST+XML-RPC
+## requests/s for SOAK_SECONDS against one serve (PostgreSQL with
+## PATCHWORK_SOAK_PATCHES patches when PATCHWORK_TEST_POSTGRES is set); prints a table
+soak:
+	PATCHWORK_SOAK=1 $(GO) test -count=1 -timeout 60m -run 'TestSoak' -v ./cmd/patchworkd
 
 ## ci: what CI runs: start PostgreSQL/MariaDB if needed, make test on all three dialects
 ci:
