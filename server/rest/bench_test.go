@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/patchwork-go/patchwork/mailin"
+	"github.com/patchwork-go/patchwork/mailin/corpustest"
 	"github.com/patchwork-go/patchwork/server/rest"
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
@@ -61,10 +61,7 @@ func benchDialects() []string {
 // patches (sizes, series, tags) rather than synthetic rows.
 func ingestLibuv(b *testing.B, dialect string) (store.Store, *store.Project) {
 	b.Helper()
-	path := filepath.Join("..", "..", "..", "shared", "corpus", "libuv-2000.mbox")
-	if _, err := os.Stat(path); err != nil {
-		b.Skipf("CORPUS MISSING: libuv-2000.mbox (%v)", err)
-	}
+	path := corpustest.Path(b, "libuv-2000.mbox")
 	var raws [][]byte
 	if err := mailin.ReadArchive(path, func(raw []byte) error {
 		raws = append(raws, raw)
