@@ -83,33 +83,73 @@ func (i *Ingester) placeHeld(ctx context.Context, mc *mailCtx) error {
 	return nil
 }
 
-// placeOne tries to store a held reply as a comment; a reply still
-// missing its parent is held again.
+// placeOne stores a held reply as a comment when its parent is known (with
+// force: any mail it names); otherwise it stays held, under the same id.
+// A reply already placed by another placement (the reply it answers was
+// placed first, or another process got there) is skipped: zero Result.
 func (i *Ingester) placeOne(ctx context.Context, tx store.Store, ts *txState, proj *store.Project, h store.HeldMail, force bool) (Result, error) {
-	// Deleted first: placing it may place its own replies, and a reply
-	// that still waits is held again.
-	if err := tx.DeleteHeldMail(ctx, h.ID); err != nil {
-		return Result{}, err
-	}
 	m, err := Parse(h.Raw)
 	if err != nil {
 		// It parsed when it was held; a parser change may have made it
 		// bad: keep it where an admin sees it.
+		if gone, derr := deleteHeld(ctx, tx, h.ID); gone || derr != nil {
+			return Result{}, derr
+		}
 		if serr := tx.SaveFailedMail(ctx, &store.FailedMail{Received: h.Received, Error: err.Error(), Raw: h.Raw}); serr != nil {
 			return Result{}, serr
 		}
-		return Result{Kind: Rejected, MsgID: h.MsgID, Reason: err.Error()}, nil
+		return Result{Kind: Rejected, MsgID: h.MsgID, Reason: err.Error(), HeldID: h.ID}, nil
+	}
+	ok, err := placeable(ctx, tx, proj.ID, m.References, force)
+	if err != nil {
+		return Result{}, err
+	}
+	if !ok {
+		return Result{Kind: Held, MsgID: m.MsgID, ProjectID: proj.ID, HeldID: h.ID,
+			Reason: "names no stored mail: still held"}, nil
+	}
+	// Deleted first: placing it places its own held replies, which must
+	// not find it still held.
+	if gone, err := deleteHeld(ctx, tx, h.ID); gone || err != nil {
+		return Result{}, err
 	}
 	mc := &mailCtx{tx: tx, ts: ts, m: m, proj: proj, sub: ParseSubject(m.RawSubject, proj.LinkName), force: force}
 	res, err := i.storeComment(ctx, mc)
-	res.MsgID, res.ProjectID = m.MsgID, proj.ID
+	res.MsgID, res.ProjectID, res.HeldID = m.MsgID, proj.ID, h.ID
 	return res, err
+}
+
+// deleteHeld removes a held mail; gone tells that it was removed already.
+func deleteHeld(ctx context.Context, tx store.Store, id int64) (gone bool, err error) {
+	err = tx.DeleteHeldMail(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("unhold mail %d: %w", id, err)
+	}
+	return false, nil
+}
+
+// placeable tells whether storeComment would place a reply naming refs
+// rather than hold it.
+func placeable(ctx context.Context, tx store.Store, projectID int64, refs []string, force bool) (bool, error) {
+	patchID, coverID, err := findParent(ctx, tx, projectID, refs)
+	if err != nil || (patchID == 0 && coverID == 0) {
+		return false, err
+	}
+	if force {
+		return true, nil
+	}
+	return knownMsgID(ctx, tx, projectID, refs)
 }
 
 // PlaceHeld places every held reply of the project (0: of all projects)
 // on the best parent known among the ids it names, as upstream would have
 // on arrival, even when the mail it answers directly never came. Replies
-// naming nothing known stay held. Each reply is its own transaction.
+// naming nothing known stay held. Each reply is its own transaction. The
+// results are one per reply handled; a reply placed because the reply it
+// answers was placed is not listed.
 func (i *Ingester) PlaceHeld(ctx context.Context, projectID int64) ([]Result, error) {
 	hs, err := i.s.ListHeldMails(ctx, projectID)
 	if err != nil {
@@ -144,7 +184,9 @@ func (i *Ingester) PlaceHeld(ctx context.Context, projectID int64) ([]Result, er
 			return out, classifyErr(err)
 		}
 		i.commit(ts)
-		out = append(out, res)
+		if res.HeldID != 0 {
+			out = append(out, res)
+		}
 	}
 	return out, nil
 }

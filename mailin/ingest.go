@@ -203,32 +203,39 @@ func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) 
 	if err := i.event(ctx, mc, store.Event{Category: store.EventPatchCreated, PatchID: p.ID}); err != nil {
 		return Result{}, err
 	}
+	if err := i.patchSeries(ctx, mc, g, p, &res); err != nil {
+		return Result{}, err
+	}
+	// Replies that came first are placed after the series work, so that
+	// events follow the order in-order delivery gives.
 	if err := i.placeHeld(ctx, mc); err != nil {
 		return Result{}, err
 	}
+	return res, nil
+}
+
+// patchSeries records a stored patch in its series (§11.1).
+func (i *Ingester) patchSeries(ctx context.Context, mc *mailCtx, g group, p *store.Patch, res *Result) error {
 	if g.series == nil {
-		return res, nil
+		return nil
 	}
 	if err := i.recordRefs(ctx, mc, g.series); err != nil {
-		return Result{}, err
+		return err
 	}
 	if g.created {
 		if err := i.event(ctx, mc, store.Event{Category: store.EventSeriesCreated, SeriesID: g.series.ID}); err != nil {
-			return Result{}, err
+			return err
 		}
 	}
-	if x == 0 {
+	if p.Number == 0 {
 		// A 0/N mail with a diff: the series exists, the patch is not in it.
-		return res, nil
+		return nil
 	}
 	res.SeriesID = g.series.ID
 	if err := i.joinSeries(ctx, mc, g, p); err != nil {
-		return Result{}, err
+		return err
 	}
-	if err := i.addDependencies(ctx, mc, g.series, p.Content); err != nil {
-		return Result{}, err
-	}
-	return res, nil
+	return i.addDependencies(ctx, mc, g.series, p.Content)
 }
 
 // delegate picks the patch delegate: the X-Patchwork-Delegate user, else
@@ -309,7 +316,7 @@ func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) 
 		if err := tx.UpdateSeries(ctx, series); err != nil {
 			return Result{}, fmt.Errorf("attach cover %s: %w", m.MsgID, err)
 		}
-		if err := i.afterNaming(ctx, mc, series, m.References); err != nil {
+		if err := i.afterNaming(ctx, mc, series, m.References, named); err != nil {
 			return Result{}, err
 		}
 	}
@@ -362,6 +369,10 @@ func seriesNameFromCover(name string) string {
 // storeComment stores a reply to a patch or a cover (§12).
 func (i *Ingester) storeComment(ctx context.Context, mc *mailCtx) (Result, error) {
 	m, tx := mc.m, mc.tx
+	if len(m.References) == 0 {
+		// Nothing it could ever be placed on: upstream drops it too.
+		return dropped("not a patch, a cover letter or a reply"), nil
+	}
 	patchID, coverID, err := findParent(ctx, tx, mc.proj.ID, m.References)
 	if err != nil {
 		return Result{}, err

@@ -52,6 +52,8 @@ type Result struct {
 	// SeriesCreated tells whether this mail created it.
 	SeriesID      int64
 	SeriesCreated bool
+	// HeldID is the held mail a PlaceHeld result is about.
+	HeldID int64
 }
 
 // Tally counts the outcomes of many mails (parsearchive's summary).

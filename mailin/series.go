@@ -220,20 +220,26 @@ func (i *Ingester) joinSeries(ctx context.Context, mc *mailCtx, g group, p *stor
 			return err
 		}
 	}
+	renamed := false
 	if s.Name == "" && x == 1 {
-		s.Name = p.Name
+		s.Name, renamed = p.Name, true
 		if err := mc.tx.UpdateSeries(ctx, s); err != nil {
 			return fmt.Errorf("name series %d: %w", s.ID, err)
 		}
 	}
-	return i.afterNaming(ctx, mc, s, mc.m.References)
+	return i.afterNaming(ctx, mc, s, mc.m.References, renamed)
 }
 
 // afterNaming links a new version of a series to the one it revises and,
 // where the project wants it, supersedes the older versions' patches once
 // the new version is complete. This is not upstream behaviour (upstream
 // links nothing); it only reads what upstream stores.
-func (i *Ingester) afterNaming(ctx context.Context, mc *mailCtx, s *store.Series, refs []string) error {
+func (i *Ingester) afterNaming(ctx context.Context, mc *mailCtx, s *store.Series, refs []string, renamed bool) error {
+	if renamed {
+		if err := i.linkLaterVersion(ctx, mc, s); err != nil {
+			return err
+		}
+	}
 	if s.PreviousID == 0 && s.Version > 1 {
 		prev, err := previousVersion(ctx, mc.tx, s, refs)
 		if err != nil {
@@ -294,6 +300,54 @@ func previousVersion(ctx context.Context, tx store.Store, s *store.Series, refs 
 		return 0, nil
 	}
 	return best.ID, nil
+}
+
+// linkLaterVersion links to s a higher version that arrived before it and
+// names it only by its name (an unthreaded v2 delivered before v1; a
+// threaded one is linked by recordRefs): the lowest such version not
+// already linked to a version between the two.
+func (i *Ingester) linkLaterVersion(ctx context.Context, mc *mailCtx, s *store.Series) error {
+	base := baseName(s.Name)
+	if base == "" {
+		return nil
+	}
+	cands, err := mc.tx.ListSeries(ctx, store.SeriesQuery{ProjectID: s.ProjectID, SubmitterID: []int64{s.SubmitterID}, NameLike: base})
+	if err != nil {
+		return fmt.Errorf("later versions of series %d: %w", s.ID, err)
+	}
+	var best *store.Series
+	for k := range cands {
+		c := &cands[k]
+		if c.ID == s.ID || c.Version <= s.Version || !strings.EqualFold(baseName(c.Name), base) {
+			continue
+		}
+		if c.PreviousID == s.ID {
+			return nil
+		}
+		if c.PreviousID != 0 {
+			prev, err := mc.tx.GetSeries(ctx, c.PreviousID)
+			if err != nil {
+				return fmt.Errorf("series %d: %w", c.PreviousID, err)
+			}
+			if prev.Version >= s.Version {
+				continue
+			}
+		}
+		if best == nil || c.Version < best.Version || (c.Version == best.Version && c.Date.Before(best.Date)) {
+			best = c
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	best.PreviousID = s.ID
+	if err := mc.tx.UpdateSeries(ctx, best); err != nil {
+		return fmt.Errorf("link series %d to %d: %w", best.ID, s.ID, err)
+	}
+	if mc.proj.SupersedeOldVersions && best.ReceivedTotal >= best.Total {
+		return i.supersede(ctx, mc, best)
+	}
+	return nil
 }
 
 var versionSuffix = regexp.MustCompile(`\s*\([vV][0-9]+\)$`)

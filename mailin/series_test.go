@@ -1,6 +1,7 @@
 package mailin
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -17,8 +18,10 @@ import (
 // testMail builds one list mail.
 type testMail struct {
 	From, Subject, MsgID, InReplyTo, Date string
-	Extra                                 []string // more header lines
-	Body                                  string
+	// References is the References header; "" means In-Reply-To's id.
+	References string
+	Extra      []string // more header lines
+	Body       string
 }
 
 func (m testMail) bytes() []byte {
@@ -33,7 +36,10 @@ func (m testMail) bytes() []byte {
 	}
 	fmt.Fprintf(&b, "From: %s\nSubject: %s\nMessage-Id: %s\nDate: %s\nList-Id: Test <%s>\n", from, m.Subject, m.MsgID, date, testListID)
 	if m.InReplyTo != "" {
-		fmt.Fprintf(&b, "In-Reply-To: %s\nReferences: %s\n", m.InReplyTo, m.InReplyTo)
+		fmt.Fprintf(&b, "In-Reply-To: %s\n", m.InReplyTo)
+	}
+	if refs := cmp.Or(m.References, m.InReplyTo); refs != "" {
+		fmt.Fprintf(&b, "References: %s\n", refs)
 	}
 	for _, h := range m.Extra {
 		b.WriteString(h + "\n")
