@@ -1,0 +1,518 @@
+package main
+
+// The load figures of issue 9 (`make soak`): one real `patchworkd serve`
+// on a big seeded project takes, at the same time, TUI sessions that
+// scroll and open patches, mails through parsemail processes, and REST and
+// XML-RPC requests, for a fixed time; then the test prints what rates were
+// held, how long each kind took, the daemon's memory, and checks that
+// every mail sent is stored exactly once. It only runs with
+// PATCHWORK_SOAK=1: it takes minutes and wants the machine to itself.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
+)
+
+// soakEnvInt reads a positive integer setting.
+func soakEnvInt(t *testing.T, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
+	if err != nil || n < 0 {
+		t.Fatalf("%s=%q: want a non-negative integer", name, v)
+	}
+	return n
+}
+
+// soakKind collects the outcomes of one kind of operation.
+type soakKind struct {
+	name   string
+	target float64 // operations per second aimed at (0: as they come)
+
+	mu      sync.Mutex
+	lat     []time.Duration
+	errs    int
+	samples []string // the first error messages
+	missed  int      // scheduled but not started: everything was busy
+}
+
+func (k *soakKind) ok(d time.Duration) {
+	k.mu.Lock()
+	k.lat = append(k.lat, d)
+	k.mu.Unlock()
+}
+
+func (k *soakKind) fail(format string, args ...any) {
+	k.mu.Lock()
+	k.errs++
+	if len(k.samples) < 3 {
+		k.samples = append(k.samples, fmt.Sprintf(format, args...))
+	}
+	k.mu.Unlock()
+}
+
+func (k *soakKind) miss() {
+	k.mu.Lock()
+	k.missed++
+	k.mu.Unlock()
+}
+
+// pct is the p-th percentile of the successful latencies.
+func (k *soakKind) pct(p float64) time.Duration {
+	if len(k.lat) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), k.lat...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[min(len(s)-1, int(p*float64(len(s))))]
+}
+
+// soakPace starts fn rate times a second for d, at most inflight at once;
+// a start that finds all of them busy is a miss (the rate was not held).
+func soakPace(d time.Duration, rate float64, inflight int, k *soakKind, fn func(i int)) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	if rate <= 0 {
+		return &wg
+	}
+	sem := make(chan struct{}, inflight)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		interval := time.Duration(float64(time.Second) / rate)
+		for i := 0; ; i++ {
+			next := start.Add(time.Duration(i) * interval)
+			if next.Sub(start) >= d {
+				return
+			}
+			time.Sleep(time.Until(next))
+			select {
+			case sem <- struct{}{}:
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-sem }()
+					fn(i)
+				}()
+			default:
+				k.miss()
+			}
+		}
+	}()
+	return &wg
+}
+
+// soakTerm is one TUI session seen from the client; its buffer holds only
+// what arrived since the last step began.
+type soakTerm struct {
+	c     *gossh.Client
+	sess  *gossh.Session
+	stdin io.Writer
+
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	seen chan struct{}
+}
+
+func (s *soakTerm) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	s.buf.Write(p)
+	s.mu.Unlock()
+	select {
+	case s.seen <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+// step sends keys and waits until the screen shows want ("" = any
+// output); it returns how long that took.
+func (s *soakTerm) step(keys, want string, timeout time.Duration) (time.Duration, error) {
+	s.mu.Lock()
+	s.buf.Reset()
+	s.mu.Unlock()
+	start := time.Now()
+	if _, err := io.WriteString(s.stdin, keys); err != nil {
+		return 0, fmt.Errorf("type %q: %w", keys, err)
+	}
+	deadline := time.After(timeout)
+	for {
+		s.mu.Lock()
+		got := s.buf.Len() > 0 && (want == "" || strings.Contains(ansi.Strip(s.buf.String()), want))
+		s.mu.Unlock()
+		if got {
+			return time.Since(start), nil
+		}
+		select {
+		case <-s.seen:
+		case <-deadline:
+			return 0, fmt.Errorf("after %q: no %q on the screen within %v", keys, want, timeout)
+		}
+	}
+}
+
+// soakOpenTUI connects, starts the TUI and opens the big project's patch
+// list.
+func soakOpenTUI(addr string, signer gossh.Signer) (*soakTerm, error) {
+	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{
+		User:            "soak",
+		Auth:            []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), //nolint:gosec // the test's own daemon on loopback
+		Timeout:         60 * time.Second,
+	})
+	if err != nil {
+		return nil, err
+	}
+	sess, err := c.NewSession()
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	term := &soakTerm{c: c, sess: sess, seen: make(chan struct{}, 1)}
+	sess.Stdout, sess.Stderr = term, term
+	if term.stdin, err = sess.StdinPipe(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if err := sess.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if err := sess.Shell(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if _, err := term.step("", "bench", time.Minute); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("project list: %w", err)
+	}
+	// The projects are listed by name: "bench" comes first.
+	if _, err := term.step("\r", "query:", time.Minute); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("patch list: %w", err)
+	}
+	return term, nil
+}
+
+func (s *soakTerm) close() {
+	_ = s.sess.Close()
+	_ = s.c.Close()
+}
+
+// soakMail is one single-patch mail for the soak's own project.
+func soakMail(run int64, listID string, i int) []byte {
+	return []byte(fmt.Sprintf("From: Soak Tester <soak@example.org>\n"+
+		"To: soak@example.com\n"+
+		"Subject: [PATCH] soak: change %d\n"+
+		"Date: Mon, 02 Mar 2026 10:00:00 +0000\n"+
+		"Message-Id: <soak-%d-%d@example.org>\n"+
+		"List-Id: Soak <%s>\n"+
+		"\n"+
+		"Change %d of the soak.\n"+
+		"\n"+
+		"Signed-off-by: Soak Tester <soak@example.org>\n"+
+		"---\n"+
+		"diff --git a/soak.txt b/soak.txt\n"+
+		"index 1111111..2222222 100644\n"+
+		"--- a/soak.txt\n"+
+		"+++ b/soak.txt\n"+
+		"@@ -1 +1,2 @@\n"+
+		" soak\n"+
+		"+change %d\n", i, run, i, listID, i, i))
+}
+
+// soakURL is the database URL sqltest.Seeded used, for the daemon.
+func soakURL(t *testing.T, dialect string, n int) string {
+	t.Helper()
+	if dialect == "sqlite" {
+		return "sqlite:" + filepath.Join(os.TempDir(), "patchwork-bench", strconv.Itoa(n)+".db")
+	}
+	u, err := url.Parse(os.Getenv(sqltest.Env[dialect]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/pwbench_" + strconv.Itoa(n)
+	return u.String()
+}
+
+// TestSoak is `make soak`; see the file comment. Settings (environment):
+// SOAK_SECONDS (60), SOAK_SESSIONS (200), SOAK_MAILS per second (50),
+// SOAK_REQUESTS per second (500, half REST, half XML-RPC),
+// PATCHWORK_SOAK_PATCHES (1,000,000; seeded once and kept by sqltest).
+func TestSoak(t *testing.T) {
+	if os.Getenv("PATCHWORK_SOAK") != "1" {
+		t.Skip("PATCHWORK_SOAK=1 runs the soak (make soak)")
+	}
+	secs := soakEnvInt(t, "SOAK_SECONDS", 60)
+	nSess := soakEnvInt(t, "SOAK_SESSIONS", 200)
+	mailRate := soakEnvInt(t, "SOAK_MAILS", 50)
+	reqRate := soakEnvInt(t, "SOAK_REQUESTS", 500)
+	nPatches := soakEnvInt(t, "PATCHWORK_SOAK_PATCHES", 1000000)
+	dur := time.Duration(secs) * time.Second
+	ctx := context.Background()
+
+	dialect := "sqlite"
+	if os.Getenv(sqltest.Env["postgres"]) != "" {
+		dialect = "postgres"
+	}
+	seedStart := time.Now()
+	st, bench := sqltest.Seeded(t, dialect, nPatches)
+	t.Logf("%s database with %d patches ready in %v", dialect, nPatches, time.Since(seedStart).Round(time.Second))
+	db := soakURL(t, dialect, nPatches)
+
+	// The mails go to a project of their own: the seeded one must keep
+	// exactly its count, or the next run would seed it again.
+	run := time.Now().UnixNano()
+	proj := &store.Project{LinkName: fmt.Sprintf("zz-soak-%d", run), Name: fmt.Sprintf("zz soak %d", run),
+		ListID: fmt.Sprintf("soak-%d.example.org", run), ListEmail: "soak@example.com"}
+	if err := st.CreateProject(ctx, proj); err != nil {
+		t.Fatalf("soak project: %v", err)
+	}
+	var minID, maxID int64
+	if err := st.DB().QueryRowContext(ctx, fmt.Sprintf("SELECT MIN(id), MAX(id) FROM patches WHERE project_id = %d", bench.ID)).Scan(&minID, &maxID); err != nil {
+		t.Fatal(err)
+	}
+
+	limit := strconv.Itoa(nSess + 10)
+	starting := relStartServe(t, db, relHostKey(t),
+		"PATCHWORK_SSH_MAX_SESSIONS="+limit, "PATCHWORK_SSH_MAX_SESSIONS_PER_USER="+limit)
+	d := starting.wait(t)
+	pid := starting.cmd.Process.Pid
+	load0, _ := os.ReadFile("/proc/loadavg")
+
+	// TUI sessions, opened 20 at a time before the clock starts.
+	signer := relsshKey(t)
+	connect := &soakKind{name: "TUI connect+list"}
+	terms := make([]*soakTerm, nSess)
+	relParallel(nSess, 20, func(i int) {
+		start := time.Now()
+		term, err := soakOpenTUI(d.ssh, signer)
+		if err != nil {
+			connect.fail("session %d: %v", i, err)
+			return
+		}
+		connect.ok(time.Since(start))
+		terms[i] = term
+	})
+	defer func() {
+		for _, term := range terms {
+			if term != nil {
+				term.close()
+			}
+		}
+	}()
+
+	scroll := &soakKind{name: "TUI scroll", target: float64(nSess)}
+	open := &soakKind{name: "TUI open patch", target: float64(nSess)}
+	back := &soakKind{name: "TUI back to list", target: float64(nSess)}
+	mails := &soakKind{name: "mail (parsemail)", target: float64(mailRate)}
+	rest := &soakKind{name: "REST GET", target: float64(reqRate) / 2}
+	xmlrpc := &soakKind{name: "XML-RPC", target: float64(reqRate) - float64(reqRate)/2}
+
+	begin := time.Now()
+	end := begin.Add(dur)
+	var wg sync.WaitGroup
+	for i, term := range terms {
+		if term == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Spread the sessions over the second.
+			time.Sleep(time.Duration(i) * time.Second / time.Duration(max(nSess, 1)))
+			tick := time.NewTicker(time.Second)
+			defer tick.Stop()
+			keys := []string{"j", "\x04"} // one line, half a page
+			for n := 0; time.Now().Before(end); n++ {
+				if took, err := term.step(keys[n%2], "", 10*time.Second); err != nil {
+					scroll.fail("%v", err)
+				} else {
+					scroll.ok(took)
+				}
+				if took, err := term.step("\r", "Message-ID", 10*time.Second); err != nil {
+					open.fail("%v", err)
+				} else {
+					open.ok(took)
+				}
+				if took, err := term.step("q", "query:", 10*time.Second); err != nil {
+					back.fail("%v", err)
+				} else {
+					back.ok(took)
+				}
+				<-tick.C
+			}
+		}()
+	}
+
+	var sent atomic.Int64
+	mailDir := t.TempDir()
+	mailWG := soakPace(dur, float64(mailRate), max(4*mailRate, 8), mails, func(i int) {
+		sent.Add(1)
+		cmd := exec.Command(os.Args[0], "parsemail")
+		cmd.Dir = mailDir
+		cmd.Env = []string{mainEnv + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + mailDir,
+			"PATCHWORK_DB=" + db, "PATCHWORK_LOG_LEVEL=warn"}
+		cmd.Stdin = bytes.NewReader(soakMail(run, proj.ListID, i))
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			mails.fail("mail %d: %v: %s", i, err, relTail(errb.String()))
+			return
+		}
+		mails.ok(time.Since(start))
+	})
+
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	base := "http://" + d.http
+	get := func(k *soakKind, req *http.Request, check func([]byte) error) {
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			k.fail("%s: %v", req.URL, err)
+			return
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		took := time.Since(start)
+		switch {
+		case err != nil:
+			k.fail("%s: %v", req.URL, err)
+		case resp.StatusCode != http.StatusOK:
+			k.fail("%s: %d %s", req.URL, resp.StatusCode, relTail(string(body)))
+		default:
+			if err := check(body); err != nil {
+				k.fail("%s: %v", req.URL, err)
+				return
+			}
+			k.ok(took)
+		}
+	}
+	rng := func(i int) *rand.Rand { return rand.New(rand.NewPCG(uint64(i), uint64(run))) }
+	restWG := soakPace(dur, rest.target, 256, rest, func(i int) {
+		r := rng(i)
+		u := fmt.Sprintf("%s/api/patches/%d/", base, minID+r.Int64N(maxID-minID+1))
+		if i%2 == 1 {
+			u = fmt.Sprintf("%s/api/patches/?project=bench&per_page=20&page=%d", base, 1+r.IntN(5))
+		}
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		get(rest, req, func(b []byte) error {
+			if len(b) == 0 || (b[0] != '{' && b[0] != '[') {
+				return fmt.Errorf("not JSON: %.80q", b)
+			}
+			return nil
+		})
+	})
+	xmlWG := soakPace(dur, xmlrpc.target, 256, xmlrpc, func(i int) {
+		r := rng(i)
+		id := minID + r.Int64N(maxID-minID+1)
+		body := fmt.Sprintf(`<?xml version="1.0"?><methodCall><methodName>patch_get</methodName>`+
+			`<params><param><value><int>%d</int></value></param></params></methodCall>`, id)
+		if i%2 == 1 {
+			body = fmt.Sprintf(`<?xml version="1.0"?><methodCall><methodName>patch_list</methodName><params><param><value><struct>`+
+				`<member><name>project_id</name><value><int>%d</int></value></member>`+
+				`<member><name>id__lt</name><value><int>%d</int></value></member>`+
+				`<member><name>max_count</name><value><int>20</int></value></member>`+
+				`</struct></value></param></params></methodCall>`, bench.ID, id)
+		}
+		req, _ := http.NewRequest(http.MethodPost, base+"/xmlrpc/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "text/xml")
+		get(xmlrpc, req, func(b []byte) error {
+			if !bytes.Contains(b, []byte("<methodResponse>")) || bytes.Contains(b, []byte("<fault>")) {
+				return fmt.Errorf("not a result: %.200q", b)
+			}
+			return nil
+		})
+	})
+
+	mailWG.Wait()
+	restWG.Wait()
+	xmlWG.Wait()
+	wg.Wait()
+	elapsed := time.Since(begin)
+	load1, _ := os.ReadFile("/proc/loadavg")
+	hwm := relsshHWM(pid)
+	rss := soakRSS(pid)
+
+	// Every mail that was sent is stored, once.
+	var stored, distinct int
+	if err := st.DB().QueryRowContext(ctx, fmt.Sprintf("SELECT COUNT(*), COUNT(DISTINCT msgid) FROM patches WHERE project_id = %d", proj.ID)).Scan(&stored, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	benchCount, err := st.CountPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldProject, Ints: []int64{bench.ID}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nsoak: %s, %d patches in the read project, %v (%d TUI sessions, %d mails/s, %d requests/s asked), %d cores\n",
+		dialect, nPatches, elapsed.Round(time.Second), nSess, mailRate, reqRate, runtime.NumCPU())
+	fmt.Fprintf(&b, "%-18s %9s %9s %8s %7s %6s %9s %9s %9s\n", "kind", "asked/s", "held/s", "done", "missed", "errors", "p50", "p99", "max")
+	for _, k := range []*soakKind{connect, scroll, open, back, mails, rest, xmlrpc} {
+		held, asked := "", ""
+		if k.target > 0 {
+			asked = fmt.Sprintf("%.1f", k.target)
+			held = fmt.Sprintf("%.1f", float64(len(k.lat))/dur.Seconds())
+		}
+		fmt.Fprintf(&b, "%-18s %9s %9s %8d %7d %6d %9v %9v %9v\n", k.name, asked, held, len(k.lat), k.missed, k.errs,
+			k.pct(0.50).Round(100*time.Microsecond), k.pct(0.99).Round(100*time.Microsecond), k.pct(1).Round(100*time.Microsecond))
+	}
+	fmt.Fprintf(&b, "daemon RSS: peak (VmHWM) %d MiB, now %d MiB\n", hwm>>20, rss>>20)
+	fmt.Fprintf(&b, "load average before: %s      after: %s\n", strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)))
+	fmt.Fprintf(&b, "mails: %d sent, %d stored, %d distinct message ids; read project still %d patches\n",
+		sent.Load(), stored, distinct, benchCount)
+	fmt.Print(b.String())
+
+	for _, k := range []*soakKind{connect, scroll, open, back, mails, rest, xmlrpc} {
+		if k.errs > 0 {
+			t.Errorf("%s: %d errors, e.g. %v", k.name, k.errs, k.samples)
+		}
+	}
+	if int64(stored) != sent.Load() || distinct != stored {
+		t.Errorf("mails: %d sent, %d stored, %d distinct: want every mail stored once", sent.Load(), stored, distinct)
+	}
+	if benchCount != nPatches {
+		t.Errorf("the read project holds %d patches, want %d", benchCount, nPatches)
+	}
+}
+
+// soakRSS is the resident size of a process now (VmRSS), in bytes.
+func soakRSS(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
