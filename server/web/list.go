@@ -84,7 +84,15 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, linkname string) 
 		h.serverError(w, r, err)
 		return
 	default:
-		if err := h.listRows(ctx, q, v, &d, "/project/"+pathEscape(p.LinkName)+"/list/"); err != nil {
+		switch err := h.listRows(ctx, q, v, &d, "/project/"+pathEscape(p.LinkName)+"/list/"); {
+		case errors.Is(err, errBusy), errors.Is(err, errTooSlow):
+			d.QError = capitalize(err.Error()) + "."
+			status = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", "5")
+		case errors.Is(err, errTooDeep):
+			d.QError = capitalize(err.Error()) + "."
+			status = http.StatusBadRequest
+		case err != nil:
 			h.serverError(w, r, err)
 			return
 		}
@@ -238,7 +246,7 @@ func (h *handler) listQuery(ctx context.Context, p *store.Project, v url.Values,
 
 // listRows fetches one page: keyset paging (after/before = a patch id) for
 // the date order, page numbers otherwise and for upstream's ?page=.
-func (h *handler) listRows(ctx context.Context, q store.PatchQuery, v url.Values, d *listData, base string) error {
+func (h *handler) listRows(ctx context.Context, q store.PatchQuery, v url.Values, d *listData, base string) (err error) {
 	q.Limit = pageSize + 1
 	keyset := q.Order == store.OrderDate && v.Get("page") == ""
 	backwards := false
@@ -268,6 +276,35 @@ func (h *handler) listRows(ctx context.Context, q store.PatchQuery, v url.Values
 		if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 {
 			d.Page = n
 		}
+		q.Offset = (d.Page - 1) * pageSize
+	}
+	if expensive(q) {
+		gctx, release, gerr := h.gate.enter(ctx)
+		if gerr != nil {
+			return gerr
+		}
+		defer release()
+		outer := ctx
+		defer func() {
+			// The gate's deadline, not a client that went away.
+			if err != nil && gctx.Err() != nil && outer.Err() == nil {
+				err = errTooSlow
+			}
+		}()
+		ctx = gctx
+	}
+	if q.Order != store.OrderDate && d.Page > h.gate.maxPages {
+		// Beyond the end a short list shows its last page (upstream); a
+		// long one is not sorted that deep.
+		n, err := h.store.CountPatches(ctx, store.PatchQuery{Conds: q.Conds})
+		if err != nil {
+			return fmt.Errorf("count patches: %w", err)
+		}
+		last := max(1, (n+pageSize-1)/pageSize)
+		if last > h.gate.maxPages {
+			return errTooDeep
+		}
+		d.Page = min(d.Page, last)
 		q.Offset = (d.Page - 1) * pageSize
 	}
 	rows, err := h.store.ListPatches(ctx, q)

@@ -34,6 +34,10 @@ type Options struct {
 	NoREST bool
 	// XMLRPC says the XML-RPC API is enabled (about page).
 	XMLRPC bool
+	// ExpensiveQueries is how many patch lists no index answers (sorted by
+	// anything but the date, deep pages, word searches) are built at once;
+	// more wait briefly, then get a 503. 0 means 2.
+	ExpensiveQueries int
 }
 
 // handler serves every web URL.
@@ -43,6 +47,7 @@ type handler struct {
 	log   *slog.Logger
 	mbox  mbox.Writer
 	tmpl  *templates
+	gate  *gate
 }
 
 // New returns the web view, to be mounted at "/".
@@ -57,6 +62,7 @@ func New(opts Options) http.Handler {
 		log:   opts.Logger,
 		mbox:  mbox.Writer{Store: opts.Store},
 		tmpl:  mustParseTemplates(),
+		gate:  newGate(opts.ExpensiveQueries),
 	}
 }
 
