@@ -219,4 +219,20 @@ func reportMS(b *testing.B, ds []time.Duration) {
 	b.ReportMetric(ms(ds[len(ds)/2]), "p50-ms")
 	b.ReportMetric(ms(ds[min(len(ds)-1, len(ds)*99/100)]), "p99-ms")
 	b.ReportMetric(float64(len(ds)), "samples")
+	b.ReportMetric(load1(), "load1")
+}
+
+// load1 is the one-minute load average (0 where /proc is missing): the
+// machine is shared, and a figure means little without it.
+func load1() float64 {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(raw))
+	if len(fields) == 0 {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(fields[0], 64)
+	return f
 }

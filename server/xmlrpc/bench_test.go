@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,5 +187,21 @@ func measure(b *testing.B, ts *testServer, bc benchCase) (p50, p99 float64) {
 	b.ReportMetric(p50, "p50-ms")
 	b.ReportMetric(p99, "p99-ms")
 	b.ReportMetric(float64(len(lat)), "samples")
+	b.ReportMetric(load1(), "load1")
 	return p50, p99
+}
+
+// load1 is the one-minute load average (0 where /proc is missing): the
+// machine is shared, and a figure means little without it.
+func load1() float64 {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(raw))
+	if len(fields) == 0 {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(fields[0], 64)
+	return f
 }
