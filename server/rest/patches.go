@@ -88,7 +88,7 @@ func (c *call) patchConds() ([]store.Cond, error) {
 // patchList: patches/. The first page of a project's list is one indexed
 // query; the total (needed only for the Link header's last page) is
 // counted only when there is more than one page.
-func (c *call) patchList() error {
+func (c *call) patchList() (err error) {
 	conds, err := c.patchConds()
 	if err != nil {
 		return err
@@ -96,6 +96,13 @@ func (c *call) patchList() error {
 	q := store.PatchQuery{Conds: conds, Order: store.OrderID}
 	if keys := c.orderKeys("id", "name", "project", "date", "state", "archived", "submitter", "check"); len(keys) > 0 {
 		q.Order, q.Desc = patchOrders[keys[0].name], keys[0].desc
+	}
+	if c.expensivePatchList(q) {
+		leave, gerr := c.enterGate()
+		if gerr != nil {
+			return gerr
+		}
+		defer leave(&err) // the named result: a cut query becomes a 503
 	}
 	size := c.perPage()
 	var rows []store.PatchRow

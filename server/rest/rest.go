@@ -27,6 +27,10 @@ type Options struct {
 	// BaseURL is the public scheme://host[:port] used in absolute URLs,
 	// e.g. "http://localhost:8000". Empty: taken from each request.
 	BaseURL string
+	// ExpensiveQueries is how many patch lists no index answers (ordered
+	// by name, submitter..., deep pages, word searches) are built at once;
+	// more wait briefly, then get a 503. 0 means 2.
+	ExpensiveQueries int
 }
 
 // Handler is the REST API. It expects the full request path (/api/...).
@@ -36,6 +40,7 @@ type Handler struct {
 	baseURL string
 	mux     *http.ServeMux
 	counts  *countCache
+	gate    *gate
 }
 
 // New builds the REST API handler; mount it at /api/.
@@ -50,6 +55,7 @@ func New(opts Options) http.Handler {
 		baseURL: strings.TrimRight(opts.BaseURL, "/"),
 		mux:     http.NewServeMux(),
 		counts:  newCountCache(),
+		gate:    newGate(opts.ExpensiveQueries),
 	}
 	h.routes()
 	return h
