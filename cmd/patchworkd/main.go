@@ -93,6 +93,7 @@ func newRootCmd(app *App) *cobra.Command {
 		newPatchCmd(app),
 		newSeriesCmd(app),
 		newFailedCmd(app),
+		newHeldCmd(app),
 		newCronCmd(app),
 		newHookCmd(app),
 	)
