@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchwork-go/patchwork/migrations"
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/sqlstore"
 )
@@ -282,11 +284,39 @@ func (p *pool) release(name string) {
 	_, _ = p.db.ExecContext(ctx, q)
 }
 
+// schemaTag names the schema the migrations build, so a kept benchmark
+// database made by an older schema (the initial migration may still change
+// before the first release) is never reused.
+func schemaTag(t testing.TB) string {
+	t.Helper()
+	h := sha1.New()
+	for _, d := range all {
+		fsys, err := migrations.FS(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = fs.WalkDir(fsys, ".", func(path string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			b, err := fs.ReadFile(fsys, path)
+			h.Write([]byte(path))
+			h.Write(b)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:4])
+}
+
 // Seeded returns a store holding the project "bench" filled with n
 // synthetic patches by sqlstore.Seed (statistics refreshed), for
 // benchmarks. Seeding a million patches takes minutes, so the database is
 // kept between runs and reused when it already holds exactly n patches:
-// SQLite in $TMPDIR/patchwork-bench/, the servers as database pwbench_N.
+// SQLite in $TMPDIR/patchwork-bench/, the servers as database
+// pwbench_N_SCHEMA (a new schema gets a new database).
 // Benchmarks must only read from it.
 func Seeded(t testing.TB, dialect string, n int) (*sqlstore.Store, *store.Project) {
 	t.Helper()
@@ -298,7 +328,7 @@ func Seeded(t testing.TB, dialect string, n int) (*sqlstore.Store, *store.Projec
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		u = "sqlite:" + filepath.Join(dir, strconv.Itoa(n)+".db")
+		u = "sqlite:" + filepath.Join(dir, strconv.Itoa(n)+"-"+schemaTag(t)+".db")
 	default:
 		env, ok := Env[dialect]
 		if !ok {
@@ -315,7 +345,7 @@ func Seeded(t testing.TB, dialect string, n int) (*sqlstore.Store, *store.Projec
 		if err != nil {
 			t.Fatal(err)
 		}
-		name := "pwbench_" + strconv.Itoa(n)
+		name := "pwbench_" + strconv.Itoa(n) + "_" + schemaTag(t)
 		create := "CREATE DATABASE " + name
 		if dialect == "mysql" {
 			create += " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
