@@ -139,6 +139,11 @@ func (a *App) StoreAnySchema(cmd *cobra.Command, migrate bool) (store.Store, err
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", redactURL(a.Config.DB), err)
 	}
+	// Only serve needs a pool; a command (parsemail runs once per mail,
+	// many at once) holds two connections at most.
+	if l, ok := s.(interface{ LimitConns(int) }); ok && cmd.Name() != "serve" {
+		l.LimitConns(2)
+	}
 	a.store, a.closer = s, closer
 	return s, nil
 }

@@ -170,3 +170,16 @@ type mysqlLogger struct{ l *slog.Logger }
 func (m mysqlLogger) Print(v ...any) {
 	m.l.Debug("mysql driver", "msg", strings.TrimSpace(fmt.Sprint(v...)))
 }
+
+// LimitConns caps the connection pools at n each. Short-lived commands
+// (one parsemail per mail, hundreds at once when a list is busy) take one
+// or two connections instead of a server's pool, so a burst of deliveries
+// cannot exhaust PostgreSQL's max_connections.
+func (s *Store) LimitConns(n int) {
+	if n < 1 {
+		n = 1
+	}
+	// On SQLite s.wdb is a separate pool already limited to one.
+	s.db.SetMaxOpenConns(n)
+	s.db.SetMaxIdleConns(n)
+}
