@@ -276,6 +276,10 @@ type MailStore interface {
 	// oldest first.
 	ListHeldMails(ctx context.Context, projectID int64) ([]HeldMail, error)
 	DeleteHeldMail(ctx context.Context, id int64) error
+	// ExpireHeldMails deletes held mails received before the cut-off (replies
+	// in threads that never carried a patch wait forever otherwise) and
+	// returns how many went.
+	ExpireHeldMails(ctx context.Context, before time.Time) (int, error)
 
 	// PendingNotifications lists queued notifications last modified before
 	// the cut-off.

@@ -54,8 +54,8 @@ instead of losing it.`,
 			if asJSON {
 				err = json.NewEncoder(cmd.OutOrStdout()).Encode(rep)
 			} else {
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "mailed %d (covering %d patches), opted out %d, failed %d, expired %d confirmations and %d registrations\n",
-					rep.Mailed, rep.Patches, rep.OptedOut, rep.Failed, rep.Confirmations, rep.Registrations)
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "mailed %d (covering %d patches), opted out %d, failed %d, expired %d confirmations, %d registrations and %d held replies\n",
+					rep.Mailed, rep.Patches, rep.OptedOut, rep.Failed, rep.Confirmations, rep.Registrations, rep.Held)
 			}
 			if err != nil {
 				return err

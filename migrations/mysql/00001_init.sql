@@ -350,6 +350,7 @@ CREATE TABLE held_mails (
     UNIQUE (project_id, msgid),
     FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+CREATE INDEX held_mails_received ON held_mails (received);
 CREATE TABLE held_references (
     held_id    BIGINT NOT NULL,
     project_id BIGINT NOT NULL,

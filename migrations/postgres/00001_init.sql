@@ -309,6 +309,7 @@ CREATE TABLE held_mails (
     raw        BYTEA NOT NULL,
     UNIQUE (project_id, msgid)
 );
+CREATE INDEX held_mails_received ON held_mails (received);
 CREATE TABLE held_references (
     held_id    BIGINT NOT NULL REFERENCES held_mails (id) ON DELETE CASCADE,
     project_id BIGINT NOT NULL,

@@ -310,6 +310,7 @@ CREATE TABLE held_mails (
     raw        BLOB NOT NULL,
     UNIQUE (project_id, msgid)
 );
+CREATE INDEX held_mails_received ON held_mails (received);
 CREATE TABLE held_references (
     held_id    INTEGER NOT NULL REFERENCES held_mails (id) ON DELETE CASCADE,
     project_id INTEGER NOT NULL,

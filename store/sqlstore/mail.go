@@ -217,3 +217,23 @@ func (s *Store) DeleteHeldMail(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// ExpireHeldMails deletes held mails received before the cut-off.
+func (s *Store) ExpireHeldMails(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *Store) error {
+		if _, err := tx.exec(ctx, "DELETE FROM held_references WHERE held_id IN (SELECT id FROM held_mails WHERE received < ?)", before); err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, "DELETE FROM held_mails WHERE received < ?", before)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("expire held mails: %w", err)
+	}
+	return int(n), nil
+}
