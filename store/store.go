@@ -194,6 +194,9 @@ type SeriesStore interface {
 	CreateSeries(ctx context.Context, s *Series) error
 	UpdateSeries(ctx context.Context, s *Series) error // name, version, total, cover, previous
 	GetSeries(ctx context.Context, id int64) (*Series, error)
+	// GetSeriesByIDs fetches many series at once (list pages), keyed by id;
+	// unknown ids are left out.
+	GetSeriesByIDs(ctx context.Context, ids []int64) (map[int64]Series, error)
 	ListSeries(ctx context.Context, q SeriesQuery) ([]Series, error)
 	CountSeries(ctx context.Context, q SeriesQuery) (int, error) // ListSeries without paging
 	// SeriesPatches returns the series' patch rows ordered by number, then date, then id.

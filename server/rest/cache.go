@@ -2,7 +2,6 @@ package rest
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -156,13 +155,8 @@ func (c *call) getSeries(id int64) (*store.Series, error) {
 	return s, nil
 }
 
-// seriesFetchers bounds the concurrent GetSeries of one request.
-const seriesFetchers = 4
-
-// prefetchSeries loads the series of a list page into the request cache.
-// The store has no batch read for series and a page of 100 patches names
-// up to 100 of them: reading them a few at a time at once hides most of
-// the round trips.
+// prefetchSeries loads the series of a list page into the request cache
+// with one query.
 func (c *call) prefetchSeries(ids []int64) error {
 	var need []int64
 	seen := map[int64]bool{}
@@ -175,23 +169,12 @@ func (c *call) prefetchSeries(ids []int64) error {
 	if len(need) < 2 {
 		return nil
 	}
-	got := make([]*store.Series, len(need))
-	errs := make([]error, len(need))
-	sem := make(chan struct{}, seriesFetchers)
-	var wg sync.WaitGroup
-	for i, id := range need {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			got[i], errs[i] = c.h.store.GetSeries(c.ctx, id)
-		})
+	got, err := c.h.store.GetSeriesByIDs(c.ctx, need)
+	if err != nil {
+		return fmt.Errorf("get series: %w", err)
 	}
-	wg.Wait()
-	for i, id := range need {
-		if errs[i] != nil {
-			return fmt.Errorf("get series %d: %w", id, errs[i])
-		}
-		c.c.series[id] = got[i]
+	for id, x := range got {
+		c.c.series[id] = &x
 	}
 	return nil
 }

@@ -66,6 +66,21 @@ func (s *Store) GetSeries(ctx context.Context, id int64) (*store.Series, error) 
 	return &x, nil
 }
 
+// GetSeriesByIDs fetches many series in one query per 500 ids.
+func (s *Store) GetSeriesByIDs(ctx context.Context, ids []int64) (map[int64]store.Series, error) {
+	out := make(map[int64]store.Series, len(ids))
+	for _, chunk := range chunks(uniq(ids), 500) {
+		rows, err := collect(ctx, s, scanSeriesRows, "SELECT "+seriesCols+" FROM series s WHERE s.id IN ("+placeholders(len(chunk))+")", int64Args(chunk)...)
+		if err != nil {
+			return nil, fmt.Errorf("get series: %w", err)
+		}
+		for _, x := range rows {
+			out[x.ID] = x
+		}
+	}
+	return out, nil
+}
+
 // seriesWhere renders the conditions of a series query.
 func seriesWhere(q store.SeriesQuery) ([]string, []any) {
 	var where []string

@@ -494,3 +494,23 @@ func TestOtherChangesAreLogged(t *testing.T) {
 		}
 	})
 }
+
+func TestGetSeriesByIDs(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		f := setup(t, s)
+		var ids []int64
+		for i := 0; i < 3; i++ {
+			x := &store.Series{ProjectID: f.proj.ID, Name: fmt.Sprintf("s%d", i), Date: time.Now(), SubmitterID: f.sub.ID, Total: 2}
+			must(t, s.CreateSeries(ctx, x))
+			ids = append(ids, x.ID)
+		}
+		p := &store.Patch{ProjectID: f.proj.ID, MsgID: "<in-series@x>", Name: "p", SubmitterID: f.sub.ID, SeriesID: ids[1], Number: 1}
+		must(t, s.CreatePatch(ctx, p, nil))
+		got, err := s.GetSeriesByIDs(ctx, []int64{ids[1], ids[2], 999999, ids[1]})
+		must(t, err)
+		if len(got) != 2 || got[ids[1]].Name != "s1" || got[ids[1]].ReceivedTotal != 1 || got[ids[2]].ReceivedTotal != 0 {
+			t.Fatalf("series by ids: %+v", got)
+		}
+	})
+}

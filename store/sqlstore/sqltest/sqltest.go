@@ -355,6 +355,15 @@ func Seeded(t testing.TB, dialect string, n int) (*sqlstore.Store, *store.Projec
 		}
 		u = p.url(name)
 	}
+	lockDir := filepath.Join(os.TempDir(), "patchwork-bench")
+	if err := os.MkdirAll(lockDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockSeeding(filepath.Join(lockDir, dialect+"-"+strconv.Itoa(n)+"-"+schemaTag(t)+".lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
 	s, err := sqlstore.Open(ctx, u, nil)
 	if err != nil {
 		t.Fatal(err)
