@@ -1,10 +1,15 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // CanEditPatch reports whether u may change p: the submitter's linked user,
@@ -121,4 +126,116 @@ func AddToBundle(ctx context.Context, s Store, actor *User, projectID int64, nam
 		return nil, fmt.Errorf("add to bundle %q: %w", name, err)
 	}
 	return b, nil
+}
+
+// ConfirmationRegistration is the Confirmation.Type of self-registration (a
+// new user with the SSH key that asked for it).
+const ConfirmationRegistration = "registration"
+
+// PendingRegistration returns the registration the token key stands for and
+// the SSH key it would add, without changing anything. Unknown, used and
+// expired tokens, and tokens of other kinds, are all ErrNotFound: whoever
+// holds a wrong token learns nothing about the right ones.
+func PendingRegistration(ctx context.Context, s Store, key string, now time.Time, validity time.Duration) (*Confirmation, *SSHKey, error) {
+	conf, err := s.GetConfirmation(ctx, key)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil, fmt.Errorf("registration token: unknown, used or expired: %w", ErrNotFound)
+		}
+		return nil, nil, fmt.Errorf("registration token: %w", err)
+	}
+	if !conf.Active || conf.Type != ConfirmationRegistration || now.Sub(conf.Date) > validity {
+		return nil, nil, fmt.Errorf("registration token: unknown, used or expired: %w", ErrNotFound)
+	}
+	k, err := parseAuthorizedKey(conf.PublicKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("registration %d: stored key: %w", conf.ID, err)
+	}
+	return conf, k, nil
+}
+
+// ConfirmRegistration uses up a registration token: it creates the user with
+// the token's name and address, adds its SSH key, links the person records
+// of that address to the user and deactivates the token, all in one
+// transaction. Unknown, used or expired tokens are ErrNotFound; a name,
+// address or key taken since the token was mailed is ErrConflict.
+func ConfirmRegistration(ctx context.Context, s Store, key string, now time.Time, validity time.Duration) (*User, *SSHKey, error) {
+	var u *User
+	var k *SSHKey
+	err := s.InTx(ctx, func(tx Store) error {
+		conf, sk, err := PendingRegistration(ctx, tx, key, now, validity)
+		if err != nil {
+			return err
+		}
+		u = &User{
+			Username:     conf.Username,
+			Email:        conf.Email,
+			Active:       true,
+			DateJoined:   now,
+			SendEmail:    true,
+			ItemsPerPage: 100,
+		}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			if errors.Is(err, ErrConflict) {
+				return fmt.Errorf("the user name %q or the address %s was taken since the token was sent; register again: %w", u.Username, u.Email, ErrConflict)
+			}
+			return fmt.Errorf("create user %q: %w", u.Username, err)
+		}
+		sk.UserID, sk.Created = u.ID, now
+		if err := tx.AddSSHKey(ctx, sk); err != nil {
+			if errors.Is(err, ErrConflict) {
+				return fmt.Errorf("the key %s was registered to another user since the token was sent: %w", sk.Fingerprint, ErrConflict)
+			}
+			return fmt.Errorf("add key %s: %w", sk.Fingerprint, err)
+		}
+		if err := tx.LinkPerson(ctx, u.Email, u.ID); err != nil {
+			return err
+		}
+		if err := tx.DeactivateConfirmation(ctx, conf.ID); err != nil {
+			return err
+		}
+		k = sk
+		return nil
+	})
+	if errors.Is(err, ErrConflict) {
+		// Two confirmations of one token at once: the loser trips over the
+		// user the winner created. It is the token that was used, so say so.
+		if conf, cerr := s.GetConfirmation(ctx, key); cerr == nil && !conf.Active {
+			return nil, nil, fmt.Errorf("registration token: unknown, used or expired: %w", ErrNotFound)
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, k, nil
+}
+
+// parseAuthorizedKey reads a key in authorized_keys form ("type base64
+// [comment]", no options). It checks only that the blob names the same type
+// and fingerprints it as ssh-keygen does; the store imports no SSH library,
+// and the keys it reads were written by the SSH server, which parsed them
+// fully.
+func parseAuthorizedKey(line string) (*SSHKey, error) {
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return nil, fmt.Errorf("not an authorized_keys line: %w", ErrInvalid)
+	}
+	blob, err := base64.StdEncoding.DecodeString(f[1])
+	if err != nil {
+		return nil, fmt.Errorf("key data: %v: %w", err, ErrInvalid)
+	}
+	if len(blob) < 4 {
+		return nil, fmt.Errorf("key data too short: %w", ErrInvalid)
+	}
+	n := binary.BigEndian.Uint32(blob)
+	if uint64(n) > uint64(len(blob)-4) || !bytes.Equal(blob[4:4+n], []byte(f[0])) {
+		return nil, fmt.Errorf("key data is not of type %q: %w", f[0], ErrInvalid)
+	}
+	sum := sha256.Sum256(blob)
+	return &SSHKey{
+		Type:        f[0],
+		Fingerprint: "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:]),
+		Comment:     strings.Join(f[2:], " "),
+		Key:         f[0] + " " + f[1],
+	}, nil
 }

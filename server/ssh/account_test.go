@@ -158,6 +158,10 @@ func TestRegistration(t *testing.T) {
 		if m == nil {
 			t.Fatalf("no token in mail:\n%s", msgs[0].Data)
 		}
+		// With a base URL the mail also carries the web view's link.
+		if link := "http://patchwork.test/confirm/" + m[1] + "/"; !strings.Contains(string(msgs[0].Data), link) {
+			t.Errorf("mail lacks %s:\n%s", link, msgs[0].Data)
+		}
 		run(t, srv, newcomer, "", "confirm 0000000000000000000000000000000000000000").fails(t, "wrong token", "unknown, used or expired")
 		r = run(t, srv, newcomer, "", "confirm "+m[1]).ok(t, "confirm")
 		if !strings.Contains(r.out, "dave") {

@@ -23,7 +23,7 @@ import (
 const confirmationValidity = 7 * 24 * time.Hour
 
 // confirmRegistration is the Confirmation.Type of SSH self-registration.
-const confirmRegistration = "registration"
+const confirmRegistration = store.ConfirmationRegistration
 
 var validUsername = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$`)
 
@@ -101,7 +101,7 @@ func (c *cli) register(email, username string) error {
 		return userErrorf("could not send the confirmation mail to %s; try again later", email)
 	}
 	c.srv.mailGate.sent(c.now(), c.id.Fingerprint, strings.ToLower(email))
-	fmt.Fprintf(c.out, "A confirmation mail was sent to %s.\nRun the command it contains within %d days to create the account %q with key %s.\n",
+	fmt.Fprintf(c.out, "A confirmation mail was sent to %s.\nFollow its link or run its command within %d days to create the account %q with key %s.\n",
 		email, int(confirmationValidity.Hours()/24), username, c.id.Fingerprint)
 	return nil
 }
@@ -113,7 +113,13 @@ func (c *cli) registrationMail(conf *store.Confirmation) string {
 	if c.srv.opts.BaseURL != "" {
 		fmt.Fprintf(&b, " (%s)", c.srv.opts.BaseURL)
 	}
-	fmt.Fprintf(&b, "\nwith this address and the SSH key %s.\n\nTo confirm, run:\n\n    %s confirm %s\n\n", c.id.Fingerprint, c.sshCommand(), conf.Key)
+	fmt.Fprintf(&b, "\nwith this address and the SSH key %s.\n\n", c.id.Fingerprint)
+	if base := strings.TrimRight(c.srv.opts.BaseURL, "/"); base != "" {
+		fmt.Fprintf(&b, "To confirm, open this page and press \"Create account\":\n\n    %s/confirm/%s/\n\nor run:\n\n", base, conf.Key)
+	} else {
+		b.WriteString("To confirm, run:\n\n")
+	}
+	fmt.Fprintf(&b, "    %s confirm %s\n\n", c.sshCommand(), conf.Key)
 	fmt.Fprintf(&b, "The token works for %d days. If you did not ask for this, ignore this mail.\n", int(confirmationValidity.Hours()/24))
 	return b.String()
 }
@@ -149,57 +155,26 @@ func (c *cli) confirmCmd() *cobra.Command {
 	}
 }
 
-// confirm creates the user and key a registration token stands for, in one
-// transaction, and uses the token up.
+// confirm creates the user and key a registration token stands for and
+// uses the token up (store.ConfirmRegistration, shared with the web link).
 func (c *cli) confirm(token string) (*store.User, *store.SSHKey, error) {
-	bad := userErrorf("unknown, used or expired confirmation token")
-	st := c.srv.store
-	conf, err := st.GetConfirmation(c.ctx, token)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, bad
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if !conf.Active || conf.Type != confirmRegistration || c.now().Sub(conf.Date) > confirmationValidity {
-		return nil, nil, bad
-	}
-	key, err := parseKey(conf.PublicKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	u := &store.User{
-		Username:     conf.Username,
-		Email:        conf.Email,
-		Active:       true,
-		DateJoined:   c.now(),
-		SendEmail:    true,
-		ItemsPerPage: 100,
-	}
-	err = st.InTx(c.ctx, func(tx store.Store) error {
-		if err := tx.CreateUser(c.ctx, u); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return userErrorf("the user name %q or address %s was taken meanwhile; register again", u.Username, u.Email)
-			}
-			return err
-		}
-		key.UserID, key.Created = u.ID, c.now()
-		if err := tx.AddSSHKey(c.ctx, key); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return userErrorf("the key %s was registered meanwhile", key.Fingerprint)
-			}
-			return err
-		}
-		if err := tx.LinkPerson(c.ctx, u.Email, u.ID); err != nil {
-			return err
-		}
-		return tx.DeactivateConfirmation(c.ctx, conf.ID)
-	})
-	if err != nil {
+	u, key, err := store.ConfirmRegistration(c.ctx, c.srv.store, token, c.now(), confirmationValidity)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil, userErrorf("unknown, used or expired confirmation token")
+	case errors.Is(err, store.ErrConflict):
+		return nil, nil, userErrorf("%s", conflictReason(err))
+	case err != nil:
 		return nil, nil, err
 	}
 	c.srv.logger.Info("user registered over ssh", "user", u.Username, "email", u.Email, "key", key.Fingerprint)
 	return u, key, nil
+}
+
+// conflictReason is the message of a store conflict without the sentinel's
+// own text, which would read as noise to a user.
+func conflictReason(err error) string {
+	return strings.TrimSuffix(err.Error(), ": "+store.ErrConflict.Error())
 }
 
 // registrationGap is how long a key or an address waits between two

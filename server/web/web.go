@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/patchwork-go/patchwork/server/mbox"
 	"github.com/patchwork-go/patchwork/store"
@@ -38,6 +39,11 @@ type Options struct {
 	// anything but the date, deep pages, word searches) are built at once;
 	// more wait briefly, then get a 503. 0 means 2.
 	ExpensiveQueries int
+	// ConfirmationValidity is how long a registration link works; 0 means
+	// 7 days (upstream's CONFIRMATION_VALIDITY_DAYS).
+	ConfirmationValidity time.Duration
+	// Now is the clock (tests fix it); nil means time.Now.
+	Now func() time.Time
 }
 
 // handler serves every web URL.
@@ -56,6 +62,12 @@ func New(opts Options) http.Handler {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	if opts.ConfirmationValidity <= 0 {
+		opts.ConfirmationValidity = 7 * 24 * time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	return &handler{
 		opts:  opts,
 		store: opts.Store,
@@ -77,6 +89,12 @@ func securityHeaders(h http.Header) {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w.Header())
+	// The registration link is the one route that changes anything; it
+	// checks its methods and origin itself.
+	if strings.HasPrefix(r.URL.EscapedPath(), "/confirm/") {
+		h.confirm(w, r)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		h.errorPage(w, r, http.StatusMethodNotAllowed, "This site is read-only.")
