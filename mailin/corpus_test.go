@@ -11,16 +11,15 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-)
 
-// corpusDir is the shared corpus, beside the repository (../shared in CI).
-var corpusDir = filepath.Join("..", "..", "shared", "corpus")
+	"github.com/patchwork-go/patchwork/mailin/corpustest"
+)
 
 func upstreamDir(t testing.TB) string {
 	t.Helper()
-	d := filepath.Join(corpusDir, "upstream-tests")
+	d := corpustest.Path(t, "upstream-tests")
 	if _, err := os.Stat(d); err != nil {
-		t.Skipf("CORPUS MISSING: %s not found (%v); the corpus tests did not run", d, err)
+		t.Fatalf("corpus without upstream-tests: %v", err)
 	}
 	return d
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/patchwork-go/patchwork/mailin/corpustest"
+
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
@@ -13,7 +15,7 @@ import (
 // whatever the bytes, the outcome is a result (stored, dropped, duplicate
 // or rejected), never a panic or a store error.
 func FuzzIngest(f *testing.F) {
-	dir := filepath.Join(corpusDir, "upstream-tests")
+	dir := corpustest.Path(f, "upstream-tests")
 	for _, sub := range []string{"mail", "fuzz"} {
 		ents, _ := os.ReadDir(filepath.Join(dir, sub))
 		for _, e := range ents {

@@ -2,35 +2,35 @@ package mailin
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/patchwork-go/patchwork/mailin/corpustest"
 
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
-// libuv reads libuv-2000.mbox once per test binary.
-var libuv = sync.OnceValues(func() ([][]byte, error) {
-	var out [][]byte
-	err := ReadArchive(filepath.Join(corpusDir, "libuv-2000.mbox"), func(raw []byte) error {
-		out = append(out, raw)
-		return nil
-	})
-	return out, err
-})
+// libuv holds libuv-2000.mbox, read once per test binary.
+var libuv struct {
+	once  sync.Once
+	mails [][]byte
+	err   error
+}
 
 func libuvMails(t testing.TB) [][]byte {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(corpusDir, "libuv-2000.mbox")); err != nil {
-		t.Skipf("CORPUS MISSING: libuv-2000.mbox (%v)", err)
+	path := corpustest.Path(t, "libuv-2000.mbox")
+	libuv.once.Do(func() {
+		libuv.err = ReadArchive(path, func(raw []byte) error {
+			libuv.mails = append(libuv.mails, raw)
+			return nil
+		})
+	})
+	if libuv.err != nil {
+		t.Fatal(libuv.err)
 	}
-	mails, err := libuv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mails
+	return libuv.mails
 }
 
 // ingestAll feeds mails in batches the way parsearchive does.

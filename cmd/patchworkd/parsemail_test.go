@@ -12,11 +12,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/patchwork-go/patchwork/mailin/corpustest"
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
-
-const mailCorpus = "../../../shared/corpus/upstream-tests"
 
 // mailDB is a fresh migrated database of the dialect with a project
 // reading list test.example.com.
@@ -33,9 +32,9 @@ func mailDB(t *testing.T, dialect string) (string, *store.Project) {
 
 func corpusFile(t *testing.T, rel string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(mailCorpus, rel))
+	b, err := os.ReadFile(corpustest.Path(t, "upstream-tests/"+rel))
 	if err != nil {
-		t.Skipf("CORPUS MISSING: %v", err)
+		t.Fatal(err)
 	}
 	return string(b)
 }
@@ -236,7 +235,7 @@ func TestParsearchive(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mbox := filepath.Join(mailCorpus, "series/revision-basic.mbox")
+	mbox := corpustest.Path(t, "upstream-tests/series/revision-basic.mbox")
 	bad := filepath.Join(t.TempDir(), "bad.mbox")
 	if err := os.WriteFile(bad, []byte(corpusFile(t, "fuzz/charset.mbox")), 0o600); err != nil {
 		t.Fatal(err)
