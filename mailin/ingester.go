@@ -249,6 +249,12 @@ func (i *Ingester) Ingest(ctx context.Context, raw []byte, listID string) (Resul
 func (i *Ingester) IngestMail(ctx context.Context, m *Mail, listID string) (Result, error) {
 	var res Result
 	var ts *txState
+	// The project list is read (once per Ingester) before the transaction
+	// so that it does not open a second connection while the transaction
+	// holds the first: one connection is all a parsemail process needs.
+	if _, err := i.projects(ctx); err != nil {
+		return Result{}, classifyErr(err)
+	}
 	var err error
 	for attempt := 0; ; attempt++ {
 		ts = &txState{people: map[string]store.Person{}}
@@ -277,6 +283,9 @@ func (i *Ingester) IngestMail(ctx context.Context, m *Mail, listID string) (Resu
 func (i *Ingester) IngestBatch(ctx context.Context, mails []*Mail, listID string) ([]Result, error) {
 	results := make([]Result, len(mails))
 	ts := &txState{people: map[string]store.Person{}}
+	if _, err := i.projects(ctx); err != nil { // before the transaction, as in IngestMail
+		return nil, classifyErr(err)
+	}
 	err := i.s.InTx(ctx, func(tx store.Store) error {
 		for k, m := range mails {
 			r, err := i.ingestTx(ctx, tx, ts, m, listID)

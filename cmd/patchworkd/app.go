@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/sqlstore"
 )
 
 // App holds what every command shares: the process environment, the loaded
@@ -135,7 +136,11 @@ func (a *App) StoreAnySchema(cmd *cobra.Command, migrate bool) (store.Store, err
 	if a.store != nil {
 		return a.store, nil
 	}
-	s, closer, err := openStore(ctxOf(cmd), a.Config.DB, migrate, a.Logger)
+	u := a.Config.DB
+	if cmd.Name() != "serve" {
+		u = sqlstore.OneShotURL(u)
+	}
+	s, closer, err := openStore(ctxOf(cmd), u, migrate, a.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", redactURL(a.Config.DB), err)
 	}

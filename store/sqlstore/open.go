@@ -51,6 +51,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*Store, erro
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxIdleTime(0)
 		s.wdb = w
+		s.stmts = &stmtCache{}
 		db.SetMaxOpenConns(8)
 		db.SetMaxIdleConns(8)
 	default:
@@ -169,6 +170,32 @@ type mysqlLogger struct{ l *slog.Logger }
 
 func (m mysqlLogger) Print(v ...any) {
 	m.l.Debug("mysql driver", "msg", strings.TrimSpace(fmt.Sprint(v...)))
+}
+
+// OneShotURL is url tuned for a process that runs a handful of queries
+// and exits (parsemail, the CLI). On PostgreSQL, pgx's default prepares and
+// caches each statement: two round trips for every query that a fresh
+// connection sees for the first time, which is all of them in such a
+// process. The exec mode sends each query in one round trip. Other dialects
+// and URLs that choose a mode themselves are returned unchanged.
+func OneShotURL(raw string) string {
+	scheme, _, _ := strings.Cut(raw, ":")
+	switch strings.ToLower(scheme) {
+	case "postgres", "postgresql":
+	default:
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	if q.Has("default_query_exec_mode") {
+		return raw
+	}
+	q.Set("default_query_exec_mode", "exec")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // LimitConns caps the connection pools at n each. Short-lived commands

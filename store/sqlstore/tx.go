@@ -30,6 +30,9 @@ func (s *Store) inTx(ctx context.Context, fn func(*Store) error) (err error) {
 	}
 	child := *s
 	child.tx = tx
+	if s.stmts != nil {
+		child.txStmts = &txStmtCache{m: map[string]*sql.Stmt{}}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
