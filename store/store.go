@@ -261,6 +261,10 @@ type EventStore interface {
 	// LatestEventID is the newest event id (0 when none): TUI sessions poll
 	// it to learn cheaply that something changed.
 	LatestEventID(ctx context.Context) (int64, error)
+	// EventProjectsSince maps each project with events newer than afterID
+	// to its newest event id, so that sessions reload only pages of the
+	// projects that changed.
+	EventProjectsSince(ctx context.Context, afterID int64) (map[int64]int64, error)
 }
 
 // MailStore keeps failed mails and the notification queue.

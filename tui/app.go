@@ -29,6 +29,7 @@ type Model struct {
 	poll     time.Duration
 	lastEv   int64
 	polled   bool
+	watcher  *Watcher
 	initial  int64
 	quitting bool
 
@@ -78,9 +79,12 @@ func New(o Options) tea.Model {
 		Ctx: o.Ctx, Store: o.Store, User: o.User, Now: o.Now, Logger: o.Logger,
 		Styles: styles.New(dark), Keys: keymap.Default(),
 	}
-	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID}
+	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID, watcher: o.Watcher}
 	if m.poll <= 0 {
 		m.poll = time.Second
+	}
+	if m.watcher == nil {
+		m.watcher = NewWatcher(o.Store, 0)
 	}
 	m.resize(o.Width, o.Height)
 	m.stack = []common.Page{projects.New(c)}

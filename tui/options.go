@@ -29,4 +29,7 @@ type Options struct {
 	// PollInterval is how often the session checks the event log for
 	// changes; 0 means one second.
 	PollInterval time.Duration
+	// Watcher shares event log readings among the sessions of a process;
+	// nil: the session reads the log itself.
+	Watcher *Watcher
 }

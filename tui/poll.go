@@ -4,17 +4,21 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/patchwork-go/patchwork/tui/common"
 )
 
-// Live updates: every PollInterval the session reads the newest event id
-// (one indexed read); when it moved, the page on top reloads, keeping its
+// Live updates: every PollInterval the session asks its Watcher whether the
+// event log moved for the project of the page on top (any project for
+// pages that span projects); when it did, that page reloads, keeping its
 // cursor. This also sees mail stored by parsemail in another process.
 
 type tickMsg struct{}
 
 type eventMsg struct {
-	id  int64
-	err error
+	id      int64
+	changed bool
+	err     error
 }
 
 func (m *Model) tick() tea.Cmd {
@@ -22,10 +26,14 @@ func (m *Model) tick() tea.Cmd {
 }
 
 func (m *Model) checkEvents() tea.Cmd {
-	c := m.c
+	c, w, since := m.c, m.watcher, m.lastEv
+	var project int64
+	if p, ok := m.top().(common.ProjectScoped); ok {
+		project = p.ProjectID()
+	}
 	return func() tea.Msg {
-		id, err := c.Store.LatestEventID(c.Ctx)
-		return eventMsg{id: id, err: err}
+		id, changed, err := w.check(c.Ctx, since, project)
+		return eventMsg{id: id, changed: changed, err: err}
 	}
 }
 
@@ -41,8 +49,8 @@ func (m *Model) onEvent(msg eventMsg) tea.Cmd {
 		m.c.Logger.Debug("poll events", "err", msg.err)
 		return next
 	}
-	changed := m.polled && msg.id != m.lastEv
-	m.lastEv, m.polled = msg.id, true
+	changed := m.polled && msg.changed
+	m.lastEv, m.polled = max(m.lastEv, msg.id), true
 	if !changed {
 		return next
 	}

@@ -19,6 +19,7 @@ import (
 	"charm.land/wish/v2"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/tui"
 )
 
 // Mailer sends one plain-text mail. The SSH server uses it for
@@ -72,6 +73,8 @@ type Server struct {
 	limits *limiter
 	// mailGate spaces out registration mails.
 	mailGate mailGate
+	// watcher reads the event log once for all TUI sessions.
+	watcher *tui.Watcher
 
 	mu sync.Mutex
 	ln net.Listener
@@ -94,6 +97,9 @@ func New(opts Options) (*Server, error) {
 		store:  opts.Store,
 		logger: opts.Logger.With("component", "ssh"),
 		limits: newLimiter(opts.MaxSessions, opts.MaxSessionsPerUser),
+		// Sessions poll twice a second; a reading serves them for a
+		// quarter: a change shows within 0.75 s, at ≤ 4 reads a second.
+		watcher: tui.NewWatcher(opts.Store, 250*time.Millisecond),
 	}
 
 	// Listed last runs first: recover wraps everything, then auth resolves

@@ -3,6 +3,7 @@ package ssh
 import (
 	"context"
 	"errors"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
@@ -66,13 +67,15 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 	}
 	cols, rows := clampWindow(pty.Window.Width, pty.Window.Height)
 	opts := tui.Options{
-		Ctx:    sess.Context(),
-		Store:  s.store,
-		User:   identityOf(sess).User,
-		Width:  cols,
-		Height: rows,
-		Now:    s.opts.Now,
-		Logger: s.logger,
+		Ctx:          sess.Context(),
+		Store:        s.store,
+		User:         identityOf(sess).User,
+		Width:        cols,
+		Height:       rows,
+		Now:          s.opts.Now,
+		Logger:       s.logger,
+		PollInterval: 500 * time.Millisecond,
+		Watcher:      s.watcher,
 	}
 	if args := sess.Command(); len(args) == 1 {
 		// commandMiddleware only lets a bare patch id through.

@@ -116,6 +116,28 @@ func (s *Store) ListEvents(ctx context.Context, q store.EventQuery) ([]store.Eve
 	return out, nil
 }
 
+// EventProjectsSince maps each project with events after afterID to its
+// newest event id (a range of the primary key: cheap when few are new).
+func (s *Store) EventProjectsSince(ctx context.Context, afterID int64) (map[int64]int64, error) {
+	rows, err := s.query(ctx, "SELECT project_id, MAX(id) FROM events WHERE id > ? GROUP BY project_id", afterID)
+	if err != nil {
+		return nil, fmt.Errorf("event projects since %d: %w", afterID, err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var p, id int64
+		if err := rows.Scan(&p, &id); err != nil {
+			return nil, fmt.Errorf("event projects since %d: %w", afterID, mapErr(err))
+		}
+		out[p] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("event projects since %d: %w", afterID, mapErr(err))
+	}
+	return out, nil
+}
+
 // LatestEventID is the newest event id, 0 when the log is empty.
 func (s *Store) LatestEventID(ctx context.Context) (int64, error) {
 	var id int64

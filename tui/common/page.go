@@ -26,3 +26,10 @@ type Page interface {
 	// search), so the root must not treat keys like q or ? as commands.
 	Capturing() bool
 }
+
+// ProjectScoped is a page that shows one project's data: live updates
+// reload it only for that project's events. ProjectID is 0 while the
+// project is not known yet (then any change reloads it).
+type ProjectScoped interface {
+	ProjectID() int64
+}

@@ -321,14 +321,12 @@ func schemaTag(t testing.TB) string {
 func Seeded(t testing.TB, dialect string, n int) (*sqlstore.Store, *store.Project) {
 	t.Helper()
 	ctx := context.Background()
-	var u string
+	u := SeededURL(t, dialect, n)
 	switch dialect {
 	case "sqlite":
-		dir := filepath.Join(os.TempDir(), "patchwork-bench")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(os.TempDir(), "patchwork-bench"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		u = "sqlite:" + filepath.Join(dir, strconv.Itoa(n)+"-"+schemaTag(t)+".db")
 	default:
 		env, ok := Env[dialect]
 		if !ok {
@@ -345,7 +343,7 @@ func Seeded(t testing.TB, dialect string, n int) (*sqlstore.Store, *store.Projec
 		if err != nil {
 			t.Fatal(err)
 		}
-		name := "pwbench_" + strconv.Itoa(n) + "_" + schemaTag(t)
+		name := seededName(t, n)
 		create := "CREATE DATABASE " + name
 		if dialect == "mysql" {
 			create += " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
@@ -353,7 +351,6 @@ func Seeded(t testing.TB, dialect string, n int) (*sqlstore.Store, *store.Projec
 		if _, err := p.db.ExecContext(ctx, create); err != nil && !strings.Contains(strings.ToLower(err.Error()), "exist") {
 			t.Fatalf("create %s: %v", name, err)
 		}
-		u = p.url(name)
 	}
 	lockDir := filepath.Join(os.TempDir(), "patchwork-bench")
 	if err := os.MkdirAll(lockDir, 0o755); err != nil {
@@ -396,4 +393,26 @@ func Seeded(t testing.TB, dialect string, n int) (*sqlstore.Store, *store.Projec
 	t.Logf("%s: seeded %d patches in %s (%.0f patches/s); kept for later runs", dialect, n,
 		res.Duration.Round(time.Millisecond), float64(n)/res.Duration.Seconds())
 	return s, res.Project
+}
+
+// SeededURL is the URL of the database Seeded(t, dialect, n) uses, for a
+// daemon started on it.
+func SeededURL(t testing.TB, dialect string, n int) string {
+	t.Helper()
+	if dialect == "sqlite" {
+		return "sqlite:" + filepath.Join(os.TempDir(), "patchwork-bench", strconv.Itoa(n)+"-"+schemaTag(t)+".db")
+	}
+	env, ok := Env[dialect]
+	if !ok {
+		t.Fatalf("sqltest: unknown dialect %q", dialect)
+	}
+	admin := os.Getenv(env)
+	if admin == "" {
+		t.Skipf("%s not set: skipping the %s benchmark", env, dialect)
+	}
+	return pools.get(dialect, admin).url(seededName(t, n))
+}
+
+func seededName(t testing.TB, n int) string {
+	return "pwbench_" + strconv.Itoa(n) + "_" + schemaTag(t)
 }

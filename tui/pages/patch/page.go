@@ -200,3 +200,11 @@ func (p *Page) View() string {
 	p.pager.SetSize(w, h)
 	return common.PadLines(p.pager.View(), w, h)
 }
+
+// ProjectID implements common.ProjectScoped (0 until the patch is loaded).
+func (p *Page) ProjectID() int64 {
+	if p.d == nil || p.d.patch == nil {
+		return 0
+	}
+	return p.d.patch.ProjectID
+}

@@ -334,3 +334,12 @@ func (l *List) act(kind actions.Kind) tea.Cmd {
 	}
 	return l.actions.Start(kind, t)
 }
+
+// ProjectID implements common.ProjectScoped: 0 for lists across projects
+// (to-do, bundles).
+func (l *List) ProjectID() int64 {
+	if l.opts.Project == nil {
+		return 0
+	}
+	return l.opts.Project.ID
+}

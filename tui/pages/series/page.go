@@ -174,3 +174,11 @@ func (p *Page) act(kind actions.Kind) tea.Cmd {
 	}
 	return p.actions.Start(kind, actions.TargetOf(rows))
 }
+
+// ProjectID implements common.ProjectScoped (0 until the series is loaded).
+func (p *Page) ProjectID() int64 {
+	if p.d == nil || p.d.series == nil {
+		return 0
+	}
+	return p.d.series.ProjectID
+}

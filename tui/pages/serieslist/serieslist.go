@@ -171,3 +171,6 @@ func (p *Page) act(kind actions.Kind) tea.Cmd {
 		return seriesPatchesMsg{kind: kind, rows: rows}
 	}
 }
+
+// ProjectID implements common.ProjectScoped.
+func (p *Page) ProjectID() int64 { return p.project.ID }
