@@ -15,10 +15,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -246,20 +244,6 @@ func soakMail(run int64, listID string, i int) []byte {
 		"+change %d\n", i, run, i, listID, i, i))
 }
 
-// soakURL is the database URL sqltest.Seeded used, for the daemon.
-func soakURL(t *testing.T, dialect string, n int) string {
-	t.Helper()
-	if dialect == "sqlite" {
-		return "sqlite:" + filepath.Join(os.TempDir(), "patchwork-bench", strconv.Itoa(n)+".db")
-	}
-	u, err := url.Parse(os.Getenv(sqltest.Env[dialect]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/pwbench_" + strconv.Itoa(n)
-	return u.String()
-}
-
 // TestSoak is `make soak`; see the file comment. Settings (environment):
 // SOAK_SECONDS (60), SOAK_SESSIONS (200), SOAK_MAILS per second (50),
 // SOAK_REQUESTS per second (500, half REST, half XML-RPC),
@@ -283,7 +267,7 @@ func TestSoak(t *testing.T) {
 	seedStart := time.Now()
 	st, bench := sqltest.Seeded(t, dialect, nPatches)
 	t.Logf("%s database with %d patches ready in %v", dialect, nPatches, time.Since(seedStart).Round(time.Second))
-	db := soakURL(t, dialect, nPatches)
+	db := sqltest.SeededURL(t, dialect, nPatches)
 
 	// The mails go to a project of their own: the seeded one must keep
 	// exactly its count, or the next run would seed it again.
