@@ -137,7 +137,10 @@ func (a *App) StoreAnySchema(cmd *cobra.Command, migrate bool) (store.Store, err
 		return a.store, nil
 	}
 	u := a.Config.DB
-	if cmd.Name() != "serve" {
+	switch cmd.Name() {
+	case "serve", "parsearchive":
+		// Long runs: each statement is prepared once and reused.
+	default:
 		u = sqlstore.OneShotURL(u)
 	}
 	s, closer, err := openStore(ctxOf(cmd), u, migrate, a.Logger)
