@@ -11,6 +11,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -356,8 +357,7 @@ func TestSoak(t *testing.T) {
 
 	var sent atomic.Int64
 	mailDir := t.TempDir()
-	mailWG := soakPace(dur, float64(mailRate), max(4*mailRate, 8), mails, func(i int) {
-		sent.Add(1)
+	deliver := func(i int) (*exec.ExitError, string, error) {
 		cmd := exec.Command(os.Args[0], "parsemail")
 		cmd.Dir = mailDir
 		cmd.Env = []string{mainEnv + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + mailDir,
@@ -365,9 +365,27 @@ func TestSoak(t *testing.T) {
 		cmd.Stdin = bytes.NewReader(soakMail(run, proj.ListID, i))
 		var errb bytes.Buffer
 		cmd.Stderr = &errb
+		err := cmd.Run()
+		var ee *exec.ExitError
+		errors.As(err, &ee)
+		return ee, errb.String(), err
+	}
+	// Mails refused with 75 (EX_TEMPFAIL) stay with the sender, as an MTA
+	// keeps them: they are delivered again after the run and must then be
+	// stored like the rest. They still count as errors of the run.
+	var tempMu sync.Mutex
+	var tempfailed []int
+	mailWG := soakPace(dur, float64(mailRate), max(4*mailRate, 8), mails, func(i int) {
+		sent.Add(1)
 		start := time.Now()
-		if err := cmd.Run(); err != nil {
-			mails.fail("mail %d: %v: %s", i, err, relTail(errb.String()))
+		ee, stderr, err := deliver(i)
+		if err != nil {
+			if ee != nil && ee.ExitCode() == 75 {
+				tempMu.Lock()
+				tempfailed = append(tempfailed, i)
+				tempMu.Unlock()
+			}
+			mails.fail("mail %d: %v: %s", i, err, relTail(stderr))
 			return
 		}
 		mails.ok(time.Since(start))
@@ -444,6 +462,16 @@ func TestSoak(t *testing.T) {
 	hwm := relsshHWM(pid)
 	rss := soakRSS(pid)
 
+	// The MTA's second attempt, one mail at a time.
+	redelivered := 0
+	for _, i := range tempfailed {
+		if _, stderr, err := deliver(i); err != nil {
+			t.Errorf("mail %d delivered again after the run: %v: %s", i, err, relTail(stderr))
+			continue
+		}
+		redelivered++
+	}
+
 	// Every mail that was sent is stored, once.
 	var stored, distinct int
 	if err := st.DB().QueryRowContext(ctx, fmt.Sprintf("SELECT COUNT(*), COUNT(DISTINCT msgid) FROM patches WHERE project_id = %d", proj.ID)).Scan(&stored, &distinct); err != nil {
@@ -469,8 +497,8 @@ func TestSoak(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "daemon RSS: peak (VmHWM) %d MiB, now %d MiB\n", hwm>>20, rss>>20)
 	fmt.Fprintf(&b, "load average before: %s      after: %s\n", strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)))
-	fmt.Fprintf(&b, "mails: %d sent, %d stored, %d distinct message ids; read project still %d patches\n",
-		sent.Load(), stored, distinct, benchCount)
+	fmt.Fprintf(&b, "mails: %d sent, %d refused with 75 and %d of them stored when delivered again after the run; %d stored, %d distinct message ids; read project still %d patches\n",
+		sent.Load(), len(tempfailed), redelivered, stored, distinct, benchCount)
 	fmt.Print(b.String())
 
 	for _, k := range []*soakKind{connect, scroll, open, back, mails, rest, xmlrpc} {
