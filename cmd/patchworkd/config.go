@@ -30,6 +30,10 @@ type Config struct {
 	ConfirmationValidityDays int `toml:"confirmation_validity_days" env:"CONFIRMATION_VALIDITY_DAYS"`
 	// ShutdownTimeout bounds the graceful stop of serve.
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout" env:"SHUTDOWN_TIMEOUT"`
+	// PprofAddr, when set, serves Go's net/http/pprof profiles on that
+	// address for operators chasing CPU or memory (keep it on localhost:
+	// profiles show internals). Off by default.
+	PprofAddr string `toml:"pprof_addr" env:"PPROF_ADDR"`
 }
 
 // LogConfig selects the slog handler.

@@ -98,6 +98,16 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 		return fmt.Errorf("ssh listen %s: %w", cfg.SSH.Addr, err)
 	}
 
+	if cfg.PprofAddr != "" {
+		stop, err := servePprof(cfg.PprofAddr, logger)
+		if err != nil {
+			_ = hs.Shutdown(ctx)
+			_ = sshLn.Close()
+			return err
+		}
+		defer stop()
+	}
+
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve() }()
 	go func() {

@@ -284,8 +284,12 @@ func TestSoak(t *testing.T) {
 	}
 
 	limit := strconv.Itoa(nSess + 10)
-	starting := relStartServe(t, db, relHostKey(t),
-		"PATCHWORK_SSH_MAX_SESSIONS="+limit, "PATCHWORK_SSH_MAX_SESSIONS_PER_USER="+limit)
+	serveEnv := []string{"PATCHWORK_SSH_MAX_SESSIONS=" + limit, "PATCHWORK_SSH_MAX_SESSIONS_PER_USER=" + limit}
+	if a := os.Getenv("SOAK_PPROF_ADDR"); a != "" {
+		// To profile the daemon under load: go tool pprof http://ADDR/debug/pprof/profile
+		serveEnv = append(serveEnv, "PATCHWORK_PPROF_ADDR="+a)
+	}
+	starting := relStartServe(t, db, relHostKey(t), serveEnv...)
 	d := starting.wait(t)
 	pid := starting.cmd.Process.Pid
 	load0, _ := os.ReadFile("/proc/loadavg")

@@ -190,10 +190,12 @@ func (f *patchFilter) addIDCond(lookup string, v any) error {
 		f.conds = append(f.conds, store.Cond{Field: store.FieldID, Ints: ids})
 		return nil
 	case "gt", "gte", "lt", "lte":
-		// An indexed range; the row test below still decides.
+		// An indexed range says it all: without a row test, max_count
+		// limits the query itself instead of a scan of scanPage rows.
 		if id, ok, _ := idArg(v, "id"); ok {
 			op := map[string]store.Op{"gt": store.OpGt, "gte": store.OpGe, "lt": store.OpLt, "lte": store.OpLe}[lookup]
 			f.conds = append(f.conds, store.Cond{Field: store.FieldID, Op: op, Ints: []int64{id}})
+			return nil
 		}
 	}
 	f.tests = append(f.tests, func(p *store.PatchRow) bool { return test(p.ID) })
