@@ -55,6 +55,9 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*Store, erro
 		db.SetMaxOpenConns(8)
 		db.SetMaxIdleConns(8)
 	default:
+		if d.name == "postgres" {
+			s.rebound = &reboundCache{}
+		}
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(10)
 		db.SetConnMaxLifetime(30 * time.Minute)

@@ -4,12 +4,24 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/patchwork-go/patchwork/store"
 )
 
 // ListStates returns the states by ordering.
 func (s *Store) ListStates(ctx context.Context) ([]store.State, error) {
+	// Every page and request asks; no Store method changes states, so the
+	// cached list answers (a copy: callers may sort or edit theirs).
+	list, err := s.states(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(list), nil
+}
+
+// loadStates reads the states from the database.
+func (s *Store) loadStates(ctx context.Context) ([]store.State, error) {
 	out, err := collect(ctx, s, func(r *sql.Rows) (store.State, error) {
 		var st store.State
 		err := r.Scan(&st.ID, &st.Name, &st.Slug, &st.Ordering, &st.ActionRequired)
@@ -29,7 +41,7 @@ func (s *Store) states(ctx context.Context) ([]store.State, error) {
 	if cached != nil {
 		return cached, nil
 	}
-	list, err := s.ListStates(ctx)
+	list, err := s.loadStates(ctx)
 	if err != nil {
 		return nil, err
 	}
