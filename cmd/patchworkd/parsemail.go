@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/mailin"
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/sqlstore"
 )
 
 // exTempFail (sysexits EX_TEMPFAIL) tells the mail server to keep the mail
@@ -28,10 +31,27 @@ func mailProblem(err error) bool {
 		(errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict))
 }
 
+// connWaitLimit is how long parsemail waits for a database connection when
+// the server has none free before it exits 75.
+const connWaitLimit = 30 * time.Second
+
 // openForMail opens the store for mail delivery: any failure, and a schema
 // older than this binary, is temporary.
 func openForMail(cmd *cobra.Command, a *App) (store.Store, error) {
 	s, err := a.Store(cmd, false)
+	// A burst of deliveries can use up the server's connections for a
+	// moment; waiting a little for one beats handing the mail back to the
+	// MTA, which retries only minutes later.
+	deadline := time.Now().Add(connWaitLimit)
+	for delay := 50 * time.Millisecond; err != nil && sqlstore.IsTooManyConnections(err) && time.Now().Before(deadline); delay = min(2*delay, time.Second) {
+		a.Logger.Debug("database has no free connection; waiting", "delay", delay)
+		select {
+		case <-time.After(delay/2 + rand.N(delay)):
+		case <-ctxOf(cmd).Done():
+			return nil, tempFail(err)
+		}
+		s, err = a.Store(cmd, false)
+	}
 	if err != nil {
 		return nil, tempFail(err)
 	}

@@ -93,6 +93,21 @@ func sentinel(err error) error {
 	return nil
 }
 
+// IsTooManyConnections reports whether err is the server refusing a new
+// connection because all are in use (PostgreSQL 53300, MySQL 1040): a
+// moment later one may be free.
+func IsTooManyConnections(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "53300"
+	}
+	var my *mysql.MySQLError
+	if errors.As(err, &my) {
+		return my.Number == 1040
+	}
+	return false
+}
+
 // isMissingTable reports whether err says a table does not exist.
 func isMissingTable(err error) bool {
 	var pg *pgconn.PgError
