@@ -17,6 +17,11 @@ type cache struct {
 	series      map[int64]*store.Series
 	// seriesPatches holds the patches of series preloaded by a list.
 	seriesPatches map[int64][]store.PatchRow
+
+	// Embedded objects built once per request: a list page repeats one
+	// project and a few series on every row. Encoding only reads them.
+	embProjects map[int64]obj
+	embSeries   map[int64]obj
 }
 
 func newCache() *cache {
@@ -26,6 +31,8 @@ func newCache() *cache {
 		series: map[int64]*store.Series{},
 
 		seriesPatches: map[int64][]store.PatchRow{},
+		embProjects:   map[int64]obj{},
+		embSeries:     map[int64]obj{},
 	}
 }
 

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"slices"
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -9,6 +10,9 @@ import (
 // Embedded (summary) objects, spec rest.md §5.
 
 func (c *call) embProject(p *store.Project) obj {
+	if o, ok := c.c.embProjects[p.ID]; ok {
+		return o
+	}
 	o := obj{
 		{"id", p.ID},
 		{"url", c.api("projects/" + itoa(p.ID) + "/")},
@@ -25,6 +29,8 @@ func (c *call) embProject(p *store.Project) obj {
 			add("list_archive_url_format", p.ListArchiveURLFormat).
 			add("commit_url_format", p.CommitURLFormat)
 	}
+	o = slices.Clip(o) // shared: an append by a caller must copy
+	c.c.embProjects[p.ID] = o
 	return o
 }
 
@@ -117,6 +123,9 @@ func (c *call) seriesWebURL(s *store.Series) (string, error) {
 }
 
 func (c *call) embSeries(s *store.Series) (obj, error) {
+	if o, ok := c.c.embSeries[s.ID]; ok {
+		return o, nil
+	}
 	o := obj{{"id", s.ID}, {"url", c.api("series/" + itoa(s.ID) + "/")}}
 	if c.since(1) {
 		web, err := c.seriesWebURL(s)
@@ -125,10 +134,13 @@ func (c *call) embSeries(s *store.Series) (obj, error) {
 		}
 		o = o.add("web_url", web)
 	}
-	return o.add("date", jsonDate(s.Date)).
+	o = o.add("date", jsonDate(s.Date)).
 		add("name", nullStr(s.Name)).
 		add("version", s.Version).
-		add("mbox", c.web("/series/"+itoa(s.ID)+"/mbox/")), nil
+		add("mbox", c.web("/series/"+itoa(s.ID)+"/mbox/"))
+	o = slices.Clip(o) // shared: an append by a caller must copy
+	c.c.embSeries[s.ID] = o
+	return o, nil
 }
 
 // commentURL is a comment's API URL under its parent.
