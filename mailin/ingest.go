@@ -44,8 +44,14 @@ func (i *Ingester) ingestTx(ctx context.Context, tx store.Store, ts *txState, m 
 	}
 	// The lock comes first: on MySQL the first plain read fixes the
 	// transaction's snapshot, which must not predate a concurrent writer.
-	if err := tx.LockProject(ctx, proj.ID); err != nil {
-		return Result{}, err
+	if !ts.locked[proj.ID] {
+		if err := tx.LockProject(ctx, proj.ID); err != nil {
+			return Result{}, err
+		}
+		if ts.locked == nil {
+			ts.locked = map[int64]bool{}
+		}
+		ts.locked[proj.ID] = true
 	}
 	if m.MsgID == "" {
 		return rejected("", "Broken 'Message-Id' header"), nil

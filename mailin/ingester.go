@@ -176,6 +176,9 @@ func countTags(tags []store.Tag, res []*regexp.Regexp, text string) store.TagCou
 // caches only when the transaction commits.
 type txState struct {
 	people map[string]store.Person
+	// locked holds the projects this transaction has locked: an archive
+	// batch takes each project's lock once, not once per mail.
+	locked map[int64]bool
 }
 
 func (i *Ingester) commit(ts *txState) {
