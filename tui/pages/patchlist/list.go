@@ -33,18 +33,21 @@ type List struct {
 	rows    []store.PatchRow
 	cursor  int // index into rows
 	pending int // rows a move still has to go once the next page loads
-	offset  int // first row on screen
-	atStart bool
-	atEnd   bool
-	loading bool
-	loaded  bool
-	gen     int
-	marks   map[int64]bool
-	states  []store.State
-	tags    []store.Tag // tags shown as columns
-	search  searchState
-	actions *actions.Actions
-	lines   *drawnRows // nil: draw every row again
+	// aroundFrom is the cursor when a reload around it started: moves
+	// made while it is in flight are applied again on its rows.
+	aroundFrom int
+	offset     int // first row on screen
+	atStart    bool
+	atEnd      bool
+	loading    bool
+	loaded     bool
+	gen        int
+	marks      map[int64]bool
+	states     []store.State
+	tags       []store.Tag // tags shown as columns
+	search     searchState
+	actions    *actions.Actions
+	lines      *drawnRows // nil: draw every row again
 }
 
 // New builds a list; Init starts loading.
@@ -142,7 +145,11 @@ func (l *List) Update(msg tea.Msg) tea.Cmd {
 			l.cursor += p
 			return l.settle()
 		}
-		l.pending = 0
+		if msg.kind != loadAround {
+			// A reload keeps the moves it could not make yet; edge
+			// loads the rows they need.
+			l.pending = 0
+		}
 		return l.edge()
 	case searchMsg:
 		return l.applySearch(msg)
@@ -246,6 +253,13 @@ func (l *List) key(msg tea.KeyPressMsg) tea.Cmd {
 // remembered and finished when the next page arrives, so a page-down
 // always moves a full page.
 func (l *List) settle() tea.Cmd {
+	l.settlePending()
+	return l.edge()
+}
+
+// settlePending keeps what a move could not go yet (the rows are not
+// loaded) in pending and puts the cursor inside the window.
+func (l *List) settlePending() {
 	switch {
 	case l.cursor >= len(l.rows) && !l.atEnd:
 		l.pending = l.cursor - max(len(l.rows)-1, 0)
@@ -255,7 +269,6 @@ func (l *List) settle() tea.Cmd {
 		l.pending = 0
 	}
 	l.clamp()
-	return l.edge()
 }
 
 // Current is the row under the cursor.

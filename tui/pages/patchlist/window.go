@@ -78,6 +78,7 @@ func (l *List) load(kind loadKind) tea.Cmd {
 		// above it.
 		r := l.rows[l.cursor]
 		anchorID = r.ID
+		l.aroundFrom = l.cursor
 		from := store.Cursor{Date: r.Date, ID: r.ID + 1}
 		at := store.CursorOf(r)
 		q = l.pq(func(q *store.PatchQuery) { q.After = &from; q.Limit = limit })
@@ -137,7 +138,12 @@ func (l *List) apply(m rowsMsg) {
 			l.atEnd = false
 		}
 	case loadAround:
-		// Keep the anchor at the same screen line if it is still listed.
+		// Keys pressed while the reload was in flight moved the cursor
+		// from where it started (and maybe past the loaded rows):
+		// apply the same moves from the anchor.
+		moved := l.cursor - l.aroundFrom + l.pending
+		l.pending = 0
+		// Keep the cursor at the same screen line.
 		screen := l.cursor - l.offset
 		l.rows = append(slices.Clone(m.before), m.rows...)
 		l.atStart = len(m.before) < l.margin()
@@ -149,8 +155,11 @@ func (l *List) apply(m rowsMsg) {
 				break
 			}
 		}
-		l.cursor = min(l.cursor, max(len(l.rows)-1, 0))
-		l.offset = max(l.cursor-screen, 0)
+		// Past the loaded rows, settlePending keeps the rest for later.
+		l.cursor += moved
+		l.offset = max(min(l.cursor, len(l.rows)-1)-screen, 0)
+		l.settlePending()
+		return
 	}
 	l.clamp()
 }

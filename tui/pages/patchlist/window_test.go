@@ -115,3 +115,67 @@ func TestWindowWalk(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysDuringReload: keys pressed while a reload (a live update, or the
+// return from a patch) is in flight still move the cursor: the reload
+// keeps the cursor's patch and then applies the moves on top, also moves
+// past the rows loaded so far.
+func TestKeysDuringReload(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := sqltest.SQLite(t)
+	pr := &store.Project{LinkName: "p", Name: "P", ListID: "p.example.org"}
+	if err := s.CreateProject(ctx, pr); err != nil {
+		t.Fatal(err)
+	}
+	who, err := s.UpsertPerson(ctx, "dev@example.org", "Dev", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 120
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		p := &store.Patch{ProjectID: pr.ID, MsgID: fmt.Sprintf("<%d@p>", i), Name: fmt.Sprintf("patch %d", i),
+			Date: start.Add(time.Duration(i) * time.Hour), SubmitterID: who.ID}
+		if err := s.CreatePatch(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := s.ListPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldProject, Ints: []int64{pr.ID}}},
+		Order: store.OrderDate, Desc: true})
+	if err != nil || len(want) != n {
+		t.Fatalf("%d rows, %v", len(want), err)
+	}
+	c := &common.Common{Ctx: ctx, Width: 100, Height: 12, Styles: styles.New(true), Keys: keymap.Default(),
+		Store: s, Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
+	l := patchlist.New(c, patchlist.Options{Title: "p", Project: pr,
+		Base: []store.Cond{{Field: store.FieldProject, Ints: []int64{pr.ID}}}})
+	drive(l, l.Init())
+	down := tea.KeyPressMsg{Code: 'j', Text: "j"}
+	for range 3 {
+		drive(l, l.Update(down))
+	}
+	at := func(what string, i int) {
+		t.Helper()
+		r, ok := l.Current()
+		if !ok || r.ID != want[i].ID {
+			t.Fatalf("%s: cursor on %d (%q), want row %d (%q)", what, r.ID, r.Name, i, want[i].Name)
+		}
+	}
+	at("before the reload", 3)
+
+	reload := l.Reload()
+	for range 2 {
+		drive(l, l.Update(down)) // while the reload is in flight
+	}
+	drive(l, reload)
+	at("two rows down during a reload", 5)
+
+	// Far past what the window holds: the moves wait for the rows.
+	reload = l.Reload()
+	for range 4 {
+		drive(l, l.Update(tea.KeyPressMsg{Code: 'd', Mod: tea.ModCtrl}))
+	}
+	drive(l, reload)
+	at("four half pages down during a reload", 5+4*((c.Height-2)/2))
+}

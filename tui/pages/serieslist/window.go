@@ -27,6 +27,9 @@ type window struct {
 	loaded  bool
 	loading bool
 	gen     int
+	// from is the cursor when the newest load started: moves made while
+	// it is in flight are applied again on its rows.
+	from int
 }
 
 // row is a series with what its row shows.
@@ -70,6 +73,7 @@ func (p *Page) currentID() int64 {
 func (p *Page) load(asc bool, off int, anchor int64) tea.Cmd {
 	p.win.gen++
 	p.win.loading = true
+	p.win.from = p.win.cursor
 	gen, c, limit := p.win.gen, p.c, p.limit()
 	q := store.SeriesQuery{ProjectID: p.project.ID, NameLike: p.name, Order: "-date", Limit: limit, Offset: off}
 	if asc {
@@ -125,10 +129,11 @@ func (p *Page) apply(m windowMsg) tea.Cmd {
 	case -1:
 		w.cursor, screen = len(w.rows)-1, p.visible()-1
 	default:
+		moved := w.cursor - w.from
 		w.cursor = min(w.cursor, len(w.rows)-1)
 		for i, r := range w.rows {
 			if r.s.ID == m.anchor {
-				w.cursor = i
+				w.cursor = i + moved
 				break
 			}
 		}

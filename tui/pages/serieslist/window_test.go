@@ -90,3 +90,44 @@ func TestWindowWalk(t *testing.T) {
 		t.Fatalf("up from G:\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestKeysDuringReload: moves made while a reload is in flight are kept.
+func TestKeysDuringReload(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := sqltest.SQLite(t)
+	pr := &store.Project{LinkName: "p", Name: "P", ListID: "p.example.org"}
+	if err := s.CreateProject(ctx, pr); err != nil {
+		t.Fatal(err)
+	}
+	who, err := s.UpsertPerson(ctx, "dev@example.org", "Dev", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 40 {
+		x := &store.Series{ProjectID: pr.ID, Name: fmt.Sprintf("series %d", i), Date: start.Add(time.Duration(i) * time.Hour),
+			SubmitterID: who.ID, Total: 1}
+		if err := s.CreateSeries(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := s.ListSeries(ctx, store.SeriesQuery{ProjectID: pr.ID, Order: "-date"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &common.Common{Ctx: ctx, Width: 100, Height: 12, Styles: styles.New(false), Keys: keymap.Default(),
+		Store: s, Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
+	p := serieslist.New(c, *pr)
+	drive(p, p.Init())
+	j := tea.KeyPressMsg{Code: 'j', Text: "j"}
+	drive(p, p.Update(j))
+	reload := p.Reload()
+	for range 2 {
+		p.Update(j) // while the reload is in flight; no load starts
+	}
+	drive(p, reload)
+	if x, ok := p.Current(); !ok || x.ID != all[3].ID {
+		t.Fatalf("cursor on %q, want %q", x.Name, all[3].Name)
+	}
+}
