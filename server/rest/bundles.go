@@ -167,6 +167,6 @@ func (c *call) writeBundle(b *store.Bundle, status int) error {
 	if status == 201 {
 		c.w.Header().Set("Location", c.api("bundles/"+itoa(b.ID)+"/"))
 	}
-	writeJSON(c.w, c.r, status, o)
+	c.h.writeJSON(c.w, c.r, status, o)
 	return nil
 }

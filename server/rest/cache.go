@@ -20,7 +20,7 @@ type cache struct {
 
 	// Embedded objects built once per request: a list page repeats one
 	// project and a few series on every row. Encoding only reads them.
-	embProjects map[int64]obj
+	embProjects map[int64]rawJSON
 	embSeries   map[int64]obj
 }
 
@@ -31,7 +31,7 @@ func newCache() *cache {
 		series: map[int64]*store.Series{},
 
 		seriesPatches: map[int64][]store.PatchRow{},
-		embProjects:   map[int64]obj{},
+		embProjects:   map[int64]rawJSON{},
 		embSeries:     map[int64]obj{},
 	}
 }

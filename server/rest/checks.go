@@ -203,6 +203,6 @@ func (c *call) checkCreate() error {
 		return err
 	}
 	c.w.Header().Set("Location", c.checkURL(created))
-	writeJSON(c.w, c.r, http.StatusCreated, o)
+	c.h.writeJSON(c.w, c.r, http.StatusCreated, o)
 	return nil
 }

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"bytes"
 	"slices"
 	"time"
 
@@ -9,7 +10,7 @@ import (
 
 // Embedded (summary) objects, spec rest.md §5.
 
-func (c *call) embProject(p *store.Project) obj {
+func (c *call) embProject(p *store.Project) rawJSON {
 	if o, ok := c.c.embProjects[p.ID]; ok {
 		return o
 	}
@@ -29,9 +30,10 @@ func (c *call) embProject(p *store.Project) obj {
 			add("list_archive_url_format", p.ListArchiveURLFormat).
 			add("commit_url_format", p.CommitURLFormat)
 	}
-	o = slices.Clip(o) // shared: an append by a caller must copy
-	c.c.embProjects[p.ID] = o
-	return o
+	var b bytes.Buffer
+	encode(&b, o)
+	c.c.embProjects[p.ID] = b.Bytes()
+	return b.Bytes()
 }
 
 func (c *call) embPerson(p store.Person) obj {

@@ -16,6 +16,10 @@ type field struct {
 	v any
 }
 
+// rawJSON is a value encoded already: objects repeated on every row of a
+// list (the project) are encoded once per request.
+type rawJSON []byte
+
 // add appends a key; it returns the object so builders can chain.
 func (o obj) add(k string, v any) obj { return append(o, field{k, v}) }
 
@@ -44,6 +48,8 @@ func encode(b *bytes.Buffer, v any) {
 	switch x := v.(type) {
 	case nil:
 		b.WriteString("null")
+	case rawJSON:
+		b.Write(x)
 	case obj:
 		b.WriteByte('{')
 		for i, f := range x {

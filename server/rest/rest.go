@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -41,6 +42,7 @@ type Handler struct {
 	mux     *http.ServeMux
 	counts  *countCache
 	gate    *gate
+	bufs    sync.Pool // *bytes.Buffer for answers
 }
 
 // New builds the REST API handler; mount it at /api/.
@@ -150,7 +152,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) routes() {
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, r, http.StatusNotFound, notFound().body)
+		h.writeJSON(w, r, http.StatusNotFound, notFound().body)
 	})
 	h.route("{$}", 0, methods{"GET": (*call).index})
 	h.route("projects/{$}", 0, methods{"GET": (*call).projectList})
@@ -196,18 +198,31 @@ func (c *call) index() error {
 }
 
 // ok writes a 200 JSON answer.
-func (c *call) ok(v any) { writeJSON(c.w, c.r, http.StatusOK, v) }
+func (c *call) ok(v any) { c.h.writeJSON(c.w, c.r, http.StatusOK, v) }
 
 // fail writes an error answer.
-func (c *call) fail(e *apiError) { writeJSON(c.w, c.r, e.status, e.body) }
+func (c *call) fail(e *apiError) { c.h.writeJSON(c.w, c.r, e.status, e.body) }
 
-func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	var b bytes.Buffer
-	encode(&b, v)
+func (h *Handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	// A list page is a few hundred kilobytes: growing a fresh buffer to
+	// that size on every request showed in profiles, so buffers are reused.
+	b, _ := h.bufs.Get().(*bytes.Buffer)
+	if b == nil {
+		b = new(bytes.Buffer)
+	}
+	b.Reset()
+	encode(b, v)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Vary", "Accept, Authorization")
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(b.Bytes())
 	}
+	if b.Cap() <= maxPooledBuffer {
+		h.bufs.Put(b)
+	}
 }
+
+// maxPooledBuffer keeps an occasional huge answer from being held for
+// good.
+const maxPooledBuffer = 4 << 20
