@@ -98,41 +98,18 @@ func (c *call) bundleList() error {
 		return err
 	}
 	keys := c.orderKeys("id", "name", "owner")
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		for _, k := range keys {
-			var cmp int
-			switch k.name {
-			case "id":
-				cmp = cmpInt(a.ID, b.ID)
-			case "name":
-				cmp = strings.Compare(a.Name, b.Name)
-			case "owner":
-				cmp = strings.Compare(c.c.users[a.OwnerID].Username, c.c.users[b.OwnerID].Username)
-			}
-			if k.desc {
-				cmp = -cmp
-			}
-			if cmp != 0 {
-				return cmp < 0
-			}
+	sortByKeys(list, keys, func(a, b *store.Bundle, key string) int {
+		switch key {
+		case "id":
+			return cmpInt(a.ID, b.ID)
+		case "name":
+			return strings.Compare(a.Name, b.Name)
+		case "owner":
+			return strings.Compare(c.c.users[a.OwnerID].Username, c.c.users[b.OwnerID].Username)
 		}
-		return a.ID < b.ID
-	})
-	page, err := paginate(c, list)
-	if err != nil {
-		return err
-	}
-	out := make([]obj, 0, len(page))
-	for i := range page {
-		o, err := c.bundleObj(&page[i])
-		if err != nil {
-			return err
-		}
-		out = append(out, o)
-	}
-	c.ok(out)
-	return nil
+		return 0
+	}, func(x *store.Bundle) int64 { return x.ID })
+	return servePage(c, list, c.bundleObj)
 }
 
 // bundleByPath finds a bundle the requester may see: public or their own.

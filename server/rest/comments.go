@@ -2,7 +2,6 @@ package rest
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -77,43 +76,20 @@ func (c *call) commentList(q store.CommentQuery) error {
 		return err
 	}
 	keys := c.orderKeys("id", "subject", "date", "submitter")
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		for _, k := range keys {
-			var cmp int
-			switch k.name {
-			case "id":
-				cmp = cmpInt(a.ID, b.ID)
-			case "subject":
-				cmp = strings.Compare(commentSubject(a.Headers), commentSubject(b.Headers))
-			case "date":
-				cmp = a.Date.Compare(b.Date)
-			case "submitter":
-				cmp = cmpInt(a.SubmitterID, b.SubmitterID)
-			}
-			if k.desc {
-				cmp = -cmp
-			}
-			if cmp != 0 {
-				return cmp < 0
-			}
+	sortByKeys(list, keys, func(a, b *store.Comment, key string) int {
+		switch key {
+		case "id":
+			return cmpInt(a.ID, b.ID)
+		case "subject":
+			return strings.Compare(commentSubject(a.Headers), commentSubject(b.Headers))
+		case "date":
+			return a.Date.Compare(b.Date)
+		case "submitter":
+			return cmpInt(a.SubmitterID, b.SubmitterID)
 		}
-		return a.ID < b.ID
-	})
-	page, err := paginate(c, list)
-	if err != nil {
-		return err
-	}
-	out := make([]obj, 0, len(page))
-	for i := range page {
-		o, err := c.commentFull(&page[i])
-		if err != nil {
-			return err
-		}
-		out = append(out, o)
-	}
-	c.ok(out)
-	return nil
+		return 0
+	}, func(x *store.Comment) int64 { return x.ID })
+	return servePage(c, list, c.commentFull)
 }
 
 // commentByPath finds comments/<cid>/ under its parent (404 otherwise).

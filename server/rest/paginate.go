@@ -3,6 +3,7 @@ package rest
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -221,4 +222,40 @@ func needsTieSort(keys []orderKey) bool {
 func distinct(ids []int64) bool {
 	_, one := onlyOne(ids)
 	return !one
+}
+
+// sortByKeys sorts list stably by the order keys of the request, ties by
+// id; field compares two items on one key (0 for keys it does not know).
+func sortByKeys[T any](list []T, keys []orderKey, field func(a, b *T, key string) int, id func(*T) int64) {
+	slices.SortStableFunc(list, func(a, b T) int {
+		for _, k := range keys {
+			cmp := field(&a, &b, k.name)
+			if k.desc {
+				cmp = -cmp
+			}
+			if cmp != 0 {
+				return cmp
+			}
+		}
+		return cmpInt(id(&a), id(&b))
+	})
+}
+
+// servePage answers the requested page of list, each item rendered by
+// render.
+func servePage[T any](c *call, list []T, render func(*T) (obj, error)) error {
+	page, err := paginate(c, list)
+	if err != nil {
+		return err
+	}
+	out := make([]obj, 0, len(page))
+	for i := range page {
+		o, err := render(&page[i])
+		if err != nil {
+			return err
+		}
+		out = append(out, o)
+	}
+	c.ok(out)
+	return nil
 }

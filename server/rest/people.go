@@ -2,7 +2,6 @@ package rest
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -37,41 +36,18 @@ func (c *call) personList() error {
 		}
 	}
 	keys := c.orderKeys("id", "name", "email")
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		for _, k := range keys {
-			var cmp int
-			switch k.name {
-			case "id":
-				cmp = cmpInt(a.ID, b.ID)
-			case "name":
-				cmp = strings.Compare(a.Name, b.Name)
-			case "email":
-				cmp = strings.Compare(a.Email, b.Email)
-			}
-			if k.desc {
-				cmp = -cmp
-			}
-			if cmp != 0 {
-				return cmp < 0
-			}
+	sortByKeys(list, keys, func(a, b *store.Person, key string) int {
+		switch key {
+		case "id":
+			return cmpInt(a.ID, b.ID)
+		case "name":
+			return strings.Compare(a.Name, b.Name)
+		case "email":
+			return strings.Compare(a.Email, b.Email)
 		}
-		return a.ID < b.ID
-	})
-	page, err := paginate(c, list)
-	if err != nil {
-		return err
-	}
-	out := make([]obj, 0, len(page))
-	for _, p := range page {
-		o, err := c.personFull(p)
-		if err != nil {
-			return err
-		}
-		out = append(out, o)
-	}
-	c.ok(out)
-	return nil
+		return 0
+	}, func(x *store.Person) int64 { return x.ID })
+	return servePage(c, list, func(p *store.Person) (obj, error) { return c.personFull(*p) })
 }
 
 func (c *call) personDetail() error {

@@ -3,7 +3,6 @@ package rest
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -59,43 +58,20 @@ func (c *call) projectList() error {
 		}
 	}
 	keys := c.orderKeys("id", "name", "link_name", "list_id")
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		for _, k := range keys {
-			var cmp int
-			switch k.name {
-			case "id":
-				cmp = cmpInt(a.ID, b.ID)
-			case "name":
-				cmp = strings.Compare(a.Name, b.Name)
-			case "link_name":
-				cmp = strings.Compare(a.LinkName, b.LinkName)
-			case "list_id":
-				cmp = strings.Compare(a.ListID, b.ListID)
-			}
-			if k.desc {
-				cmp = -cmp
-			}
-			if cmp != 0 {
-				return cmp < 0
-			}
+	sortByKeys(list, keys, func(a, b *store.Project, key string) int {
+		switch key {
+		case "id":
+			return cmpInt(a.ID, b.ID)
+		case "name":
+			return strings.Compare(a.Name, b.Name)
+		case "link_name":
+			return strings.Compare(a.LinkName, b.LinkName)
+		case "list_id":
+			return strings.Compare(a.ListID, b.ListID)
 		}
-		return a.ID < b.ID
-	})
-	page, err := paginate(c, list)
-	if err != nil {
-		return err
-	}
-	out := make([]obj, 0, len(page))
-	for i := range page {
-		o, err := c.projectFull(&page[i])
-		if err != nil {
-			return err
-		}
-		out = append(out, o)
-	}
-	c.ok(out)
-	return nil
+		return 0
+	}, func(x *store.Project) int64 { return x.ID })
+	return servePage(c, list, c.projectFull)
 }
 
 func cmpInt(a, b int64) int {

@@ -3,7 +3,6 @@ package rest
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -44,37 +43,18 @@ func (c *call) userList() error {
 		}
 	}
 	keys := c.orderKeys("id", "username", "email")
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		for _, k := range keys {
-			var cmp int
-			switch k.name {
-			case "id":
-				cmp = cmpInt(a.ID, b.ID)
-			case "username":
-				cmp = strings.Compare(a.Username, b.Username)
-			case "email":
-				cmp = strings.Compare(a.Email, b.Email)
-			}
-			if k.desc {
-				cmp = -cmp
-			}
-			if cmp != 0 {
-				return cmp < 0
-			}
+	sortByKeys(list, keys, func(a, b *store.User, key string) int {
+		switch key {
+		case "id":
+			return cmpInt(a.ID, b.ID)
+		case "username":
+			return strings.Compare(a.Username, b.Username)
+		case "email":
+			return strings.Compare(a.Email, b.Email)
 		}
-		return a.ID < b.ID
-	})
-	page, err := paginate(c, list)
-	if err != nil {
-		return err
-	}
-	out := make([]obj, 0, len(page))
-	for _, u := range page {
-		out = append(out, c.embUser(u))
-	}
-	c.ok(out)
-	return nil
+		return 0
+	}, func(x *store.User) int64 { return x.ID })
+	return servePage(c, list, func(u *store.User) (obj, error) { return c.embUser(*u), nil })
 }
 
 func (c *call) userByPath() (*store.User, error) {
