@@ -86,6 +86,7 @@ func New(o Options) tea.Model {
 	if m.watcher == nil {
 		m.watcher = NewWatcher(o.Store, 0)
 	}
+	c.Counts = m.watcher.Counts
 	m.resize(o.Width, o.Height)
 	m.stack = []common.Page{projects.New(c)}
 	return m

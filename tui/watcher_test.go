@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -63,6 +64,74 @@ func TestWatcher(t *testing.T) {
 		}
 		if _, ch, _ := w.check(ctx, id2, ps[1].ID); ch {
 			t.Fatal("beta's page saw a change after its last event")
+		}
+	})
+}
+
+// TestWatcherCounts: sessions share one count per project, made again only
+// after an event of that project.
+func TestWatcherCounts(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		var ps [2]*store.Project
+		for k, name := range []string{"alpha", "beta"} {
+			ps[k] = &store.Project{LinkName: name, Name: name, ListID: name + ".example.org", ListEmail: name + "@example.org"}
+			check(t, s.CreateProject(ctx, ps[k]))
+		}
+		who, err := s.UpsertPerson(ctx, "dev@example.org", "Dev", false)
+		check(t, err)
+		n := 0
+		patch := func(p *store.Project, withEvent bool) {
+			t.Helper()
+			n++
+			x := &store.Patch{ProjectID: p.ID, MsgID: fmt.Sprintf("<%d@count>", n), Name: "p", Date: time.Now(), SubmitterID: who.ID}
+			check(t, s.CreatePatch(ctx, x, nil))
+			if withEvent {
+				check(t, s.CreateEvent(ctx, &store.Event{Category: store.EventPatchCreated, ProjectID: p.ID, PatchID: x.ID, Date: time.Now()}))
+			}
+		}
+		clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		w := NewWatcher(s, time.Second)
+		w.now = func() time.Time { return clock }
+		poll := func() {
+			t.Helper()
+			clock = clock.Add(time.Second)
+			_, _, err := w.check(ctx, 0, 0)
+			check(t, err)
+		}
+		total := func() int {
+			t.Helper()
+			m, err := w.Counts(ctx, ps[0].ID)
+			check(t, err)
+			sum := 0
+			for _, v := range m {
+				sum += v
+			}
+			return sum
+		}
+		poll()
+		patch(ps[0], true)
+		poll()
+		if got := total(); got != 1 {
+			t.Fatalf("first count %d, want 1", got)
+		}
+		// Without an event the count is not made again (a patch written
+		// behind the store's back shows it).
+		patch(ps[0], false)
+		poll()
+		if got := total(); got != 1 {
+			t.Fatalf("count without an event of alpha: %d, want the shared 1", got)
+		}
+		patch(ps[1], true)
+		poll()
+		if got := total(); got != 1 {
+			t.Fatalf("count after an event of beta: %d, want the shared 1", got)
+		}
+		patch(ps[0], true)
+		poll()
+		if got := total(); got != 3 {
+			t.Fatalf("count after an event of alpha: %d, want 3", got)
 		}
 	})
 }

@@ -25,6 +25,19 @@ type Common struct {
 	User   *store.User // nil: anonymous, read-only
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Counts returns a project's unarchived patches per state id; the
+	// sessions of a process share the answers (see tui.Watcher). nil: ask
+	// the store.
+	Counts func(ctx context.Context, projectID int64) (map[int64]int, error)
+}
+
+// CountByState is Counts, or the store's count without it.
+func (c *Common) CountByState(projectID int64) (map[int64]int, error) {
+	if c.Counts != nil {
+		return c.Counts(c.Ctx, projectID)
+	}
+	no := false
+	return c.Store.CountByState(c.Ctx, projectID, &no)
 }
 
 // UserID is the session user's id, 0 when anonymous.

@@ -61,10 +61,9 @@ func (p *Page) Reload() tea.Cmd {
 				mine[id] = true
 			}
 		}
-		no := false
 		rows := make([]row, len(ps))
 		for i, pr := range ps {
-			counts, err := c.Store.CountByState(c.Ctx, pr.ID, &no)
+			counts, err := c.CountByState(pr.ID)
 			if err != nil {
 				return loadedMsg{err: fmt.Errorf("count patches of %s: %w", pr.LinkName, err)}
 			}
