@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
 	"github.com/patchwork-go/patchwork/tui/keymap"
@@ -29,7 +30,7 @@ type Model struct {
 	poll     time.Duration
 	lastEv   int64
 	polled   bool
-	watcher  *Watcher
+	watcher  *store.Watcher
 	initial  int64
 	quitting bool
 
@@ -84,9 +85,11 @@ func New(o Options) tea.Model {
 		m.poll = time.Second
 	}
 	if m.watcher == nil {
-		m.watcher = NewWatcher(o.Store, 0)
+		m.watcher = store.NewWatcher(o.Store, 0, nil)
 	}
-	c.Counts = m.watcher.Counts
+	c.Counts = func(ctx context.Context, projectID int64) (map[int64]int, error) {
+		return m.watcher.Counts(ctx, projectID, false)
+	}
 	m.resize(o.Width, o.Height)
 	m.stack = []common.Page{projects.New(c)}
 	return m

@@ -31,5 +31,5 @@ type Options struct {
 	PollInterval time.Duration
 	// Watcher shares event log readings among the sessions of a process;
 	// nil: the session reads the log itself.
-	Watcher *Watcher
+	Watcher *store.Watcher
 }

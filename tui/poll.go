@@ -32,7 +32,7 @@ func (m *Model) checkEvents() tea.Cmd {
 		project = p.ProjectID()
 	}
 	return func() tea.Msg {
-		id, changed, err := w.check(c.Ctx, since, project)
+		id, changed, err := w.Check(c.Ctx, since, project)
 		return eventMsg{id: id, changed: changed, err: err}
 	}
 }

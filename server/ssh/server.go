@@ -19,7 +19,6 @@ import (
 	"charm.land/wish/v2"
 
 	"github.com/patchwork-go/patchwork/store"
-	"github.com/patchwork-go/patchwork/tui"
 )
 
 // Mailer sends one plain-text mail. The SSH server uses it for
@@ -74,7 +73,7 @@ type Server struct {
 	// mailGate spaces out registration mails.
 	mailGate mailGate
 	// watcher reads the event log once for all TUI sessions.
-	watcher *tui.Watcher
+	watcher *store.Watcher
 
 	mu sync.Mutex
 	ln net.Listener
@@ -99,7 +98,7 @@ func New(opts Options) (*Server, error) {
 		limits: newLimiter(opts.MaxSessions, opts.MaxSessionsPerUser),
 		// Sessions poll twice a second; a reading serves them for a
 		// quarter: a change shows within 0.75 s, at ≤ 4 reads a second.
-		watcher: tui.NewWatcher(opts.Store, 250*time.Millisecond),
+		watcher: store.NewWatcher(opts.Store, 250*time.Millisecond, nil),
 	}
 
 	// Listed last runs first: recover wraps everything, then auth resolves

@@ -44,7 +44,7 @@ func (h *handler) project(w http.ResponseWriter, r *http.Request, linkname strin
 		return
 	}
 	for _, archived := range []bool{false, true} {
-		counts, err := h.store.CountByState(ctx, p.ID, &archived)
+		counts, err := h.watcher.Counts(ctx, p.ID, archived)
 		if err != nil {
 			h.serverError(w, r, fmt.Errorf("count patches of %s: %w", linkname, err))
 			return

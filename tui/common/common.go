@@ -26,7 +26,7 @@ type Common struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 	// Counts returns a project's unarchived patches per state id; the
-	// sessions of a process share the answers (see tui.Watcher). nil: ask
+	// sessions of a process share the answers (see store.Watcher). nil: ask
 	// the store.
 	Counts func(ctx context.Context, projectID int64) (map[int64]int, error)
 }

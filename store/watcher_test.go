@@ -1,4 +1,4 @@
-package tui
+package store_test
 
 import (
 	"context"
@@ -29,9 +29,8 @@ func TestWatcher(t *testing.T) {
 		event(ps[0]) // before the watcher: part of its baseline
 
 		clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-		w := NewWatcher(s, time.Second)
-		w.now = func() time.Time { return clock }
-		base, changed, err := w.check(ctx, 0, ps[0].ID)
+		w := store.NewWatcher(s, time.Second, func() time.Time { return clock })
+		base, changed, err := w.Check(ctx, 0, ps[0].ID)
 		check(t, err)
 		if base == 0 || changed {
 			t.Fatalf("baseline: latest %d changed %v, want the first event and no change", base, changed)
@@ -39,30 +38,30 @@ func TestWatcher(t *testing.T) {
 
 		event(ps[1])
 		// Within maxAge the reading is reused: nothing new yet.
-		if id, ch, err := w.check(ctx, base, 0); err != nil || id != base || ch {
+		if id, ch, err := w.Check(ctx, base, 0); err != nil || id != base || ch {
 			t.Fatalf("within maxAge: %d %v %v, want the old reading", id, ch, err)
 		}
 		clock = clock.Add(time.Second)
-		id, ch, err := w.check(ctx, base, ps[0].ID)
+		id, ch, err := w.Check(ctx, base, ps[0].ID)
 		check(t, err)
 		if id <= base || ch {
 			t.Fatalf("alpha after an event of beta: latest %d changed %v, want a newer id and no change", id, ch)
 		}
-		if _, ch, _ := w.check(ctx, base, ps[1].ID); !ch {
+		if _, ch, _ := w.Check(ctx, base, ps[1].ID); !ch {
 			t.Fatal("beta's page did not learn of beta's event")
 		}
-		if _, ch, _ := w.check(ctx, base, 0); !ch {
+		if _, ch, _ := w.Check(ctx, base, 0); !ch {
 			t.Fatal("a page across projects did not learn of beta's event")
 		}
 
 		event(ps[0])
 		clock = clock.Add(time.Second)
-		id2, ch, err := w.check(ctx, id, ps[0].ID)
+		id2, ch, err := w.Check(ctx, id, ps[0].ID)
 		check(t, err)
 		if id2 <= id || !ch {
 			t.Fatalf("alpha after its own event: latest %d changed %v", id2, ch)
 		}
-		if _, ch, _ := w.check(ctx, id2, ps[1].ID); ch {
+		if _, ch, _ := w.Check(ctx, id2, ps[1].ID); ch {
 			t.Fatal("beta's page saw a change after its last event")
 		}
 	})
@@ -92,17 +91,16 @@ func TestWatcherCounts(t *testing.T) {
 			}
 		}
 		clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-		w := NewWatcher(s, time.Second)
-		w.now = func() time.Time { return clock }
+		w := store.NewWatcher(s, time.Second, func() time.Time { return clock })
 		poll := func() {
 			t.Helper()
 			clock = clock.Add(time.Second)
-			_, _, err := w.check(ctx, 0, 0)
+			_, _, err := w.Check(ctx, 0, 0)
 			check(t, err)
 		}
 		total := func() int {
 			t.Helper()
-			m, err := w.Counts(ctx, ps[0].ID)
+			m, err := w.Counts(ctx, ps[0].ID, false)
 			check(t, err)
 			sum := 0
 			for _, v := range m {
@@ -134,4 +132,11 @@ func TestWatcherCounts(t *testing.T) {
 			t.Fatalf("count after an event of alpha: %d, want 3", got)
 		}
 	})
+}
+
+func check(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

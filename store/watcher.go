@@ -1,17 +1,15 @@
-package tui
+package store
 
 import (
 	"context"
 	"maps"
 	"sync"
 	"time"
-
-	"github.com/patchwork-go/patchwork/store"
 )
 
-// Watcher reads the event log for the sessions of one process: one reading
-// serves every session that polls within maxAge, instead of one query per
-// session per second. It remembers which projects had events, so that a
+// Watcher reads the event log for the sessions of one process (the SSH
+// TUI's, the web view's requests): one reading serves every session that
+// polls within maxAge, instead of one query per session per second. It remembers which projects had events, so that a
 // session reloads its page only when the page's project changed: with mail
 // arriving every second, reloading every open list on every mail was most
 // of a busy server's work.
@@ -19,7 +17,7 @@ import (
 // It has no goroutine of its own: the first poll after maxAge reads the
 // store while the others wait for it.
 type Watcher struct {
-	store  store.Store
+	store  Store
 	maxAge time.Duration
 	now    func() time.Time
 
@@ -27,10 +25,16 @@ type Watcher struct {
 	at     time.Time       // of the last reading; zero before the first
 	latest int64           // newest event id seen
 	proj   map[int64]int64 // newest event id per project, of events after the first reading
-	counts map[int64]*stateCounts
+	counts map[countKey]*stateCounts
 }
 
-// stateCounts is one project's count of unarchived patches per state.
+// countKey names one count: a project's archived or unarchived patches.
+type countKey struct {
+	project  int64
+	archived bool
+}
+
+// stateCounts is one project's count of (un)archived patches per state.
 // Counting a million patches takes ~100 ms, and the projects screen of
 // every session reloads on every change: the sessions of a process share
 // one count per project, redone only when the project has had events since
@@ -43,27 +47,31 @@ type stateCounts struct {
 	asOf int64 // the newest event id read when the count started
 }
 
-// Counts returns the unarchived patches of the project per state id,
-// shared as described at stateCounts.
-func (w *Watcher) Counts(ctx context.Context, projectID int64) (map[int64]int, error) {
+// Counts returns the project's archived or unarchived patches per state
+// id, shared as described at stateCounts.
+func (w *Watcher) Counts(ctx context.Context, projectID int64, archived bool) (map[int64]int, error) {
+	key := countKey{projectID, archived}
 	w.mu.Lock()
-	e := w.counts[projectID]
+	e := w.counts[key]
 	if e == nil {
 		e = &stateCounts{}
-		w.counts[projectID] = e
+		w.counts[key] = e
 	}
 	w.mu.Unlock()
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	w.mu.Lock()
+	err := w.fresh(ctx)
 	latest, changed := w.latest, w.proj[projectID]
 	w.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	if e.m != nil && changed <= e.asOf {
 		return maps.Clone(e.m), nil
 	}
-	no := false
-	m, err := w.store.CountByState(ctx, projectID, &no)
+	m, err := w.store.CountByState(ctx, projectID, &archived)
 	if err != nil {
 		return nil, err
 	}
@@ -72,26 +80,36 @@ func (w *Watcher) Counts(ctx context.Context, projectID int64) (map[int64]int, e
 }
 
 // NewWatcher returns a watcher on s whose readings serve polls for maxAge
-// (0: every poll reads the store).
-func NewWatcher(s store.Store, maxAge time.Duration) *Watcher {
-	return &Watcher{store: s, maxAge: maxAge, now: time.Now, proj: map[int64]int64{}, counts: map[int64]*stateCounts{}}
+// (0: every poll reads the store); now is its clock (nil: time.Now).
+func NewWatcher(s Store, maxAge time.Duration, now func() time.Time) *Watcher {
+	if now == nil {
+		now = time.Now
+	}
+	return &Watcher{store: s, maxAge: maxAge, now: now, proj: map[int64]int64{}, counts: map[countKey]*stateCounts{}}
 }
 
-// check returns the newest event id and whether an event newer than since
+// Check returns the newest event id and whether an event newer than since
 // concerns project (0: any project). The first check of a watcher only
 // takes the baseline.
-func (w *Watcher) check(ctx context.Context, since, project int64) (latest int64, changed bool, err error) {
+func (w *Watcher) Check(ctx context.Context, since, project int64) (latest int64, changed bool, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if now := w.now(); w.at.IsZero() || now.Sub(w.at) >= w.maxAge || now.Before(w.at) {
-		if err := w.refresh(ctx, now); err != nil {
-			return w.latest, false, err
-		}
+	if err := w.fresh(ctx); err != nil {
+		return w.latest, false, err
 	}
 	if project == 0 {
 		return w.latest, w.latest > since, nil
 	}
 	return w.latest, w.proj[project] > since, nil
+}
+
+// fresh reads the store unless the last reading is younger than maxAge.
+// w.mu is held.
+func (w *Watcher) fresh(ctx context.Context) error {
+	if now := w.now(); w.at.IsZero() || now.Sub(w.at) >= w.maxAge || now.Before(w.at) {
+		return w.refresh(ctx, now)
+	}
+	return nil
 }
 
 func (w *Watcher) refresh(ctx context.Context, now time.Time) error {
