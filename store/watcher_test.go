@@ -17,11 +17,7 @@ func TestWatcher(t *testing.T) {
 	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
-		var ps [2]*store.Project
-		for k, name := range []string{"alpha", "beta"} {
-			ps[k] = &store.Project{LinkName: name, Name: name, ListID: name + ".example.org", ListEmail: name + "@example.org"}
-			check(t, s.CreateProject(ctx, ps[k]))
-		}
+		ps := twoProjects(t, s)
 		event := func(p *store.Project) {
 			t.Helper()
 			check(t, s.CreateEvent(ctx, &store.Event{Category: store.EventSeriesCreated, ProjectID: p.ID, Date: time.Now()}))
@@ -73,11 +69,7 @@ func TestWatcherCounts(t *testing.T) {
 	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
-		var ps [2]*store.Project
-		for k, name := range []string{"alpha", "beta"} {
-			ps[k] = &store.Project{LinkName: name, Name: name, ListID: name + ".example.org", ListEmail: name + "@example.org"}
-			check(t, s.CreateProject(ctx, ps[k]))
-		}
+		ps := twoProjects(t, s)
 		who, err := s.UpsertPerson(ctx, "dev@example.org", "Dev", false)
 		check(t, err)
 		n := 0
@@ -132,6 +124,17 @@ func TestWatcherCounts(t *testing.T) {
 			t.Fatalf("count after an event of alpha: %d, want 3", got)
 		}
 	})
+}
+
+// twoProjects creates the projects alpha and beta.
+func twoProjects(t *testing.T, s store.Store) [2]*store.Project {
+	t.Helper()
+	var ps [2]*store.Project
+	for k, name := range []string{"alpha", "beta"} {
+		ps[k] = &store.Project{LinkName: name, Name: name, ListID: name + ".example.org", ListEmail: name + "@example.org"}
+		check(t, s.CreateProject(context.Background(), ps[k]))
+	}
+	return ps
 }
 
 func check(t testing.TB, err error) {

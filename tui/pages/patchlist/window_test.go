@@ -24,41 +24,14 @@ import (
 // rows, also where several patches share a date.
 func TestWindowWalk(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s := sqltest.SQLite(t)
-	pr := &store.Project{LinkName: "p", Name: "P", ListID: "p.example.org"}
-	if err := s.CreateProject(ctx, pr); err != nil {
-		t.Fatal(err)
-	}
-	who, err := s.UpsertPerson(ctx, "dev@example.org", "Dev", false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const n = 157
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range n {
-		// Runs of three patches share a date: ties are broken by id.
-		p := &store.Patch{ProjectID: pr.ID, MsgID: fmt.Sprintf("<%d@p>", i), Name: fmt.Sprintf("patch %d", i),
-			Date: start.Add(time.Duration(i/3) * time.Hour), SubmitterID: who.ID}
-		if err := s.CreatePatch(ctx, p, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := s.ListPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldProject, Ints: []int64{pr.ID}}},
-		Order: store.OrderDate, Desc: true})
-	if err != nil || len(want) != n {
-		t.Fatalf("%d rows, %v", len(want), err)
-	}
+	// Runs of three patches share a date: ties are broken by id.
+	l, c, want := listOf(t, n, 3)
 	wantIDs := make([]int64, n)
 	for i, r := range want {
 		wantIDs[i] = r.ID
 	}
 
-	c := &common.Common{Ctx: ctx, Width: 100, Height: 12, Styles: styles.New(true), Keys: keymap.Default(),
-		Store: s, Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
-	l := patchlist.New(c, patchlist.Options{Title: "p", Project: pr,
-		Base: []store.Cond{{Field: store.FieldProject, Ints: []int64{pr.ID}}}})
-	drive(l, l.Init())
 	key := func(k tea.KeyPressMsg) int64 {
 		drive(l, l.Update(k))
 		r, ok := l.Current()
@@ -122,35 +95,7 @@ func TestWindowWalk(t *testing.T) {
 // past the rows loaded so far.
 func TestKeysDuringReload(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s := sqltest.SQLite(t)
-	pr := &store.Project{LinkName: "p", Name: "P", ListID: "p.example.org"}
-	if err := s.CreateProject(ctx, pr); err != nil {
-		t.Fatal(err)
-	}
-	who, err := s.UpsertPerson(ctx, "dev@example.org", "Dev", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 120
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range n {
-		p := &store.Patch{ProjectID: pr.ID, MsgID: fmt.Sprintf("<%d@p>", i), Name: fmt.Sprintf("patch %d", i),
-			Date: start.Add(time.Duration(i) * time.Hour), SubmitterID: who.ID}
-		if err := s.CreatePatch(ctx, p, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := s.ListPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldProject, Ints: []int64{pr.ID}}},
-		Order: store.OrderDate, Desc: true})
-	if err != nil || len(want) != n {
-		t.Fatalf("%d rows, %v", len(want), err)
-	}
-	c := &common.Common{Ctx: ctx, Width: 100, Height: 12, Styles: styles.New(true), Keys: keymap.Default(),
-		Store: s, Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
-	l := patchlist.New(c, patchlist.Options{Title: "p", Project: pr,
-		Base: []store.Cond{{Field: store.FieldProject, Ints: []int64{pr.ID}}}})
-	drive(l, l.Init())
+	l, c, want := listOf(t, 120, 1)
 	down := tea.KeyPressMsg{Code: 'j', Text: "j"}
 	for range 3 {
 		drive(l, l.Update(down))
@@ -178,4 +123,39 @@ func TestKeysDuringReload(t *testing.T) {
 	}
 	drive(l, reload)
 	at("four half pages down during a reload", 5+4*((c.Height-2)/2))
+}
+
+// listOf is a loaded list of a project of n patches, perDate of them
+// sharing each date, and the patches in the list's order.
+func listOf(t *testing.T, n, perDate int) (*patchlist.List, *common.Common, []store.PatchRow) {
+	t.Helper()
+	ctx := context.Background()
+	s := sqltest.SQLite(t)
+	pr := &store.Project{LinkName: "p", Name: "P", ListID: "p.example.org"}
+	if err := s.CreateProject(ctx, pr); err != nil {
+		t.Fatal(err)
+	}
+	who, err := s.UpsertPerson(ctx, "dev@example.org", "Dev", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		p := &store.Patch{ProjectID: pr.ID, MsgID: fmt.Sprintf("<%d@p>", i), Name: fmt.Sprintf("patch %d", i),
+			Date: start.Add(time.Duration(i/perDate) * time.Hour), SubmitterID: who.ID}
+		if err := s.CreatePatch(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := s.ListPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldProject, Ints: []int64{pr.ID}}},
+		Order: store.OrderDate, Desc: true})
+	if err != nil || len(want) != n {
+		t.Fatalf("%d rows, %v", len(want), err)
+	}
+	c := &common.Common{Ctx: ctx, Width: 100, Height: 12, Styles: styles.New(true), Keys: keymap.Default(),
+		Store: s, Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
+	l := patchlist.New(c, patchlist.Options{Title: "p", Project: pr,
+		Base: []store.Cond{{Field: store.FieldProject, Ints: []int64{pr.ID}}}})
+	drive(l, l.Init())
+	return l, c, want
 }
