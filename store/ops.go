@@ -1,15 +1,13 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // CanEditPatch reports whether u may change p: the submitter's linked user,
@@ -210,32 +208,17 @@ func ConfirmRegistration(ctx context.Context, s Store, key string, now time.Time
 	return u, k, nil
 }
 
-// parseAuthorizedKey reads a key in authorized_keys form ("type base64
-// [comment]", no options). It checks only that the blob names the same type
-// and fingerprints it as ssh-keygen does; the store imports no SSH library,
-// and the keys it reads were written by the SSH server, which parsed them
-// fully.
+// parseAuthorizedKey reads a key in authorized_keys form and fingerprints
+// it as ssh-keygen does.
 func parseAuthorizedKey(line string) (*SSHKey, error) {
-	f := strings.Fields(line)
-	if len(f) < 2 {
-		return nil, fmt.Errorf("not an authorized_keys line: %w", ErrInvalid)
-	}
-	blob, err := base64.StdEncoding.DecodeString(f[1])
+	pk, comment, _, _, err := gossh.ParseAuthorizedKey([]byte(strings.TrimSpace(line)))
 	if err != nil {
-		return nil, fmt.Errorf("key data: %v: %w", err, ErrInvalid)
+		return nil, fmt.Errorf("public key: %v: %w", err, ErrInvalid)
 	}
-	if len(blob) < 4 {
-		return nil, fmt.Errorf("key data too short: %w", ErrInvalid)
-	}
-	n := binary.BigEndian.Uint32(blob)
-	if uint64(n) > uint64(len(blob)-4) || !bytes.Equal(blob[4:4+n], []byte(f[0])) {
-		return nil, fmt.Errorf("key data is not of type %q: %w", f[0], ErrInvalid)
-	}
-	sum := sha256.Sum256(blob)
 	return &SSHKey{
-		Type:        f[0],
-		Fingerprint: "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:]),
-		Comment:     strings.Join(f[2:], " "),
-		Key:         f[0] + " " + f[1],
+		Type:        pk.Type(),
+		Fingerprint: gossh.FingerprintSHA256(pk),
+		Comment:     comment,
+		Key:         strings.TrimSpace(string(gossh.MarshalAuthorizedKey(pk))),
 	}, nil
 }
