@@ -61,6 +61,7 @@ func (i *Ingester) hold(ctx context.Context, mc *mailCtx) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("hold reply %s: %w", mc.m.MsgID, err)
 	}
+	mc.ts.mayHold[mc.proj.ID] = true
 	reason := "a reply that arrived before the mail it answers: held until it arrives"
 	if !added {
 		reason = "already held"
@@ -71,6 +72,9 @@ func (i *Ingester) hold(ctx context.Context, mc *mailCtx) (Result, error) {
 // placeHeld places the held replies that name the mail just stored; each
 // reply placed places its own held replies in turn.
 func (i *Ingester) placeHeld(ctx context.Context, mc *mailCtx) error {
+	if !mc.ts.mayHold[mc.proj.ID] {
+		return nil
+	}
 	hs, err := mc.tx.HeldMailsReferencing(ctx, mc.proj.ID, mc.m.MsgID)
 	if err != nil {
 		return err
@@ -171,9 +175,9 @@ func (i *Ingester) PlaceHeld(ctx context.Context, projectID int64) ([]Result, er
 			continue
 		}
 		var res Result
-		ts := &txState{people: map[string]store.Person{}}
-		err := i.s.InTx(ctx, func(tx store.Store) error {
-			if err := tx.LockProject(ctx, proj.ID); err != nil {
+		ts := newTxState(nil)
+		err := i.inTx(ctx, ts, func(tx store.Store) error {
+			if err := i.lockProject(ctx, tx, ts, proj.ID); err != nil {
 				return err
 			}
 			var err error

@@ -19,6 +19,9 @@ type mailCtx struct {
 	// force places a held reply on the best parent known even when the
 	// mail it answers directly never arrived (patchworkd held place).
 	force bool
+	// threadRefs is what seriesOfThread read: the series of the mail's
+	// own id and references.
+	threadRefs map[string][]store.Series
 }
 
 func dropped(reason string) Result { return Result{Kind: Dropped, Reason: reason} }
@@ -44,14 +47,8 @@ func (i *Ingester) ingestTx(ctx context.Context, tx store.Store, ts *txState, m 
 	}
 	// The lock comes first: on MySQL the first plain read fixes the
 	// transaction's snapshot, which must not predate a concurrent writer.
-	if !ts.locked[proj.ID] {
-		if err := tx.LockProject(ctx, proj.ID); err != nil {
-			return Result{}, err
-		}
-		if ts.locked == nil {
-			ts.locked = map[int64]bool{}
-		}
-		ts.locked[proj.ID] = true
+	if err := i.lockProject(ctx, tx, ts, proj.ID); err != nil {
+		return Result{}, err
 	}
 	if m.MsgID == "" {
 		return rejected("", "Broken 'Message-Id' header"), nil
@@ -80,10 +77,8 @@ func (i *Ingester) classify(ctx context.Context, mc *mailCtx) (Result, error) {
 	if !sub.IsReply && sub.HasMarker && sub.X == 0 {
 		// The cover itself would make its name "taken" below and a second
 		// delivery would turn into a comment; a stored cover is a duplicate.
-		if _, err := mc.tx.GetCoverByMsgID(ctx, mc.proj.ID, m.MsgID); err == nil {
-			return Result{Kind: Duplicate}, nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return Result{}, err
+		if dup, err := storedCover(ctx, mc); err != nil || dup {
+			return Result{Kind: Duplicate}, err
 		}
 		isCover := len(m.References) == 0
 		if !isCover {
@@ -129,22 +124,44 @@ func (i *Ingester) sender(ctx context.Context, mc *mailCtx) (store.Person, bool,
 	return p, true, nil
 }
 
-func (i *Ingester) event(ctx context.Context, mc *mailCtx, e store.Event) error {
+// event queues an event; inTx records the queue before it commits.
+func (i *Ingester) event(_ context.Context, mc *mailCtx, e store.Event) error {
 	e.ProjectID = mc.proj.ID
 	e.Date = i.now().UTC()
-	if err := mc.tx.CreateEvent(ctx, &e); err != nil {
-		return fmt.Errorf("%s event: %w", e.Category, err)
-	}
+	mc.ts.events = append(mc.ts.events, e)
 	return nil
+}
+
+// storedPatch tells whether the project holds a patch with the mail's id:
+// from what the batch learned when it locked the project, else by asking.
+func storedPatch(ctx context.Context, mc *mailCtx) (bool, error) {
+	if k := mc.ts.known[mc.proj.ID]; k != nil {
+		return k.patches[mc.m.MsgID], nil
+	}
+	_, err := mc.tx.GetPatchByMsgID(ctx, mc.proj.ID, mc.m.MsgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// storedCover is storedPatch for cover letters.
+func storedCover(ctx context.Context, mc *mailCtx) (bool, error) {
+	if k := mc.ts.known[mc.proj.ID]; k != nil {
+		return k.covers[mc.m.MsgID], nil
+	}
+	_, err := mc.tx.GetCoverByMsgID(ctx, mc.proj.ID, mc.m.MsgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // storePatch stores a patch or pull request (§10, §11.1).
 func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) {
 	m, tx := mc.m, mc.tx
-	if _, err := tx.GetPatchByMsgID(ctx, mc.proj.ID, m.MsgID); err == nil {
-		return Result{Kind: Duplicate}, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return Result{}, err
+	if dup, err := storedPatch(ctx, mc); err != nil || dup {
+		return Result{Kind: Duplicate}, err
 	}
 	author, ok, err := i.sender(ctx, mc)
 	if err != nil {
@@ -204,6 +221,12 @@ func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) 
 			return Result{}, errDuplicate
 		}
 		return Result{}, fmt.Errorf("store patch %s: %w", m.MsgID, err)
+	}
+	if k := mc.ts.known[mc.proj.ID]; k != nil {
+		k.patches[m.MsgID] = true
+	}
+	if p.SeriesID != 0 {
+		mc.ts.joined(p.SeriesID, p.Number)
 	}
 	res := Result{Kind: StoredPatch, PatchID: p.ID, SeriesCreated: g.created}
 	if err := i.event(ctx, mc, store.Event{Category: store.EventPatchCreated, PatchID: p.ID}); err != nil {
@@ -266,14 +289,10 @@ func (i *Ingester) delegate(ctx context.Context, mc *mailCtx) (int64, error) {
 	return autoDelegate(rs.rules, rs.res, mc.m.Diff), nil
 }
 
-// storeCover stores a cover letter and attaches it to its series (§11.3).
+// storeCover stores a cover letter and attaches it to its series (§11.3);
+// classify has found no stored cover with the mail's id.
 func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) {
 	m, tx := mc.m, mc.tx
-	if _, err := tx.GetCoverByMsgID(ctx, mc.proj.ID, m.MsgID); err == nil {
-		return Result{Kind: Duplicate}, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return Result{}, err
-	}
 	author, ok, err := i.sender(ctx, mc)
 	if err != nil {
 		return Result{}, err
@@ -308,6 +327,9 @@ func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) 
 			return Result{}, errDuplicate
 		}
 		return Result{}, fmt.Errorf("store cover %s: %w", m.MsgID, err)
+	}
+	if k := mc.ts.known[mc.proj.ID]; k != nil {
+		k.covers[m.MsgID] = true
 	}
 	res := Result{Kind: StoredCover, CoverID: c.ID, SeriesID: series.ID, SeriesCreated: created}
 	if attach {

@@ -53,14 +53,28 @@ func seriesOfVersion(ctx context.Context, tx store.Store, projectID int64, msgid
 // arrived first.
 func (i *Ingester) seriesOfThread(ctx context.Context, mc *mailCtx) (*store.Series, error) {
 	m, tx, pid, v := mc.m, mc.tx, mc.proj.ID, mc.sub.Version
+	// Every id's series in one query: nothing below writes.
+	byRef, err := tx.SeriesByReferencesIn(ctx, pid, append([]string{m.MsgID}, m.References...))
+	if err != nil {
+		return nil, err
+	}
+	mc.threadRefs = byRef
+	ofVersion := func(id string) *store.Series {
+		all := byRef[id]
+		for k := range all {
+			if all[k].Version == v {
+				return &all[k]
+			}
+		}
+		return nil
+	}
 	near := []string{m.MsgID}
 	if len(m.References) > 0 {
 		near = append(near, m.References[0])
 	}
 	for _, id := range near {
-		s, err := seriesOfVersion(ctx, tx, pid, id, v)
-		if s != nil || err != nil {
-			return s, err
+		if s := ofVersion(id); s != nil {
+			return s, nil
 		}
 	}
 	if len(m.References) > 0 {
@@ -84,9 +98,8 @@ func (i *Ingester) seriesOfThread(ctx context.Context, mc *mailCtx) (*store.Seri
 		}
 	}
 	for _, id := range m.References[min(1, len(m.References)):] {
-		s, err := seriesOfVersion(ctx, tx, pid, id, v)
-		if s != nil || err != nil {
-			return s, err
+		if s := ofVersion(id); s != nil {
+			return s, nil
 		}
 	}
 	return nil, nil
@@ -116,7 +129,7 @@ func (i *Ingester) groupPatch(ctx context.Context, mc *mailCtx, author store.Per
 				s = &cands[0]
 			}
 			for k := 0; len(cands) > 1 && k < len(cands); k++ {
-				cn, err := tx.SeriesNumbers(ctx, cands[k].ID)
+				cn, err := seriesNumbers(ctx, tx, mc.ts, cands[k].ID)
 				if err != nil {
 					return group{}, err
 				}
@@ -129,7 +142,7 @@ func (i *Ingester) groupPatch(ctx context.Context, mc *mailCtx, author store.Per
 	}
 	if s != nil && nums == nil {
 		var err error
-		if nums, err = tx.SeriesNumbers(ctx, s.ID); err != nil {
+		if nums, err = seriesNumbers(ctx, tx, mc.ts, s.ID); err != nil {
 			return group{}, err
 		}
 	}
@@ -140,6 +153,7 @@ func (i *Ingester) groupPatch(ctx context.Context, mc *mailCtx, author store.Per
 	if err := tx.CreateSeries(ctx, s); err != nil {
 		return group{}, fmt.Errorf("create series for %s: %w", m.MsgID, err)
 	}
+	mc.ts.numbers[s.ID] = []int{}
 	return group{series: s, created: true}, nil
 }
 
@@ -150,22 +164,28 @@ func (i *Ingester) groupPatch(ctx context.Context, mc *mailCtx, author store.Per
 // arrived first.
 func (i *Ingester) recordRefs(ctx context.Context, mc *mailCtx, s *store.Series) error {
 	ids := append([]string{mc.m.MsgID}, mc.m.References...)
-	for _, id := range ids {
-		if _, err := mc.tx.AddSeriesReference(ctx, mc.proj.ID, s.ID, id); err != nil {
+	if err := mc.tx.AddSeriesReferences(ctx, mc.proj.ID, s.ID, ids); err != nil {
+		return err
+	}
+	// seriesOfThread read the same ids for this mail, and nothing since
+	// changed another series; s is skipped below.
+	byRef := mc.threadRefs
+	if byRef == nil {
+		var err error
+		if byRef, err = mc.tx.SeriesByReferencesIn(ctx, mc.proj.ID, ids); err != nil {
 			return err
 		}
 	}
+	linked := map[int64]bool{} // read before this loop linked them
 	for _, id := range ids {
-		all, err := mc.tx.SeriesByReferences(ctx, mc.proj.ID, id)
-		if err != nil {
-			return err
-		}
+		all := byRef[id]
 		for k := range all {
 			c := &all[k]
-			if c.ID == s.ID || c.PreviousID != 0 || c.Version <= s.Version {
+			if linked[c.ID] || c.ID == s.ID || c.PreviousID != 0 || c.Version <= s.Version {
 				continue
 			}
 			c.PreviousID = s.ID
+			linked[c.ID] = true
 			if err := mc.tx.UpdateSeries(ctx, c); err != nil {
 				return fmt.Errorf("link series %d to %d: %w", c.ID, s.ID, err)
 			}
@@ -271,11 +291,12 @@ func previousVersion(ctx context.Context, tx store.Store, s *store.Series, refs 
 			best = c
 		}
 	}
+	byRef, err := tx.SeriesByReferencesIn(ctx, s.ProjectID, refs)
+	if err != nil {
+		return 0, err
+	}
 	for _, ref := range refs {
-		all, err := tx.SeriesByReferences(ctx, s.ProjectID, ref)
-		if err != nil {
-			return 0, err
-		}
+		all := byRef[ref]
 		for k := range all {
 			consider(&all[k])
 		}
@@ -369,6 +390,10 @@ func baseName(name string) string {
 // supersede marks the patches of s's earlier versions Superseded when they
 // still wait for action; accepted or rejected patches keep their state.
 func (i *Ingester) supersede(ctx context.Context, mc *mailCtx, s *store.Series) error {
+	// UpdatePatch records its own events: the queued ones go first.
+	if err := flushEvents(ctx, mc.tx, mc.ts); err != nil {
+		return err
+	}
 	states, err := i.loadStates(ctx, mc.tx)
 	if err != nil {
 		return err

@@ -135,6 +135,10 @@ type PatchStore interface {
 	CreatePatch(ctx context.Context, p *Patch, tags TagCounts) error
 	GetPatch(ctx context.Context, id int64) (*Patch, error)
 	GetPatchByMsgID(ctx context.Context, projectID int64, msgid string) (*Patch, error)
+	// StoredMsgIDs tells which of msgids the project already holds as
+	// patches and as cover letters (an archive import checks a whole
+	// batch for duplicates at once).
+	StoredMsgIDs(ctx context.Context, projectID int64, msgids []string) (patches, covers map[string]bool, err error)
 	// FindPatchesByMsgID looks in every project (Depends-on, web links).
 	FindPatchesByMsgID(ctx context.Context, msgid string) ([]Patch, error)
 	// GetPatchesByHash returns the project's patches with that hash, newest first.
@@ -214,6 +218,12 @@ type SeriesStore interface {
 	// SeriesByReferences lists every series that recorded msgid, in the
 	// order they recorded it.
 	SeriesByReferences(ctx context.Context, projectID int64, msgid string) ([]Series, error)
+	// AddSeriesReferences is AddSeriesReference for several ids in one
+	// statement, recorded in the order given.
+	AddSeriesReferences(ctx context.Context, projectID, seriesID int64, msgids []string) error
+	// SeriesByReferencesIn is SeriesByReferences for several ids in one
+	// query, keyed by id (ids no series recorded are left out).
+	SeriesByReferencesIn(ctx context.Context, projectID int64, msgids []string) (map[string][]Series, error)
 	// SeriesByMarkers lists the project's series from that submitter with
 	// that version and total dated within [from, to], newest first.
 	SeriesByMarkers(ctx context.Context, projectID, submitterID int64, version, total int, from, to time.Time) ([]Series, error)
@@ -256,6 +266,10 @@ type BundleStore interface {
 // EventStore reads and writes the event log.
 type EventStore interface {
 	CreateEvent(ctx context.Context, e *Event) error
+	// CreateEvents appends several events in order, in as few statements
+	// as it can (ids are not set): a mail import records its events when
+	// its transaction ends.
+	CreateEvents(ctx context.Context, es []Event) error
 	ListEvents(ctx context.Context, q EventQuery) ([]Event, error)
 	CountEvents(ctx context.Context, q EventQuery) (int, error) // ListEvents without paging
 	// LatestEventID is the newest event id (0 when none): TUI sessions poll
@@ -279,6 +293,8 @@ type MailStore interface {
 	// HeldMailsReferencing lists the project's held mails that reference
 	// msgid, oldest first.
 	HeldMailsReferencing(ctx context.Context, projectID int64, msgid string) ([]HeldMail, error)
+	// HasHeldMails tells whether the project holds any mail.
+	HasHeldMails(ctx context.Context, projectID int64) (bool, error)
 	// ListHeldMails lists every held mail (projectID 0: of all projects),
 	// oldest first.
 	ListHeldMails(ctx context.Context, projectID int64) ([]HeldMail, error)

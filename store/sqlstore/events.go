@@ -146,3 +146,31 @@ func (s *Store) LatestEventID(ctx context.Context) (int64, error) {
 	}
 	return id, nil
 }
+
+// CreateEvents appends events in order, 100 rows per statement.
+func (s *Store) CreateEvents(ctx context.Context, es []store.Event) error {
+	const cols = 15
+	for len(es) > 0 {
+		chunk := es[:min(100, len(es))]
+		es = es[len(chunk):]
+		args := make([]any, 0, cols*len(chunk))
+		for _, e := range chunk {
+			if e.Category == "" || e.ProjectID == 0 {
+				return fmt.Errorf("create events: category and project are required: %w", store.ErrInvalid)
+			}
+			if e.Date.IsZero() {
+				e.Date = time.Now()
+			}
+			args = append(args, e.Category, e.ProjectID, e.Date.UTC().Truncate(time.Microsecond), nullID(e.ActorID),
+				nullID(e.PatchID), nullID(e.SeriesID), nullID(e.CoverID), nullID(e.CommentID), nullID(e.CheckID),
+				nullID(e.PreviousStateID), nullID(e.CurrentStateID), nullID(e.PreviousDelegateID),
+				nullID(e.CurrentDelegateID), nullID(e.PreviousRelationID), nullID(e.CurrentRelationID))
+		}
+		if _, err := s.exec(ctx, `INSERT INTO events (category, project_id, created, actor_id, patch_id, series_id, cover_id,
+		comment_id, check_id, previous_state_id, current_state_id, previous_delegate_id, current_delegate_id,
+		previous_relation_id, current_relation_id) VALUES `+valuesRows(len(chunk), cols), args...); err != nil {
+			return fmt.Errorf("create events: %w", err)
+		}
+	}
+	return nil
+}

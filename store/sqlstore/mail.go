@@ -237,3 +237,12 @@ func (s *Store) ExpireHeldMails(ctx context.Context, before time.Time) (int, err
 	}
 	return int(n), nil
 }
+
+// HasHeldMails tells whether the project holds any mail.
+func (s *Store) HasHeldMails(ctx context.Context, projectID int64) (bool, error) {
+	var n int
+	if err := scanRow(s.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM held_mails WHERE project_id = ? LIMIT 1) h", projectID), &n); err != nil {
+		return false, fmt.Errorf("held mails of project %d: %w", projectID, err)
+	}
+	return n > 0, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -328,17 +329,26 @@ func (s *Store) GetTagCounts(ctx context.Context, patchID int64) (store.TagCount
 	return m[patchID], nil
 }
 
-// AddTagCounts adds to a patch's tag counts.
+// AddTagCounts adds to a patch's tag counts, in one statement.
 func (s *Store) AddTagCounts(ctx context.Context, patchID int64, tags store.TagCounts) error {
+	ids := make([]int64, 0, len(tags))
 	for tag, n := range tags {
-		if n == 0 {
-			continue
+		if n != 0 {
+			ids = append(ids, tag)
 		}
-		_, err := s.exec(ctx, "INSERT INTO patch_tags (patch_id, tag_id, num) VALUES (?, ?, ?)"+
-			s.d.onConflictAdd("patch_id, tag_id", "patch_tags", "num"), patchID, tag, n)
-		if err != nil {
-			return fmt.Errorf("add tag counts to patch %d: %w", patchID, err)
-		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids) // one query text per number of tags
+	args := make([]any, 0, 3*len(ids))
+	for _, tag := range ids {
+		args = append(args, patchID, tag, tags[tag])
+	}
+	_, err := s.exec(ctx, "INSERT INTO patch_tags (patch_id, tag_id, num) VALUES "+valuesRows(len(ids), 3)+
+		s.d.onConflictAdd("patch_id, tag_id", "patch_tags", "num"), args...)
+	if err != nil {
+		return fmt.Errorf("add tag counts to patch %d: %w", patchID, err)
 	}
 	return nil
 }
@@ -377,4 +387,24 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// StoredMsgIDs tells which ids the project holds as patches and as covers,
+// with one query per table and 200 ids.
+func (s *Store) StoredMsgIDs(ctx context.Context, projectID int64, msgids []string) (patches, covers map[string]bool, err error) {
+	patches, covers = map[string]bool{}, map[string]bool{}
+	for _, chunk := range strChunks(uniqStrings(msgids), 200) {
+		args := append([]any{projectID}, strArgs(chunk)...)
+		for table, into := range map[string]map[string]bool{"patches": patches, "covers": covers} {
+			ids, err := collect(ctx, s, scanString, "SELECT msgid FROM "+table+" WHERE project_id = ? AND msgid IN ("+
+				placeholders(len(chunk))+")", args...)
+			if err != nil {
+				return nil, nil, fmt.Errorf("stored message ids: %w", err)
+			}
+			for _, id := range ids {
+				into[id] = true
+			}
+		}
+	}
+	return patches, covers, nil
 }

@@ -16,10 +16,10 @@ const seriesCols = `s.id, s.project_id, s.name, s.msg_date, s.submitter_id, s.ve
 	s.previous_id, (SELECT COUNT(*) FROM patches pc WHERE pc.series_id = s.id),
 	(SELECT MIN(n.id) FROM series n WHERE n.previous_id = s.id)`
 
-func scanSeries(r rowScanner) (store.Series, error) {
+func scanSeries(r rowScanner, lead ...any) (store.Series, error) {
 	var x store.Series
-	err := r.Scan(&x.ID, &x.ProjectID, nullStr{&x.Name}, timeCol{&x.Date}, &x.SubmitterID, &x.Version,
-		&x.Total, nullInt64{&x.CoverID}, nullInt64{&x.PreviousID}, &x.ReceivedTotal, nullInt64{&x.NextID})
+	err := r.Scan(append(lead, &x.ID, &x.ProjectID, nullStr{&x.Name}, timeCol{&x.Date}, &x.SubmitterID, &x.Version,
+		&x.Total, nullInt64{&x.CoverID}, nullInt64{&x.PreviousID}, &x.ReceivedTotal, nullInt64{&x.NextID})...)
 	return x, err
 }
 
@@ -257,4 +257,48 @@ func (s *Store) SeriesVersions(ctx context.Context, seriesID int64) ([]store.Ser
 		cur = *next
 	}
 	return chain, nil
+}
+
+// AddSeriesReferences records several ids for a series in one statement
+// per 200 ids, in the order given (SeriesByReferences orders by it).
+func (s *Store) AddSeriesReferences(ctx context.Context, projectID, seriesID int64, msgids []string) error {
+	for _, chunk := range strChunks(uniqStrings(msgids), 200) {
+		args := make([]any, 0, 3*len(chunk))
+		for _, id := range chunk {
+			args = append(args, projectID, seriesID, id)
+		}
+		if _, err := s.exec(ctx, "INSERT INTO series_references (project_id, series_id, msgid) VALUES "+
+			valuesRows(len(chunk), 3)+s.d.onConflict("project_id, msgid, series_id"), args...); err != nil {
+			return fmt.Errorf("add series references of series %d: %w", seriesID, err)
+		}
+	}
+	return nil
+}
+
+// SeriesByReferencesIn finds the series of several ids in one query per
+// 200 ids; each id's series come in the order they recorded it.
+func (s *Store) SeriesByReferencesIn(ctx context.Context, projectID int64, msgids []string) (map[string][]store.Series, error) {
+	out := map[string][]store.Series{}
+	for _, chunk := range strChunks(uniqStrings(msgids), 200) {
+		rows, err := s.query(ctx, "SELECT r.msgid, "+seriesCols+
+			" FROM series s JOIN series_references r ON r.series_id = s.id WHERE r.project_id = ? AND r.msgid IN ("+
+			placeholders(len(chunk))+") ORDER BY r.id", append([]any{projectID}, strArgs(chunk)...)...)
+		if err != nil {
+			return nil, fmt.Errorf("series by references: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			x, err := scanSeries(rows, &id)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("series by references: %w", mapErr(err))
+			}
+			out[id] = append(out[id], x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("series by references: %w", mapErr(err))
+		}
+	}
+	return out, nil
 }

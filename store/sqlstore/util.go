@@ -51,3 +51,44 @@ func chunks(ids []int64, n int) [][]int64 {
 	}
 	return out
 }
+
+// strArgs turns strings into query arguments.
+func strArgs(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, v := range ss {
+		out[i] = v
+	}
+	return out
+}
+
+// uniqStrings drops repeated strings, keeping the first of each.
+func uniqStrings(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := make([]string, 0, len(ss))
+	for _, v := range ss {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// strChunks splits ss into slices of at most n.
+func strChunks(ss []string, n int) [][]string {
+	var out [][]string
+	for len(ss) > n {
+		out = append(out, ss[:n])
+		ss = ss[n:]
+	}
+	if len(ss) > 0 {
+		out = append(out, ss)
+	}
+	return out
+}
+
+// valuesRows renders n rows of cols placeholders: "(?, ?), (?, ?)".
+func valuesRows(n, cols int) string {
+	row := "(" + placeholders(cols) + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
