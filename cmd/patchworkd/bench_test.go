@@ -70,6 +70,33 @@ func BenchmarkMailIn(b *testing.B) {
 				b.ReportMetric(ms[min(len(ms)-1, len(ms)*99/100)], "ms-p99/mail")
 				b.ReportMetric(benchLoad1(), "load1")
 			})
+			// The same through a running serve's mail socket: still one
+			// parsemail process per mail, the database work on the
+			// daemon's connections.
+			b.Run("parsemail-via-daemon", func(b *testing.B) {
+				var ms []float64
+				for b.Loop() {
+					b.StopTimer()
+					db := relNewDB(b, d)
+					sock, stop := serveWithMailSocket(b, db)
+					b.StartTimer()
+					for _, m := range mails[:benchParsemailMails] {
+						start := time.Now()
+						r := parsemailVia(b, db, sock, m)
+						ms = append(ms, float64(time.Since(start).Microseconds())/1000)
+						if r.code != 0 || !strings.Contains(r.stderr, "taken by the daemon") {
+							b.Fatalf("parsemail %s via the daemon: exit %d\n%s", m.msgid, r.code, relTail(r.stderr))
+						}
+					}
+					b.StopTimer()
+					stop()
+					b.StartTimer()
+				}
+				slices.Sort(ms)
+				b.ReportMetric(ms[len(ms)/2], "ms-p50/mail")
+				b.ReportMetric(ms[min(len(ms)-1, len(ms)*99/100)], "ms-p99/mail")
+				b.ReportMetric(benchLoad1(), "load1")
+			})
 		})
 	}
 }

@@ -34,6 +34,12 @@ type Config struct {
 	// address for operators chasing CPU or memory (keep it on localhost:
 	// profiles show internals). Off by default.
 	PprofAddr string `toml:"pprof_addr" env:"PPROF_ADDR"`
+	// MailSocket, when set, is a Unix socket on which serve takes mails
+	// from parsemail (which then stores nothing itself, and falls back to
+	// storing when no daemon answers): each mail then uses the daemon's
+	// database connections instead of opening one. The socket is made
+	// mode 0660: give the mail server's user the daemon's group.
+	MailSocket string `toml:"mail_socket" env:"MAIL_SOCKET"`
 }
 
 // LogConfig selects the slog handler.

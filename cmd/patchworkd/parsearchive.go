@@ -106,7 +106,7 @@ func (imp *importer) flush() error {
 		if imp.kept[d] {
 			continue
 		}
-		if _, err := keepFailed(imp.ctx, imp.s, imp.pending[k], r.Reason); err != nil {
+		if _, err := mailin.KeepFailed(imp.ctx, imp.s, imp.pending[k], r.Reason); err != nil {
 			return fmt.Errorf("keep bad mail: %w", err)
 		}
 		imp.kept[d] = true

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"time"
@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/mailin"
+	"github.com/patchwork-go/patchwork/server/mailsock"
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/sqlstore"
 )
@@ -22,15 +23,6 @@ const exTempFail = 75
 
 func tempFail(err error) error { return &exitError{code: exTempFail, err: err} }
 
-// mailProblem reports whether a store error is about this mail's data (it
-// would fail again) rather than the database being unwell. Everything not
-// known to be the mail's fault is treated as temporary: retrying costs a
-// delivery attempt, guessing wrong the other way could lose the mail.
-func mailProblem(err error) bool {
-	return !errors.Is(err, store.ErrUnavailable) &&
-		(errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict))
-}
-
 // connWaitLimit is how long parsemail waits for a database connection when
 // the server has none free before it exits 75.
 const connWaitLimit = 30 * time.Second
@@ -38,7 +30,8 @@ const connWaitLimit = 30 * time.Second
 // openForMail opens the store for mail delivery: any failure, and a schema
 // older than this binary, is temporary.
 func openForMail(cmd *cobra.Command, a *App) (store.Store, error) {
-	s, err := a.Store(cmd, false)
+	// The schema is checked below, once (Store would check it too).
+	s, err := a.StoreAnySchema(cmd, false)
 	// A burst of deliveries can use up the server's connections for a
 	// moment; waiting a little for one beats handing the mail back to the
 	// MTA, which retries only minutes later.
@@ -50,7 +43,7 @@ func openForMail(cmd *cobra.Command, a *App) (store.Store, error) {
 		case <-ctxOf(cmd).Done():
 			return nil, tempFail(err)
 		}
-		s, err = a.Store(cmd, false)
+		s, err = a.StoreAnySchema(cmd, false)
 	}
 	if err != nil {
 		return nil, tempFail(err)
@@ -65,15 +58,6 @@ func openForMail(cmd *cobra.Command, a *App) (store.Store, error) {
 	return s, nil
 }
 
-// keepFailed stores a mail that cannot be taken in, for `failed retry`.
-func keepFailed(ctx context.Context, s store.Store, raw []byte, reason string) (int64, error) {
-	fm := &store.FailedMail{Raw: raw, Error: reason}
-	if err := s.SaveFailedMail(ctx, fm); err != nil {
-		return 0, err
-	}
-	return fm.ID, nil
-}
-
 func newParsemailCmd(a *App) *cobra.Command {
 	var listID string
 	cmd := &cobra.Command{
@@ -84,10 +68,14 @@ func newParsemailCmd(a *App) *cobra.Command {
 			"(see `patchworkd failed`) and also exits 0, so the list gets no bounce.\n" +
 			"Exit 75 (EX_TEMPFAIL): the database cannot be reached or its schema is old;\n" +
 			"the mail server keeps the mail and tries again.\n\n" +
+			"With mail_socket set (and serve running with the same setting), the daemon\n" +
+			"stores the mail on its own database connections, which is cheaper for the\n" +
+			"database; parsemail stores it itself when no daemon answers.\n\n" +
 			"In /etc/aliases:  patchwork: \"|/usr/local/bin/patchworkd parsemail\"",
 		Args: cobra.MaximumNArgs(1),
 	}
 	cmd.Flags().StringVar(&listID, "list-id", "", "take the mail as coming from this list id (default: its List-Id header)")
+	cmd.Flags().String("mail-socket", "", "hand the mail to the serve daemon on this Unix socket, storing it directly when none answers (env PATCHWORK_MAIL_SOCKET)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := ctxOf(cmd)
 		var raw []byte
@@ -100,33 +88,50 @@ func newParsemailCmd(a *App) *cobra.Command {
 		if err != nil {
 			return tempFail(fmt.Errorf("read mail: %w", err))
 		}
+		if a.Config.MailSocket != "" && len(raw) <= mailsock.DefaultMaxBytes {
+			ans, err := mailsock.Send(ctx, a.Config.MailSocket, raw, listID)
+			switch {
+			case err == nil && ans.Code == mailsock.CodeOK:
+				a.Logger.Info("mail taken by the daemon", "socket", a.Config.MailSocket, "result", ans.Message)
+				return nil
+			case err == nil:
+				return tempFail(fmt.Errorf("daemon on %s: %s", a.Config.MailSocket, ans.Message))
+			case !errors.Is(err, mailsock.ErrNoServer):
+				// Sent, fate unknown: a second delivery is a duplicate at worst.
+				return tempFail(fmt.Errorf("daemon on %s: %w", a.Config.MailSocket, err))
+			}
+			a.Logger.Debug("no daemon on the mail socket; storing directly", "socket", a.Config.MailSocket, "err", err)
+		}
 		s, err := openForMail(cmd, a)
 		if err != nil {
 			return err
 		}
-		res, err := mailin.NewIngester(s, a.Logger).Ingest(ctx, raw, listID)
-		if err != nil {
-			if !mailProblem(err) {
-				return tempFail(err)
-			}
-			id, serr := keepFailed(ctx, s, raw, err.Error())
-			if serr != nil {
-				return tempFail(fmt.Errorf("%v; keeping it failed too: %w", err, serr))
-			}
-			a.Logger.Error("mail could not be stored; kept", "failed_id", id, "err", err)
-			return nil
+		d := mailin.NewIngester(s, a.Logger).Deliver(ctx, raw, listID)
+		if d.Temporary {
+			return tempFail(d.Err) // printed once, as the command's error
 		}
-		if res.Kind == mailin.Rejected {
-			id, err := keepFailed(ctx, s, raw, res.Reason)
-			if err != nil {
-				return tempFail(fmt.Errorf("keep rejected mail: %w", err))
-			}
-			a.Logger.Warn("bad mail kept", "failed_id", id, "msgid", res.MsgID, "reason", res.Reason)
-			return nil
-		}
-		a.Logger.Info("mail", "result", res.Kind.String(), "msgid", res.MsgID, "reason", res.Reason,
-			"patch", res.PatchID, "cover", res.CoverID, "comment", res.CommentID, "series", res.SeriesID)
+		logDelivery(a.Logger, d)
 		return nil
 	}
 	return cmd
+}
+
+// logDelivery writes one line about a delivered mail (parsemail's own, or
+// one the daemon took from the mail socket); it returns that line's gist.
+func logDelivery(logger *slog.Logger, d mailin.Delivery) string {
+	res := d.Result
+	switch {
+	case d.Temporary:
+		logger.Error("mail not taken; the mail server will retry", "err", d.Err)
+		return "temporary failure: " + d.Err.Error()
+	case d.FailedID != 0 && res.Kind == mailin.Rejected:
+		logger.Warn("bad mail kept", "failed_id", d.FailedID, "msgid", res.MsgID, "reason", res.Reason)
+		return fmt.Sprintf("bad mail kept as failed mail %d: %s", d.FailedID, res.Reason)
+	case d.FailedID != 0:
+		logger.Error("mail could not be stored; kept", "failed_id", d.FailedID, "err", d.Err)
+		return fmt.Sprintf("kept as failed mail %d: %v", d.FailedID, d.Err)
+	}
+	logger.Info("mail", "result", res.Kind.String(), "msgid", res.MsgID, "reason", res.Reason,
+		"patch", res.PatchID, "cover", res.CoverID, "comment", res.CommentID, "series", res.SeriesID)
+	return fmt.Sprintf("%s %s", res.Kind, res.MsgID)
 }

@@ -9,7 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/patchwork-go/patchwork/mailin"
 	httpserver "github.com/patchwork-go/patchwork/server/http"
+	"github.com/patchwork-go/patchwork/server/mailsock"
 	sshserver "github.com/patchwork-go/patchwork/server/ssh"
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -28,6 +30,7 @@ func newServeCmd(app *App) *cobra.Command {
 	f.String("ssh-addr", "", "SSH listen address (env PATCHWORK_SSH_ADDR, default :2222)")
 	f.String("http-addr", "", "HTTP listen address (env PATCHWORK_HTTP_ADDR, default :8000)")
 	f.String("base-url", "", "public URL of the HTTP server (env PATCHWORK_BASE_URL)")
+	f.String("mail-socket", "", "Unix socket on which to take mails from parsemail (env PATCHWORK_MAIL_SOCKET)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		s, err := app.Store(cmd, true)
 		if err != nil {
@@ -108,8 +111,33 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 		defer stop()
 	}
 
-	errc := make(chan error, 2)
+	var ms *mailsock.Server
+	if cfg.MailSocket != "" {
+		ms, err = mailsock.Listen(mailsock.Options{Path: cfg.MailSocket, Logger: logger,
+			Deliver: func(ctx context.Context, raw []byte, listID string) mailsock.Answer {
+				// A fresh Ingester per mail: its caches (projects, rules)
+				// must not outlive an admin's change made elsewhere.
+				d := mailin.NewIngester(s, logger).Deliver(ctx, raw, listID)
+				msg := logDelivery(logger, d)
+				if d.Temporary {
+					return mailsock.Answer{Code: mailsock.CodeTempFail, Message: msg}
+				}
+				return mailsock.Answer{Code: mailsock.CodeOK, Message: msg}
+			}})
+		if err != nil {
+			_ = hs.Shutdown(ctx)
+			_ = sshLn.Close()
+			return err
+		}
+	}
+
+	errc := make(chan error, 3)
+	running := 2
 	go func() { errc <- hs.Serve() }()
+	if ms != nil {
+		running++
+		go func() { errc <- ms.Serve() }()
+	}
 	go func() {
 		err := ss.Serve(sshLn)
 		if errors.Is(err, sshserver.ErrServerClosed) {
@@ -119,10 +147,10 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	}()
 	logger.Info("patchworkd serving",
 		"http", hs.Addr(), "ssh", sshLn.Addr().String(), "base_url", base,
-		"db", redactURL(cfg.DB), "dialect", dialectOf(s, cfg.DB), "xmlrpc", cfg.HTTP.XMLRPC)
+		"db", redactURL(cfg.DB), "dialect", dialectOf(s, cfg.DB), "xmlrpc", cfg.HTTP.XMLRPC,
+		"mail_socket", cfg.MailSocket)
 
 	var first error
-	running := 2
 	select {
 	case <-ctx.Done():
 		logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
@@ -139,6 +167,11 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	}
 	if err := ss.Shutdown(sctx); err != nil && !errors.Is(err, sshserver.ErrServerClosed) {
 		logger.Warn("ssh shutdown", "error", err)
+	}
+	if ms != nil {
+		if err := ms.Shutdown(sctx); err != nil {
+			logger.Warn("mail socket shutdown", "error", err)
+		}
 	}
 	for ; running > 0; running-- {
 		select {

@@ -27,7 +27,7 @@ import (
 // returns its http and ssh addresses; it keeps draining the log after that
 // (into the returned function's result) so that the server never blocks
 // on a full pipe.
-func listening(t *testing.T, r io.Reader) (httpAddr, sshAddr string, rest func() string) {
+func listening(t testing.TB, r io.Reader) (httpAddr, sshAddr string, rest func() string) {
 	t.Helper()
 	type addrs struct{ http, ssh string }
 	found := make(chan addrs, 1)

@@ -1,0 +1,65 @@
+package mailin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/patchwork-go/patchwork/store"
+)
+
+// Delivery is what the mail server must learn of one mail: Temporary
+// means "keep it and deliver it again later" (parsemail's exit 75);
+// anything else means the mail is taken care of.
+type Delivery struct {
+	Result Result
+	// FailedID is the failed mail it was kept as (a bad mail, or data the
+	// database refuses), with Err saying why.
+	FailedID  int64
+	Err       error
+	Temporary bool
+}
+
+// Deliver takes in one mail as the mail server hands it over: stored,
+// ignored or, when it cannot be stored, kept as a failed mail for an
+// admin; Temporary only when the database could not take it (then
+// nothing was kept and the mail server must retry).
+func (i *Ingester) Deliver(ctx context.Context, raw []byte, listID string) Delivery {
+	res, err := i.Ingest(ctx, raw, listID)
+	if err != nil {
+		if !mailProblem(err) {
+			return Delivery{Err: err, Temporary: true}
+		}
+		id, serr := KeepFailed(ctx, i.s, raw, err.Error())
+		if serr != nil {
+			return Delivery{Err: fmt.Errorf("%v; keeping it failed too: %w", err, serr), Temporary: true}
+		}
+		return Delivery{Result: res, FailedID: id, Err: err}
+	}
+	if res.Kind == Rejected {
+		id, err := KeepFailed(ctx, i.s, raw, res.Reason)
+		if err != nil {
+			return Delivery{Result: res, Err: fmt.Errorf("keep rejected mail: %w", err), Temporary: true}
+		}
+		return Delivery{Result: res, FailedID: id, Err: errors.New(res.Reason)}
+	}
+	return Delivery{Result: res}
+}
+
+// mailProblem reports whether a store error is about this mail's data (it
+// would fail again) rather than the database being unwell. Everything not
+// known to be the mail's fault is treated as temporary: retrying costs a
+// delivery attempt, guessing wrong the other way could lose the mail.
+func mailProblem(err error) bool {
+	return !errors.Is(err, store.ErrUnavailable) &&
+		(errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict))
+}
+
+// KeepFailed stores a mail that cannot be taken in, for `failed retry`.
+func KeepFailed(ctx context.Context, s store.Store, raw []byte, reason string) (int64, error) {
+	fm := &store.FailedMail{Raw: raw, Error: reason}
+	if err := s.SaveFailedMail(ctx, fm); err != nil {
+		return 0, err
+	}
+	return fm.ID, nil
+}
