@@ -86,6 +86,9 @@ type PatchQuery struct {
 	Before *Cursor
 	Limit  int // 0: no limit
 	Offset int // for page-number APIs (REST, web); avoid on huge lists
+	// NoTags leaves the rows' tag counts empty, for callers that show none
+	// (REST lists): one query less per page.
+	NoTags bool
 }
 
 // CursorOf returns the keyset cursor for a row.

@@ -93,7 +93,8 @@ func (c *call) patchList() (err error) {
 	if err != nil {
 		return err
 	}
-	q := store.PatchQuery{Conds: conds, Order: store.OrderID}
+	// Upstream's lists carry "tags": {} whatever the counts.
+	q := store.PatchQuery{Conds: conds, Order: store.OrderID, NoTags: true}
 	if keys := c.orderKeys("id", "name", "project", "date", "state", "archived", "submitter", "check"); len(keys) > 0 {
 		q.Order, q.Desc = patchOrders[keys[0].name], keys[0].desc
 	}

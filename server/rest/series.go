@@ -192,8 +192,9 @@ func (c *call) preloadSeriesPatches(list []store.Series) error {
 		c.c.seriesPatches[s.ID] = nil
 	}
 	rows, err := c.h.store.ListPatches(c.ctx, store.PatchQuery{
-		Conds: []store.Cond{{Field: store.FieldSeries, Ints: ids}},
-		Order: store.OrderDate,
+		Conds:  []store.Cond{{Field: store.FieldSeries, Ints: ids}},
+		Order:  store.OrderDate,
+		NoTags: true, // series embed their patches without counts
 	})
 	if err != nil {
 		return fmt.Errorf("patches of %d series: %w", len(ids), err)

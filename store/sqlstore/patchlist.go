@@ -35,6 +35,10 @@ func scanPatchRow(r *sql.Rows) (store.PatchRow, error) {
 // GetPatchRows fetches list rows by id, in the order of ids (missing ids are
 // skipped).
 func (s *Store) GetPatchRows(ctx context.Context, ids []int64) ([]store.PatchRow, error) {
+	return s.getPatchRows(ctx, ids, true)
+}
+
+func (s *Store) getPatchRows(ctx context.Context, ids []int64, withTags bool) ([]store.PatchRow, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -54,15 +58,15 @@ func (s *Store) GetPatchRows(ctx context.Context, ids []int64) ([]store.PatchRow
 			out = append(out, r)
 		}
 	}
-	if err := s.fillRows(ctx, out); err != nil {
+	if err := s.fillRows(ctx, out, withTags); err != nil {
 		return nil, fmt.Errorf("get patch rows: %w", err)
 	}
 	return out, nil
 }
 
-// fillRows adds tag counts and check summaries to a page of rows with one
-// query each.
-func (s *Store) fillRows(ctx context.Context, rows []store.PatchRow) error {
+// fillRows adds tag counts (unless withTags is false: then they are empty)
+// and check summaries to a page of rows with one query each.
+func (s *Store) fillRows(ctx context.Context, rows []store.PatchRow, withTags bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -70,9 +74,12 @@ func (s *Store) fillRows(ctx context.Context, rows []store.PatchRow) error {
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	tags, err := s.tagCounts(ctx, ids)
-	if err != nil {
-		return err
+	tags := map[int64]store.TagCounts{}
+	if withTags {
+		var err error
+		if tags, err = s.tagCounts(ctx, ids); err != nil {
+			return err
+		}
 	}
 	sums, err := s.checkSummaries(ctx, ids)
 	if err != nil {
@@ -94,7 +101,7 @@ func (s *Store) ListPatches(ctx context.Context, q store.PatchQuery) ([]store.Pa
 	if err != nil {
 		return nil, fmt.Errorf("list patches: %w", err)
 	}
-	return s.GetPatchRows(ctx, ids)
+	return s.getPatchRows(ctx, ids, !q.NoTags)
 }
 
 // CountPatches counts the rows ListPatches would return without paging.
