@@ -63,3 +63,43 @@ func KeepFailed(ctx context.Context, s store.Store, raw []byte, reason string) (
 	}
 	return fm.ID, nil
 }
+
+// DeliverBatch is Deliver for mails that arrived together (a daemon taking
+// mails from many parsemail processes at once): one transaction for all,
+// each project locked once, so that a burst of mails does not queue on the
+// project lock one transaction at a time. When that transaction fails the
+// mails are stored one by one, as IngestBatch does; mails the database
+// could not take come back Temporary.
+func (i *Ingester) DeliverBatch(ctx context.Context, raws [][]byte, listID string) []Delivery {
+	out := make([]Delivery, len(raws))
+	var mails []*Mail
+	var at []int
+	for k, raw := range raws {
+		m, err := Parse(raw)
+		if err != nil {
+			out[k] = i.keep(ctx, raw, Result{Kind: Rejected, Reason: err.Error()})
+			continue
+		}
+		mails, at = append(mails, m), append(at, k)
+	}
+	results, err := i.IngestBatch(ctx, mails, listID)
+	for n, r := range results {
+		out[at[n]] = i.keep(ctx, raws[at[n]], r)
+	}
+	for n := len(results); n < len(mails); n++ {
+		out[at[n]] = Delivery{Err: err, Temporary: true}
+	}
+	return out
+}
+
+// keep keeps a rejected mail as a failed mail; other results pass.
+func (i *Ingester) keep(ctx context.Context, raw []byte, r Result) Delivery {
+	if r.Kind != Rejected {
+		return Delivery{Result: r}
+	}
+	id, err := KeepFailed(ctx, i.s, raw, r.Reason)
+	if err != nil {
+		return Delivery{Result: r, Err: fmt.Errorf("keep rejected mail: %w", err), Temporary: true}
+	}
+	return Delivery{Result: r, FailedID: id, Err: errors.New(r.Reason)}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
@@ -114,15 +115,8 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	var ms *mailsock.Server
 	if cfg.MailSocket != "" {
 		ms, err = mailsock.Listen(mailsock.Options{Path: cfg.MailSocket, Logger: logger,
-			Deliver: func(ctx context.Context, raw []byte, listID string) mailsock.Answer {
-				// A fresh Ingester per mail: its caches (projects, rules)
-				// must not outlive an admin's change made elsewhere.
-				d := mailin.NewIngester(s, logger).Deliver(ctx, raw, listID)
-				msg := logDelivery(logger, d)
-				if d.Temporary {
-					return mailsock.Answer{Code: mailsock.CodeTempFail, Message: msg}
-				}
-				return mailsock.Answer{Code: mailsock.CodeOK, Message: msg}
+			Deliver: func(ctx context.Context, mails []mailsock.Mail) []mailsock.Answer {
+				return deliverMails(ctx, s, logger, mails)
 			}})
 		if err != nil {
 			_ = hs.Shutdown(ctx)
@@ -188,4 +182,36 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// deliverMails takes in the mails the mail socket handed over together:
+// one transaction per list id (parsemail --list-id), with a fresh
+// Ingester each time, since its caches (projects, rules) must not outlive
+// an admin's change made in another process.
+func deliverMails(ctx context.Context, s store.Store, logger *slog.Logger, mails []mailsock.Mail) []mailsock.Answer {
+	out := make([]mailsock.Answer, len(mails))
+	byList := map[string][]int{}
+	var lists []string
+	for k, m := range mails {
+		if _, ok := byList[m.ListID]; !ok {
+			lists = append(lists, m.ListID)
+		}
+		byList[m.ListID] = append(byList[m.ListID], k)
+	}
+	for _, list := range lists {
+		at := byList[list]
+		raws := make([][]byte, len(at))
+		for n, k := range at {
+			raws[n] = mails[k].Raw
+		}
+		for n, d := range mailin.NewIngester(s, logger).DeliverBatch(ctx, raws, list) {
+			msg := logDelivery(logger, d)
+			code := mailsock.CodeOK
+			if d.Temporary {
+				code = mailsock.CodeTempFail
+			}
+			out[at[n]] = mailsock.Answer{Code: code, Message: msg}
+		}
+	}
+	return out
 }

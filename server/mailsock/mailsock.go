@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,8 +42,16 @@ type Answer struct {
 	Message string
 }
 
-// DeliverFunc takes one mail in.
-type DeliverFunc func(ctx context.Context, raw []byte, listID string) Answer
+// Mail is one mail handed over, with the list id parsemail was given.
+type Mail struct {
+	Raw    []byte
+	ListID string
+}
+
+// DeliverFunc takes in the mails that arrived together and answers each,
+// in order. Mails arriving at once are handed over together so that they
+// can share one database transaction (one turn of the project's lock).
+type DeliverFunc func(ctx context.Context, mails []Mail) []Answer
 
 // Options configure a Server.
 type Options struct {
@@ -50,21 +59,39 @@ type Options struct {
 	Mode    os.FileMode // of the socket file; 0 means 0660
 	Deliver DeliverFunc
 	Logger  *slog.Logger
-	// MaxBytes bounds a mail (DefaultMaxBytes when 0); Concurrent bounds
-	// the mails taken in at once (4 when 0): the others wait their turn.
-	MaxBytes   int64
-	Concurrent int
+	// MaxBytes bounds a mail (DefaultMaxBytes when 0). Workers is how many
+	// batches are taken in at once (2 when 0), MaxBatch how many mails a
+	// batch holds at most (64 when 0): the others wait their turn.
+	MaxBytes int64
+	Workers  int
+	MaxBatch int
 }
 
 // Server accepts mails on a Unix socket.
 type Server struct {
-	opt    Options
-	ln     net.Listener
-	sem    chan struct{}
-	wg     sync.WaitGroup
-	ctx    context.Context
-	cancel context.CancelFunc
+	opt     Options
+	ln      net.Listener
+	queue   chan *job
+	wg      sync.WaitGroup // connections
+	workers sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
 }
+
+// job is one mail waiting for a worker. state goes from queued to taken
+// (a worker delivers it) or to abandoned (the daemon stopped first and
+// the sender was told to retry): never both.
+type job struct {
+	mail   Mail
+	state  atomic.Int32
+	answer chan Answer
+}
+
+const (
+	jobQueued int32 = iota
+	jobTaken
+	jobAbandoned
+)
 
 // ErrInUse says another process answers on the socket already.
 var ErrInUse = errors.New("another process serves this mail socket")
@@ -78,8 +105,11 @@ func Listen(opt Options) (*Server, error) {
 	if opt.MaxBytes <= 0 {
 		opt.MaxBytes = DefaultMaxBytes
 	}
-	if opt.Concurrent <= 0 {
-		opt.Concurrent = 4
+	if opt.Workers <= 0 {
+		opt.Workers = 2
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 64
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
@@ -105,7 +135,56 @@ func Listen(opt Options) (*Server, error) {
 		return nil, fmt.Errorf("mail socket %s: %w", opt.Path, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{opt: opt, ln: ln, sem: make(chan struct{}, opt.Concurrent), ctx: ctx, cancel: cancel}, nil
+	s := &Server{opt: opt, ln: ln, queue: make(chan *job, 4096), ctx: ctx, cancel: cancel}
+	for range opt.Workers {
+		s.workers.Add(1)
+		go s.work()
+	}
+	return s, nil
+}
+
+// work takes the waiting mails in batches until the server stops.
+func (s *Server) work() {
+	defer s.workers.Done()
+	for {
+		var batch []*job
+		select {
+		case j := <-s.queue:
+			batch = append(batch, j)
+		case <-s.ctx.Done():
+			return
+		}
+	more:
+		for len(batch) < s.opt.MaxBatch {
+			select {
+			case j := <-s.queue:
+				batch = append(batch, j)
+			default:
+				break more
+			}
+		}
+		mails := make([]Mail, 0, len(batch))
+		taken := batch[:0]
+		for _, j := range batch {
+			if j.state.CompareAndSwap(jobQueued, jobTaken) {
+				mails = append(mails, j.mail)
+				taken = append(taken, j)
+			}
+		}
+		if len(taken) == 0 {
+			continue
+		}
+		// A batch under way is finished even when the daemon is told to
+		// stop: its senders wait for the answers.
+		answers := s.opt.Deliver(context.WithoutCancel(s.ctx), mails)
+		for k, j := range taken {
+			a := Answer{Code: CodeTempFail, Message: "no answer for this mail"}
+			if k < len(answers) {
+				a = answers[k]
+			}
+			j.answer <- a
+		}
+	}
 }
 
 // Addr is the socket's path.
@@ -139,7 +218,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.cancel()
 	err := s.ln.Close()
 	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
+	go func() { s.wg.Wait(); s.workers.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -161,16 +240,23 @@ func (s *Server) handle(c net.Conn) {
 		writeAnswer(c, Answer{Code: CodeTempFail, Message: "bad request: " + err.Error()})
 		return
 	}
+	j := &job{mail: Mail{Raw: raw, ListID: listID}, answer: make(chan Answer, 1)}
 	select {
-	case s.sem <- struct{}{}:
+	case s.queue <- j:
 	case <-s.ctx.Done():
 		writeAnswer(c, Answer{Code: CodeTempFail, Message: "daemon stopping"})
 		return
 	}
-	defer func() { <-s.sem }()
-	// A mail under way is finished even when the daemon is told to stop:
-	// its sender waits for the answer.
-	a := s.opt.Deliver(context.WithoutCancel(s.ctx), raw, listID)
+	var a Answer
+	select {
+	case a = <-j.answer:
+	case <-s.ctx.Done():
+		if j.state.CompareAndSwap(jobQueued, jobAbandoned) {
+			a = Answer{Code: CodeTempFail, Message: "daemon stopping"}
+		} else {
+			a = <-j.answer // a worker has it: wait for its answer
+		}
+	}
 	_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	writeAnswer(c, a)
 }

@@ -14,26 +14,32 @@ import (
 
 // recorder is a delivery function that keeps what it was given.
 type recorder struct {
-	n      atomic.Int64
-	last   atomic.Value // string: list id + "|" + mail
-	answer atomic.Pointer[Answer]
-	hold   chan struct{} // when set, each delivery waits for it
-	inside chan struct{} // when set, told when a delivery starts
+	n       atomic.Int64
+	batches atomic.Int64
+	last    atomic.Value // string: list id + "|" + mail
+	answer  atomic.Pointer[Answer]
+	hold    chan struct{} // when set, each delivery waits for it
+	inside  chan struct{} // when set, told when a delivery starts
 }
 
-func (r *recorder) deliver(_ context.Context, raw []byte, listID string) Answer {
+func (r *recorder) deliver(_ context.Context, mails []Mail) []Answer {
 	if r.inside != nil {
 		r.inside <- struct{}{}
 	}
 	if r.hold != nil {
 		<-r.hold
 	}
-	r.n.Add(1)
-	r.last.Store(listID + "|" + string(raw))
-	if a := r.answer.Load(); a != nil {
-		return *a
+	out := make([]Answer, len(mails))
+	for k, m := range mails {
+		r.n.Add(1)
+		r.last.Store(m.ListID + "|" + string(m.Raw))
+		out[k] = Answer{Code: CodeOK}
+		if a := r.answer.Load(); a != nil {
+			out[k] = *a
+		}
 	}
-	return Answer{Code: CodeOK}
+	r.batches.Add(1)
+	return out
 }
 
 func start(t *testing.T, opt Options) *Server {
@@ -161,7 +167,7 @@ func TestListenReplacesStaleSocket(t *testing.T) {
 func TestShutdownFinishesMailsUnderWay(t *testing.T) {
 	r := &recorder{hold: make(chan struct{}), inside: make(chan struct{}, 2)}
 	r.answer.Store(&Answer{Code: CodeOK, Message: "stored"})
-	s, err := Listen(Options{Path: filepath.Join(t.TempDir(), "mail.sock"), Deliver: r.deliver, Concurrent: 1})
+	s, err := Listen(Options{Path: filepath.Join(t.TempDir(), "mail.sock"), Deliver: r.deliver, Workers: 1, MaxBatch: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,5 +196,46 @@ func TestShutdownFinishesMailsUnderWay(t *testing.T) {
 	}
 	if err := <-stopped; err != nil {
 		t.Errorf("Shutdown: %v", err)
+	}
+}
+
+// TestMailsArrivingTogetherShareABatch: while a worker is busy, the mails
+// that arrive wait and are then handed over together, each answered.
+func TestMailsArrivingTogetherShareABatch(t *testing.T) {
+	r := &recorder{hold: make(chan struct{}), inside: make(chan struct{}, 100)}
+	s := start(t, Options{Deliver: r.deliver, Workers: 1})
+	first := make(chan error, 1)
+	go func() {
+		_, err := Send(context.Background(), s.Addr(), []byte("first"), "")
+		first <- err
+	}()
+	<-r.inside // the worker holds the first mail
+	const n = 20
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			a, err := Send(context.Background(), s.Addr(), []byte(strings.Repeat("x", i+1)), "")
+			if err == nil && a.Code != CodeOK {
+				err = errors.New(a.Message)
+			}
+			errs <- err
+		}()
+	}
+	// Let them all queue behind the first mail before it is released.
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.queue) < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(r.hold)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got, b := r.n.Load(), r.batches.Load(); got != n+1 || b != 2 {
+		t.Errorf("%d mails in %d batches; want %d in 2", got, b, n+1)
 	}
 }
