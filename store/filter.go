@@ -86,9 +86,10 @@ type PatchQuery struct {
 	Before *Cursor
 	Limit  int // 0: no limit
 	Offset int // for page-number APIs (REST, web); avoid on huge lists
-	// NoTags leaves the rows' tag counts empty, for callers that show none
-	// (REST lists): one query less per page.
-	NoTags bool
+	// NoTags leaves the rows' tag counts empty and NoChecks their check
+	// summaries, for callers that show none (REST lists have no counts,
+	// XML-RPC neither): one query less per page each.
+	NoTags, NoChecks bool
 }
 
 // CursorOf returns the keyset cursor for a row.

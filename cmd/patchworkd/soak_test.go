@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -333,6 +334,7 @@ func TestSoak(t *testing.T) {
 	rest := &soakKind{name: "REST GET", target: float64(reqRate) / 2}
 	xmlrpc := &soakKind{name: "XML-RPC", target: float64(reqRate) - float64(reqRate)/2}
 
+	cpu0 := soakCPUNow(pid)
 	begin := time.Now()
 	end := begin.Add(dur)
 	var wg sync.WaitGroup
@@ -473,6 +475,7 @@ func TestSoak(t *testing.T) {
 	wg.Wait()
 	elapsed := time.Since(begin)
 	load1, _ := os.ReadFile("/proc/loadavg")
+	cpu1 := soakCPUNow(pid)
 	hwm := relsshHWM(pid)
 	rss := soakRSS(pid)
 
@@ -510,6 +513,7 @@ func TestSoak(t *testing.T) {
 			k.pct(0.50).Round(100*time.Microsecond), k.pct(0.99).Round(100*time.Microsecond), k.pct(1).Round(100*time.Microsecond))
 	}
 	fmt.Fprintf(&b, "daemon RSS: peak (VmHWM) %d MiB, now %d MiB\n", hwm>>20, rss>>20)
+	fmt.Fprintf(&b, "CPU used (in cores, over the run): %s\n", cpu1.since(cpu0))
 	fmt.Fprintf(&b, "load average before: %s      after: %s\n", strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)))
 	fmt.Fprintf(&b, "mails: %d sent, %d refused with 75 and %d of them stored when delivered again after the run; %d stored, %d distinct message ids; read project still %d patches\n",
 		sent.Load(), len(tempfailed), redelivered, stored, distinct, benchCount)
@@ -541,4 +545,59 @@ func soakRSS(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// soakCPU is CPU time spent so far: by the whole machine, by the daemon, by
+// this process (the load generator: SSH clients, HTTP clients) and by its
+// waited-for children (the parsemail processes).
+type soakCPU struct {
+	at                              time.Time
+	machine, daemon, self, children time.Duration
+}
+
+// clkTck is USER_HZ, the unit of /proc's CPU times (100 on Linux).
+const clkTck = 100
+
+func soakCPUNow(pid int) soakCPU {
+	c := soakCPU{at: time.Now()}
+	if data, err := os.ReadFile("/proc/stat"); err == nil {
+		// cpu  user nice system idle iowait irq softirq steal ...
+		f := strings.Fields(strings.SplitN(string(data), "\n", 2)[0])
+		for i, v := range f[1:] {
+			if i == 3 || i == 4 { // idle, iowait
+				continue
+			}
+			n, _ := strconv.ParseInt(v, 10, 64)
+			c.machine += time.Duration(n) * time.Second / clkTck
+		}
+	}
+	if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		// Fields after the command's closing parenthesis; utime and stime
+		// are the 14th and 15th of the whole line.
+		rest := string(data)[strings.LastIndexByte(string(data), ')')+2:]
+		f := strings.Fields(rest)
+		if len(f) > 12 {
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			s, _ := strconv.ParseInt(f[12], 10, 64)
+			c.daemon = time.Duration(u+s) * time.Second / clkTck
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		c.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
+		c.children = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return c
+}
+
+// since renders the cores each part used between c0 and c; "rest" is
+// mostly the database server.
+func (c soakCPU) since(c0 soakCPU) string {
+	wall := c.at.Sub(c0.at).Seconds()
+	cores := func(d time.Duration) float64 { return d.Seconds() / wall }
+	m, d, s, ch := cores(c.machine-c0.machine), cores(c.daemon-c0.daemon), cores(c.self-c0.self), cores(c.children-c0.children)
+	return fmt.Sprintf("machine %.2f = daemon %.2f + load generator %.2f + parsemail processes %.2f + rest (database, system) %.2f",
+		m, d, s, ch, m-d-s-ch)
 }

@@ -213,7 +213,7 @@ func patchGetByHash(r *request, args []any) (any, error) {
 	}
 	rows, err := r.store().ListPatches(r.ctx, store.PatchQuery{
 		Conds: []store.Cond{{Field: store.FieldHash, Strs: []string{hash}}},
-		Order: store.OrderDate, Desc: true, Limit: 50,
+		Order: store.OrderDate, Desc: true, Limit: 50, NoTags: true, NoChecks: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("patches by hash: %w", err)

@@ -345,7 +345,8 @@ func (r *request) findPatches(f *patchFilter) ([]store.PatchRow, error) {
 	if want < 0 {
 		want = -want
 	}
-	q := store.PatchQuery{Conds: f.conds, Order: store.OrderDate, Desc: f.count < 0}
+	// pwclient's patch dicts carry neither tag counts nor checks.
+	q := store.PatchQuery{Conds: f.conds, Order: store.OrderDate, Desc: f.count < 0, NoTags: true, NoChecks: true}
 	var out []store.PatchRow
 	for {
 		q.Limit = scanPage

@@ -35,10 +35,10 @@ func scanPatchRow(r *sql.Rows) (store.PatchRow, error) {
 // GetPatchRows fetches list rows by id, in the order of ids (missing ids are
 // skipped).
 func (s *Store) GetPatchRows(ctx context.Context, ids []int64) ([]store.PatchRow, error) {
-	return s.getPatchRows(ctx, ids, true)
+	return s.getPatchRows(ctx, ids, true, true)
 }
 
-func (s *Store) getPatchRows(ctx context.Context, ids []int64, withTags bool) ([]store.PatchRow, error) {
+func (s *Store) getPatchRows(ctx context.Context, ids []int64, withTags, withChecks bool) ([]store.PatchRow, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -58,15 +58,15 @@ func (s *Store) getPatchRows(ctx context.Context, ids []int64, withTags bool) ([
 			out = append(out, r)
 		}
 	}
-	if err := s.fillRows(ctx, out, withTags); err != nil {
+	if err := s.fillRows(ctx, out, withTags, withChecks); err != nil {
 		return nil, fmt.Errorf("get patch rows: %w", err)
 	}
 	return out, nil
 }
 
-// fillRows adds tag counts (unless withTags is false: then they are empty)
-// and check summaries to a page of rows with one query each.
-func (s *Store) fillRows(ctx context.Context, rows []store.PatchRow, withTags bool) error {
+// fillRows adds tag counts and check summaries to a page of rows with one
+// query each (left empty when not wanted).
+func (s *Store) fillRows(ctx context.Context, rows []store.PatchRow, withTags, withChecks bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -81,9 +81,12 @@ func (s *Store) fillRows(ctx context.Context, rows []store.PatchRow, withTags bo
 			return err
 		}
 	}
-	sums, err := s.checkSummaries(ctx, ids)
-	if err != nil {
-		return err
+	sums := map[int64]store.CheckSummary{}
+	if withChecks {
+		var err error
+		if sums, err = s.checkSummaries(ctx, ids); err != nil {
+			return err
+		}
 	}
 	for i := range rows {
 		rows[i].Tags = tags[rows[i].ID]
@@ -101,7 +104,7 @@ func (s *Store) ListPatches(ctx context.Context, q store.PatchQuery) ([]store.Pa
 	if err != nil {
 		return nil, fmt.Errorf("list patches: %w", err)
 	}
-	return s.getPatchRows(ctx, ids, !q.NoTags)
+	return s.getPatchRows(ctx, ids, !q.NoTags, !q.NoChecks)
 }
 
 // CountPatches counts the rows ListPatches would return without paging.

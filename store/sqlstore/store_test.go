@@ -315,6 +315,33 @@ func TestSeriesCommentsChecksBundles(t *testing.T) {
 		if len(failing) != 1 || failing[0].ID != ps[0].ID {
 			t.Fatalf("check filter: %+v", failing)
 		}
+		for _, q := range []store.PatchQuery{{}, {NoTags: true}, {NoChecks: true}, {NoTags: true, NoChecks: true}} {
+			q.Conds = []store.Cond{{Field: store.FieldProject, Ints: []int64{f.proj.ID}}}
+			rows, err := s.ListPatches(ctx, q)
+			must(t, err)
+			var r0 store.PatchRow
+			for _, r := range rows {
+				if r.ID == ps[0].ID {
+					r0 = r
+				}
+			}
+			if gotTags, gotChecks := r0.Tags[tags[0].ID] == 3, r0.Checks.Fail == 1; gotTags == q.NoTags || gotChecks == q.NoChecks || r0.Tags == nil {
+				t.Fatalf("list NoTags=%v NoChecks=%v: tags %v, checks %+v", q.NoTags, q.NoChecks, r0.Tags, r0.Checks)
+			}
+		}
+		// The series' numbers and references, several at once.
+		must(t, s.AddSeriesReferences(ctx, f.proj.ID, v2.ID, []string{"<s2@example.org>", "<s1@example.org>", "<s2@example.org>", "<v2@example.org>"}))
+		in, err := s.SeriesByReferencesIn(ctx, f.proj.ID, []string{"<s1@example.org>", "<s2@example.org>", "<none@example.org>"})
+		must(t, err)
+		if len(in) != 2 || len(in["<s1@example.org>"]) != 2 || in["<s1@example.org>"][0].ID != ser.ID ||
+			len(in["<s2@example.org>"]) != 1 || in["<s2@example.org>"][0].ID != v2.ID {
+			t.Fatalf("series by references in: %+v", in)
+		}
+		pm, cm, err := s.StoredMsgIDs(ctx, f.proj.ID, []string{"<s1@example.org>", "<reply@example.org>", "<nope@example.org>"})
+		must(t, err)
+		if len(pm) != 1 || !pm["<s1@example.org>"] || len(cm) != 0 {
+			t.Fatalf("stored msgids: patches %v covers %v", pm, cm)
+		}
 		if cs, ok := s.(store.CheckSearcher); !ok {
 			t.Fatal("store does not search checks")
 		} else if all, err := cs.FindChecks(ctx, store.CheckSearch{ProjectID: f.proj.ID}); err != nil || len(all) != 2 {
