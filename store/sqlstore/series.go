@@ -131,11 +131,14 @@ func (s *Store) ListSeries(ctx context.Context, q store.SeriesQuery) ([]store.Se
 
 // SeriesPatches returns the series' rows by number, date, id.
 func (s *Store) SeriesPatches(ctx context.Context, seriesID int64) ([]store.PatchRow, error) {
-	ids, err := collect(ctx, s, scanInt64, "SELECT id FROM patches WHERE series_id = ? ORDER BY number, msg_date, id", seriesID)
+	rows, err := collect(ctx, s, scanPatchRow, patchRowSelect+" WHERE p.series_id = ? ORDER BY p.number, p.msg_date, p.id", seriesID)
 	if err != nil {
 		return nil, fmt.Errorf("series %d patches: %w", seriesID, err)
 	}
-	return s.GetPatchRows(ctx, ids)
+	if err := s.fillRows(ctx, rows, true, true); err != nil {
+		return nil, fmt.Errorf("series %d patches: %w", seriesID, err)
+	}
+	return rows, nil
 }
 
 // SeriesNumbers returns the patch numbers present in the series, ascending.

@@ -90,22 +90,30 @@ func fetch(c *common.Common, id int64) (*data, error) {
 	if err != nil {
 		return nil, fmt.Errorf("versions of series %d: %w", d.series.ID, err)
 	}
+	// The other versions' patches in one query: only their numbers count.
+	var others []int64
 	for _, v := range vs {
-		if v.ID == d.series.ID {
-			continue
+		if v.ID != d.series.ID {
+			others = append(others, v.ID)
 		}
-		ps, err := s.SeriesPatches(ctx, v.ID)
+	}
+	numbered := map[int64]int64{} // series → its patch with this number
+	if len(others) > 0 {
+		ps, err := s.ListPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldSeries, Ints: others}},
+			Order: store.OrderDate, NoTags: true, NoChecks: true}) // the first by date, as the series lists it
 		if err != nil {
-			return nil, fmt.Errorf("patches of series %d: %w", v.ID, err)
+			return nil, fmt.Errorf("patches of other versions of series %d: %w", d.series.ID, err)
 		}
-		ver := version{series: v}
 		for _, p := range ps {
-			if p.Number == d.patch.Number {
-				ver.patchID = p.ID
-				break
+			if _, ok := numbered[p.SeriesID]; !ok && p.Number == d.patch.Number {
+				numbered[p.SeriesID] = p.ID
 			}
 		}
-		d.versions = append(d.versions, ver)
+	}
+	for _, v := range vs {
+		if v.ID != d.series.ID {
+			d.versions = append(d.versions, version{series: v, patchID: numbered[v.ID]})
+		}
 	}
 	return d, nil
 }
