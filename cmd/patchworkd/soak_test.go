@@ -287,6 +287,11 @@ func TestSoak(t *testing.T) {
 
 	limit := strconv.Itoa(nSess + 10)
 	serveEnv := []string{"PATCHWORK_SSH_MAX_SESSIONS=" + limit, "PATCHWORK_SSH_MAX_SESSIONS_PER_USER=" + limit}
+	if l := os.Getenv("SOAK_GOMEMLIMIT"); l != "" {
+		// The Go runtime's soft memory limit for the daemon (e.g. 400MiB):
+		// garbage is collected sooner as the heap nears it.
+		serveEnv = append(serveEnv, "GOMEMLIMIT="+l)
+	}
 	if a := os.Getenv("SOAK_PPROF_ADDR"); a != "" {
 		// To profile the daemon under load: go tool pprof http://ADDR/debug/pprof/profile
 		serveEnv = append(serveEnv, "PATCHWORK_PPROF_ADDR="+a)
