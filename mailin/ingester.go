@@ -458,13 +458,18 @@ func isUnavailable(err error) bool {
 	return false
 }
 
-// IngestRawBatch parses raw mails and stores them with IngestBatch; a mail
-// that does not parse is Rejected in its place.
-func (i *Ingester) IngestRawBatch(ctx context.Context, raws [][]byte, listID string) ([]Result, error) {
-	results := make([]Result, len(raws))
-	parsed := make([]*Mail, len(raws))
-	// Parsing is CPU-bound and independent per mail: spread it over the
-	// cores while the database work stays sequential.
+// ParsedBatch is a batch of raw mails parsed ahead of storing, so that an
+// archive import can parse the next batch while this one is stored.
+type ParsedBatch struct {
+	Raws    [][]byte
+	parsed  []*Mail
+	results []Result // Rejected where a mail did not parse
+}
+
+// ParseBatch parses raw mails, spread over the cores (parsing is CPU-bound
+// and independent per mail).
+func ParseBatch(raws [][]byte) *ParsedBatch {
+	b := &ParsedBatch{Raws: raws, parsed: make([]*Mail, len(raws)), results: make([]Result, len(raws))}
 	var wg sync.WaitGroup
 	workers := min(runtime.GOMAXPROCS(0), len(raws))
 	for w := range workers {
@@ -472,17 +477,24 @@ func (i *Ingester) IngestRawBatch(ctx context.Context, raws [][]byte, listID str
 			for k := w; k < len(raws); k += workers {
 				m, err := Parse(raws[k])
 				if err != nil {
-					results[k] = Result{Kind: Rejected, Reason: err.Error()}
+					b.results[k] = Result{Kind: Rejected, Reason: err.Error()}
 					continue
 				}
-				parsed[k] = m
+				b.parsed[k] = m
 			}
 		})
 	}
 	wg.Wait()
-	mails := make([]*Mail, 0, len(raws))
-	at := make([]int, 0, len(raws))
-	for k, m := range parsed {
+	return b
+}
+
+// IngestParsed stores a parsed batch with IngestBatch; a mail that did not
+// parse is Rejected in its place.
+func (i *Ingester) IngestParsed(ctx context.Context, b *ParsedBatch, listID string) ([]Result, error) {
+	results := slices.Clone(b.results)
+	mails := make([]*Mail, 0, len(b.parsed))
+	at := make([]int, 0, len(b.parsed))
+	for k, m := range b.parsed {
 		if m != nil {
 			mails = append(mails, m)
 			at = append(at, k)
@@ -496,4 +508,10 @@ func (i *Ingester) IngestRawBatch(ctx context.Context, raws [][]byte, listID str
 		return nil, err
 	}
 	return results, nil
+}
+
+// IngestRawBatch parses raw mails and stores them with IngestBatch; a mail
+// that does not parse is Rejected in its place.
+func (i *Ingester) IngestRawBatch(ctx context.Context, raws [][]byte, listID string) ([]Result, error) {
+	return i.IngestParsed(ctx, ParseBatch(raws), listID)
 }

@@ -43,23 +43,7 @@ func newParsearchiveCmd(a *App) *cobra.Command {
 		}
 		imp := &importer{ctx: ctx, s: s, ing: mailin.NewIngester(s, a.Logger), listID: listID,
 			kept: kept, progress: progressWriter(a.stderr)}
-		var runErr error
-		for _, path := range args {
-			err := mailin.ReadArchive(path, func(raw []byte) error {
-				imp.pending = append(imp.pending, raw)
-				if len(imp.pending) >= batch {
-					return imp.flush()
-				}
-				return nil
-			})
-			if err == nil {
-				err = imp.flush()
-			}
-			if err != nil {
-				runErr = fmt.Errorf("%s: %w", path, err)
-				break
-			}
-		}
+		runErr := imp.run(args, batch)
 		if imp.progress != nil {
 			fmt.Fprintln(imp.progress)
 		}
@@ -82,17 +66,76 @@ type importer struct {
 	s        store.Store
 	ing      *mailin.Ingester
 	listID   string
-	pending  [][]byte
 	tally    mailin.Tally
 	kept     map[[32]byte]bool
 	progress io.Writer
 }
 
-func (imp *importer) flush() error {
-	if len(imp.pending) == 0 {
-		return nil
+// parsedBatch is a batch read and parsed, and the archive it came from.
+type parsedBatch struct {
+	path string
+	b    *mailin.ParsedBatch
+}
+
+// run reads and parses the next batch while the current one is stored:
+// parsing is a good part of an import's CPU, and the database waits
+// otherwise.
+func (imp *importer) run(paths []string, batch int) error {
+	ctx, cancel := context.WithCancel(imp.ctx)
+	defer cancel()
+	batches := make(chan parsedBatch, 1)
+	var readErr error // written before batches closes
+	go func() {
+		defer close(batches)
+		var pending [][]byte
+		send := func(path string) error {
+			if len(pending) == 0 {
+				return nil
+			}
+			pb := parsedBatch{path: path, b: mailin.ParseBatch(pending)}
+			pending = nil
+			select {
+			case batches <- pb:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		for _, path := range paths {
+			err := mailin.ReadArchive(path, func(raw []byte) error {
+				pending = append(pending, raw)
+				if len(pending) >= batch {
+					return send(path)
+				}
+				return nil
+			})
+			if err == nil {
+				err = send(path)
+			}
+			if err != nil {
+				readErr = fmt.Errorf("%s: %w", path, err)
+				return
+			}
+		}
+	}()
+	var runErr error
+	for pb := range batches {
+		if runErr != nil {
+			continue // drain: the reader stops at its next send
+		}
+		if err := imp.store(pb.b); err != nil {
+			runErr = fmt.Errorf("%s: %w", pb.path, err)
+			cancel()
+		}
 	}
-	results, err := imp.ing.IngestRawBatch(imp.ctx, imp.pending, imp.listID)
+	if runErr != nil {
+		return runErr
+	}
+	return readErr
+}
+
+func (imp *importer) store(pb *mailin.ParsedBatch) error {
+	results, err := imp.ing.IngestParsed(imp.ctx, pb, imp.listID)
 	if err != nil {
 		return err
 	}
@@ -102,16 +145,15 @@ func (imp *importer) flush() error {
 			continue
 		}
 		// A second run of the same archive keeps a bad mail only once.
-		d := sha256.Sum256(imp.pending[k])
+		d := sha256.Sum256(pb.Raws[k])
 		if imp.kept[d] {
 			continue
 		}
-		if _, err := mailin.KeepFailed(imp.ctx, imp.s, imp.pending[k], r.Reason); err != nil {
+		if _, err := mailin.KeepFailed(imp.ctx, imp.s, pb.Raws[k], r.Reason); err != nil {
 			return fmt.Errorf("keep bad mail: %w", err)
 		}
 		imp.kept[d] = true
 	}
-	imp.pending = imp.pending[:0]
 	if imp.progress != nil {
 		fmt.Fprintf(imp.progress, "\r%d messages, %d patches, %d duplicates", imp.tally.Messages,
 			imp.tally.Count(mailin.StoredPatch), imp.tally.Count(mailin.Duplicate))
