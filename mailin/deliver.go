@@ -25,34 +25,7 @@ type Delivery struct {
 // admin; Temporary only when the database could not take it (then
 // nothing was kept and the mail server must retry).
 func (i *Ingester) Deliver(ctx context.Context, raw []byte, listID string) Delivery {
-	res, err := i.Ingest(ctx, raw, listID)
-	if err != nil {
-		if !mailProblem(err) {
-			return Delivery{Err: err, Temporary: true}
-		}
-		id, serr := KeepFailed(ctx, i.s, raw, err.Error())
-		if serr != nil {
-			return Delivery{Err: fmt.Errorf("%v; keeping it failed too: %w", err, serr), Temporary: true}
-		}
-		return Delivery{Result: res, FailedID: id, Err: err}
-	}
-	if res.Kind == Rejected {
-		id, err := KeepFailed(ctx, i.s, raw, res.Reason)
-		if err != nil {
-			return Delivery{Result: res, Err: fmt.Errorf("keep rejected mail: %w", err), Temporary: true}
-		}
-		return Delivery{Result: res, FailedID: id, Err: errors.New(res.Reason)}
-	}
-	return Delivery{Result: res}
-}
-
-// mailProblem reports whether a store error is about this mail's data (it
-// would fail again) rather than the database being unwell. Everything not
-// known to be the mail's fault is treated as temporary: retrying costs a
-// delivery attempt, guessing wrong the other way could lose the mail.
-func mailProblem(err error) bool {
-	return !errors.Is(err, store.ErrUnavailable) &&
-		(errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict))
+	return i.DeliverBatch(ctx, [][]byte{raw}, listID)[0]
 }
 
 // KeepFailed stores a mail that cannot be taken in, for `failed retry`.
@@ -81,6 +54,9 @@ func (i *Ingester) DeliverBatch(ctx context.Context, raws [][]byte, listID strin
 			continue
 		}
 		mails, at = append(mails, m), append(at, k)
+	}
+	if len(mails) == 0 {
+		return out
 	}
 	results, err := i.IngestBatch(ctx, mails, listID)
 	for n, r := range results {

@@ -191,10 +191,10 @@ func TestServe(t *testing.T) {
 		"PATCHWORK_SSH_ADDR=127.0.0.1:0",
 		"PATCHWORK_SSH_HOST_KEY_PATH=" + hostKey,
 	}, "serve")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Not StderrPipe: Wait closes that pipe, possibly before the last lines
+	// are read. Wait returns once everything went into this one.
+	stderr, stderrW := io.Pipe()
+	cmd.Stderr = stderrW
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +203,7 @@ func TestServe(t *testing.T) {
 		if !exited {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
+			stderrW.Close()
 		}
 	})
 	httpAddr, sshAddr, log := listening(t, stderr)
@@ -255,6 +256,7 @@ func TestServe(t *testing.T) {
 	}
 	werr := cmd.Wait()
 	exited = true
+	stderrW.Close()
 	logs := log()
 	if werr != nil {
 		t.Fatalf("serve after SIGTERM: %v\n%s", werr, logs)
