@@ -77,7 +77,7 @@ func (i *Ingester) classify(ctx context.Context, mc *mailCtx) (Result, error) {
 	if !sub.IsReply && sub.HasMarker && sub.X == 0 {
 		// The cover itself would make its name "taken" below and a second
 		// delivery would turn into a comment; a stored cover is a duplicate.
-		if dup, err := storedCover(ctx, mc); err != nil || dup {
+		if dup, err := stored(ctx, mc, true); err != nil || dup {
 			return Result{Kind: Duplicate}, err
 		}
 		isCover := len(m.References) == 0
@@ -132,25 +132,22 @@ func (i *Ingester) event(_ context.Context, mc *mailCtx, e store.Event) error {
 	return nil
 }
 
-// storedPatch tells whether the project holds a patch with the mail's id:
-// from what the batch learned when it locked the project, else by asking.
-func storedPatch(ctx context.Context, mc *mailCtx) (bool, error) {
+// stored tells whether the project holds the mail's id as a cover letter
+// (cover) or a patch: from what the batch learned when it locked the
+// project, else by asking.
+func stored(ctx context.Context, mc *mailCtx, cover bool) (bool, error) {
 	if k := mc.ts.known[mc.proj.ID]; k != nil {
+		if cover {
+			return k.covers[mc.m.MsgID], nil
+		}
 		return k.patches[mc.m.MsgID], nil
 	}
-	_, err := mc.tx.GetPatchByMsgID(ctx, mc.proj.ID, mc.m.MsgID)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+	var err error
+	if cover {
+		_, err = mc.tx.GetCoverByMsgID(ctx, mc.proj.ID, mc.m.MsgID)
+	} else {
+		_, err = mc.tx.GetPatchByMsgID(ctx, mc.proj.ID, mc.m.MsgID)
 	}
-	return err == nil, err
-}
-
-// storedCover is storedPatch for cover letters.
-func storedCover(ctx context.Context, mc *mailCtx) (bool, error) {
-	if k := mc.ts.known[mc.proj.ID]; k != nil {
-		return k.covers[mc.m.MsgID], nil
-	}
-	_, err := mc.tx.GetCoverByMsgID(ctx, mc.proj.ID, mc.m.MsgID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
@@ -160,7 +157,7 @@ func storedCover(ctx context.Context, mc *mailCtx) (bool, error) {
 // storePatch stores a patch or pull request (§10, §11.1).
 func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) {
 	m, tx := mc.m, mc.tx
-	if dup, err := storedPatch(ctx, mc); err != nil || dup {
+	if dup, err := stored(ctx, mc, false); err != nil || dup {
 		return Result{Kind: Duplicate}, err
 	}
 	author, ok, err := i.sender(ctx, mc)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,44 +10,12 @@ import (
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
-// serveWithMailSocket runs serve on db with a mail socket until the test
-// ends (or stop is called) and returns the socket's path.
+// serveWithMailSocket runs serve on db with a mail socket (see
+// serveInProcess) and returns the socket's path.
 func serveWithMailSocket(t testing.TB, db string) (sock string, stop func()) {
 	t.Helper()
-	dir := t.TempDir()
-	sock = filepath.Join(dir, "mail.sock")
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pwr := io.Pipe()
-	env := map[string]string{
-		"PATCHWORK_DB":                db,
-		"PATCHWORK_HTTP_ADDR":         "127.0.0.1:0",
-		"PATCHWORK_SSH_ADDR":          "127.0.0.1:0",
-		"PATCHWORK_SSH_HOST_KEY_PATH": filepath.Join(dir, "host_key"),
-		"PATCHWORK_MAIL_SOCKET":       sock,
-	}
-	codec := make(chan int, 1)
-	go func() {
-		codec <- runWith(ctx, []string{"serve"}, env, strings.NewReader(""), io.Discard, pwr)
-		pwr.Close()
-	}()
-	_, _, log := listening(t, pr)
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case code := <-codec:
-			if code != 0 {
-				t.Errorf("serve exit %d:\n%s", code, log())
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop within 30 s")
-		}
-	}
-	t.Cleanup(stop)
+	sock = filepath.Join(t.TempDir(), "mail.sock")
+	_, _, stop = serveInProcess(t, db, map[string]string{"PATCHWORK_MAIL_SOCKET": sock})
 	return sock, stop
 }
 

@@ -70,6 +70,48 @@ func listening(t testing.TB, r io.Reader) (httpAddr, sshAddr string, rest func()
 	return "", "", nil
 }
 
+// serveInProcess runs serve in this process on db, listening on free
+// loopback ports, with the extra environment, until the test ends or stop
+// is called; stop fails the test unless serve exits 0 within 30 s.
+func serveInProcess(t testing.TB, db string, extra map[string]string) (httpAddr, sshAddr string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pwr := io.Pipe()
+	env := map[string]string{
+		"PATCHWORK_DB":                db,
+		"PATCHWORK_HTTP_ADDR":         "127.0.0.1:0",
+		"PATCHWORK_SSH_ADDR":          "127.0.0.1:0",
+		"PATCHWORK_SSH_HOST_KEY_PATH": filepath.Join(t.TempDir(), "host_key"),
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	codec := make(chan int, 1)
+	go func() {
+		codec <- runWith(ctx, []string{"serve"}, env, strings.NewReader(""), io.Discard, pwr)
+		pwr.Close()
+	}()
+	httpAddr, sshAddr, log := listening(t, pr)
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case code := <-codec:
+			if code != 0 {
+				t.Errorf("serve exit %d:\n%s", code, log())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop within 30 s of cancellation")
+		}
+	}
+	t.Cleanup(stop)
+	return httpAddr, sshAddr, stop
+}
+
 // logField returns key's value in a slog text line.
 func logField(line, key string) string {
 	for _, f := range strings.Fields(line) {
@@ -278,24 +320,7 @@ func TestServeEachDialect(t *testing.T) {
 	t.Parallel()
 	for _, d := range sqltest.Dialects() {
 		t.Run(d, func(t *testing.T) {
-			db := sqltest.URL(t, d)
-			dir := t.TempDir()
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			pr, pwr := io.Pipe()
-			env := map[string]string{
-				"PATCHWORK_DB":                db,
-				"PATCHWORK_HTTP_ADDR":         "127.0.0.1:0",
-				"PATCHWORK_SSH_ADDR":          "127.0.0.1:0",
-				"PATCHWORK_SSH_HOST_KEY_PATH": filepath.Join(dir, "host_key"),
-				"PATCHWORK_HTTP_XMLRPC":       "false",
-			}
-			codec := make(chan int, 1)
-			go func() {
-				codec <- runWith(ctx, []string{"serve"}, env, strings.NewReader(""), io.Discard, pwr)
-				pwr.Close()
-			}()
-			httpAddr, sshAddr, log := listening(t, pr)
+			httpAddr, sshAddr, stop := serveInProcess(t, sqltest.URL(t, d), map[string]string{"PATCHWORK_HTTP_XMLRPC": "false"})
 			base := "http://" + httpAddr
 			if code, body := get(t, base+"/healthz"); code != 200 {
 				t.Errorf("/healthz: %d %q", code, body)
@@ -309,15 +334,7 @@ func TestServeEachDialect(t *testing.T) {
 			if out, err := sshRun(t, sshAddr, "projects --json"); err != nil || strings.TrimSpace(out) != "[]" {
 				t.Errorf("ssh projects --json: %v %q", err, out)
 			}
-			cancel()
-			select {
-			case code := <-codec:
-				if code != 0 {
-					t.Fatalf("serve exit %d:\n%s", code, log())
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("serve did not stop within 30 s of cancellation")
-			}
+			stop()
 		})
 	}
 }

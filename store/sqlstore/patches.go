@@ -393,7 +393,7 @@ func btoi(b bool) int {
 // with one query per table and 200 ids.
 func (s *Store) StoredMsgIDs(ctx context.Context, projectID int64, msgids []string) (patches, covers map[string]bool, err error) {
 	patches, covers = map[string]bool{}, map[string]bool{}
-	for _, chunk := range strChunks(uniqStrings(msgids), 200) {
+	for _, chunk := range chunks(uniq(msgids), 200) {
 		args := append([]any{projectID}, strArgs(chunk)...)
 		for table, into := range map[string]map[string]bool{"patches": patches, "covers": covers} {
 			ids, err := collect(ctx, s, scanString, "SELECT msgid FROM "+table+" WHERE project_id = ? AND msgid IN ("+

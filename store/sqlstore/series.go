@@ -265,7 +265,7 @@ func (s *Store) SeriesVersions(ctx context.Context, seriesID int64) ([]store.Ser
 // AddSeriesReferences records several ids for a series in one statement
 // per 200 ids, in the order given (SeriesByReferences orders by it).
 func (s *Store) AddSeriesReferences(ctx context.Context, projectID, seriesID int64, msgids []string) error {
-	for _, chunk := range strChunks(uniqStrings(msgids), 200) {
+	for _, chunk := range chunks(uniq(msgids), 200) {
 		args := make([]any, 0, 3*len(chunk))
 		for _, id := range chunk {
 			args = append(args, projectID, seriesID, id)
@@ -282,7 +282,7 @@ func (s *Store) AddSeriesReferences(ctx context.Context, projectID, seriesID int
 // 200 ids; each id's series come in the order they recorded it.
 func (s *Store) SeriesByReferencesIn(ctx context.Context, projectID int64, msgids []string) (map[string][]store.Series, error) {
 	out := map[string][]store.Series{}
-	for _, chunk := range strChunks(uniqStrings(msgids), 200) {
+	for _, chunk := range chunks(uniq(msgids), 200) {
 		rows, err := s.query(ctx, "SELECT r.msgid, "+seriesCols+
 			" FROM series s JOIN series_references r ON r.series_id = s.id WHERE r.project_id = ? AND r.msgid IN ("+
 			placeholders(len(chunk))+") ORDER BY r.id", append([]any{projectID}, strArgs(chunk)...)...)

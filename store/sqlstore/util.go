@@ -28,26 +28,28 @@ func orderBy(order string, cols map[string]string, def, idCol string) string {
 	return " ORDER BY " + col + dir + ", " + idCol + dir
 }
 
-func uniq(ids []int64) []int64 {
-	seen := make(map[int64]bool, len(ids))
-	out := make([]int64, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
+// uniq drops repeated values, keeping the first of each.
+func uniq[T comparable](vs []T) []T {
+	seen := make(map[T]bool, len(vs))
+	out := make([]T, 0, len(vs))
+	for _, v := range vs {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
 		}
 	}
 	return out
 }
 
-func chunks(ids []int64, n int) [][]int64 {
-	var out [][]int64
-	for len(ids) > n {
-		out = append(out, ids[:n])
-		ids = ids[n:]
+// chunks splits vs into slices of at most n (one query per chunk).
+func chunks[T any](vs []T, n int) [][]T {
+	var out [][]T
+	for len(vs) > n {
+		out = append(out, vs[:n])
+		vs = vs[n:]
 	}
-	if len(ids) > 0 {
-		out = append(out, ids)
+	if len(vs) > 0 {
+		out = append(out, vs)
 	}
 	return out
 }
@@ -57,32 +59,6 @@ func strArgs(ss []string) []any {
 	out := make([]any, len(ss))
 	for i, v := range ss {
 		out[i] = v
-	}
-	return out
-}
-
-// uniqStrings drops repeated strings, keeping the first of each.
-func uniqStrings(ss []string) []string {
-	seen := make(map[string]bool, len(ss))
-	out := make([]string, 0, len(ss))
-	for _, v := range ss {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// strChunks splits ss into slices of at most n.
-func strChunks(ss []string, n int) [][]string {
-	var out [][]string
-	for len(ss) > n {
-		out = append(out, ss[:n])
-		ss = ss[n:]
-	}
-	if len(ss) > 0 {
-		out = append(out, ss)
 	}
 	return out
 }
