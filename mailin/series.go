@@ -36,12 +36,17 @@ func seriesOfVersion(ctx context.Context, tx store.Store, projectID int64, msgid
 	if err != nil {
 		return nil, err
 	}
+	return firstOfVersion(all, v), nil
+}
+
+// firstOfVersion is the first of the series with version v, or nil.
+func firstOfVersion(all []store.Series, v int) *store.Series {
 	for k := range all {
 		if all[k].Version == v {
-			return &all[k], nil
+			return &all[k]
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // seriesOfThread finds the series of a patch through its thread: the
@@ -59,21 +64,12 @@ func (i *Ingester) seriesOfThread(ctx context.Context, mc *mailCtx) (*store.Seri
 		return nil, err
 	}
 	mc.threadRefs = byRef
-	ofVersion := func(id string) *store.Series {
-		all := byRef[id]
-		for k := range all {
-			if all[k].Version == v {
-				return &all[k]
-			}
-		}
-		return nil
-	}
 	near := []string{m.MsgID}
 	if len(m.References) > 0 {
 		near = append(near, m.References[0])
 	}
 	for _, id := range near {
-		if s := ofVersion(id); s != nil {
+		if s := firstOfVersion(byRef[id], v); s != nil {
 			return s, nil
 		}
 	}
@@ -98,7 +94,7 @@ func (i *Ingester) seriesOfThread(ctx context.Context, mc *mailCtx) (*store.Seri
 		}
 	}
 	for _, id := range m.References[min(1, len(m.References)):] {
-		if s := ofVersion(id); s != nil {
+		if s := firstOfVersion(byRef[id], v); s != nil {
 			return s, nil
 		}
 	}

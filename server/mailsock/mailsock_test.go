@@ -222,7 +222,7 @@ func TestMailsArrivingTogetherShareABatch(t *testing.T) {
 		}()
 	}
 	// Let them all queue behind the first mail before it is released.
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for len(s.queue) < n && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -80,7 +80,7 @@ func (s *Store) ListBundles(ctx context.Context, q store.BundleQuery) ([]store.B
 	}
 	if len(q.OwnerID) > 0 {
 		where = append(where, "b.owner_id IN ("+placeholders(len(q.OwnerID))+")")
-		args = append(args, int64Args(q.OwnerID)...)
+		args = append(args, argsOf(q.OwnerID)...)
 	}
 	if q.Public != nil {
 		where, args = append(where, "b.is_public = ?"), append(args, *q.Public)
@@ -184,7 +184,7 @@ func (s *Store) RemoveBundlePatches(ctx context.Context, bundleID int64, ids []i
 		return nil
 	}
 	_, err := s.exec(ctx, "DELETE FROM bundle_patches WHERE bundle_id = ? AND patch_id IN ("+placeholders(len(ids))+")",
-		append([]any{bundleID}, int64Args(ids)...)...)
+		append([]any{bundleID}, argsOf(ids)...)...)
 	if err != nil {
 		return fmt.Errorf("remove from bundle %d: %w", bundleID, err)
 	}

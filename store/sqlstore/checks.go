@@ -78,7 +78,7 @@ func (s *Store) ListChecks(ctx context.Context, q store.CheckQuery) ([]store.Che
 	args := []any{q.PatchID}
 	if len(q.UserID) > 0 {
 		where = append(where, "user_id IN ("+placeholders(len(q.UserID))+")")
-		args = append(args, int64Args(q.UserID)...)
+		args = append(args, argsOf(q.UserID)...)
 	}
 	if len(q.State) > 0 {
 		where = append(where, "state IN ("+placeholders(len(q.State))+")")
@@ -143,7 +143,7 @@ func (s *Store) checkSummaries(ctx context.Context, ids []int64) (map[int64]stor
 	out := map[int64]store.CheckSummary{}
 	for _, chunk := range chunks(uniq(ids), 500) {
 		all, err := collect(ctx, s, scanCheckRows, "SELECT "+checkCols+" FROM checks WHERE patch_id IN ("+
-			placeholders(len(chunk))+") ORDER BY created, id", int64Args(chunk)...)
+			placeholders(len(chunk))+") ORDER BY created, id", argsOf(chunk)...)
 		if err != nil {
 			return nil, err
 		}

@@ -74,7 +74,7 @@ func coverWhere(q store.CoverQuery) ([]string, []any) {
 	}
 	if len(q.SubmitterID) > 0 {
 		where = append(where, "submitter_id IN ("+placeholders(len(q.SubmitterID))+")")
-		args = append(args, int64Args(q.SubmitterID)...)
+		args = append(args, argsOf(q.SubmitterID)...)
 	}
 	if q.MsgID != "" {
 		where, args = append(where, "msgid = ?"), append(args, q.MsgID)

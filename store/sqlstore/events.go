@@ -23,23 +23,38 @@ func scanEvent(r rowScanner) (store.Event, error) {
 
 func scanEventRows(r *sql.Rows) (store.Event, error) { return scanEvent(r) }
 
-// CreateEvent appends to the event log (sets e.ID). Callers that change
-// something call it in the same transaction as the change, so an event
-// exists exactly when the change does.
-func (s *Store) CreateEvent(ctx context.Context, e *store.Event) error {
+// eventInsert is the INSERT of events up to VALUES; eventArgs gives one
+// row's values for it (eventInsertCols of them).
+const eventInsert = `INSERT INTO events (category, project_id, created, actor_id, patch_id, series_id, cover_id,
+	comment_id, check_id, previous_state_id, current_state_id, previous_delegate_id, current_delegate_id,
+	previous_relation_id, current_relation_id) VALUES `
+
+const eventInsertCols = 15
+
+// eventArgs checks an event, dates it now when undated and returns its
+// row's values.
+func eventArgs(e *store.Event) ([]any, error) {
 	if e.Category == "" || e.ProjectID == 0 {
-		return fmt.Errorf("create event: category and project are required: %w", store.ErrInvalid)
+		return nil, fmt.Errorf("category and project are required: %w", store.ErrInvalid)
 	}
 	if e.Date.IsZero() {
 		e.Date = time.Now()
 	}
 	e.Date = e.Date.UTC().Truncate(time.Microsecond)
-	id, err := s.insert(ctx, `INSERT INTO events (category, project_id, created, actor_id, patch_id, series_id, cover_id,
-		comment_id, check_id, previous_state_id, current_state_id, previous_delegate_id, current_delegate_id,
-		previous_relation_id, current_relation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Category, e.ProjectID, e.Date, nullID(e.ActorID), nullID(e.PatchID), nullID(e.SeriesID), nullID(e.CoverID),
-		nullID(e.CommentID), nullID(e.CheckID), nullID(e.PreviousStateID), nullID(e.CurrentStateID),
-		nullID(e.PreviousDelegateID), nullID(e.CurrentDelegateID), nullID(e.PreviousRelationID), nullID(e.CurrentRelationID))
+	return []any{e.Category, e.ProjectID, e.Date, nullID(e.ActorID), nullID(e.PatchID), nullID(e.SeriesID),
+		nullID(e.CoverID), nullID(e.CommentID), nullID(e.CheckID), nullID(e.PreviousStateID), nullID(e.CurrentStateID),
+		nullID(e.PreviousDelegateID), nullID(e.CurrentDelegateID), nullID(e.PreviousRelationID), nullID(e.CurrentRelationID)}, nil
+}
+
+// CreateEvent appends to the event log (sets e.ID). Callers that change
+// something call it in the same transaction as the change, so an event
+// exists exactly when the change does.
+func (s *Store) CreateEvent(ctx context.Context, e *store.Event) error {
+	args, err := eventArgs(e)
+	if err != nil {
+		return fmt.Errorf("create event: %w", err)
+	}
+	id, err := s.insert(ctx, eventInsert+valuesRows(1, eventInsertCols), args...)
 	if err != nil {
 		return fmt.Errorf("create %s event: %w", e.Category, err)
 	}
@@ -75,7 +90,7 @@ func eventWhere(q store.EventQuery) ([]string, []any) {
 		add("cover_id = ?", q.CoverID)
 	}
 	if len(q.ActorID) > 0 {
-		add("actor_id IN ("+placeholders(len(q.ActorID))+")", int64Args(q.ActorID)...)
+		add("actor_id IN ("+placeholders(len(q.ActorID))+")", argsOf(q.ActorID)...)
 	}
 	if !q.Since.IsZero() {
 		add("created >= ?", q.Since)
@@ -149,26 +164,16 @@ func (s *Store) LatestEventID(ctx context.Context) (int64, error) {
 
 // CreateEvents appends events in order, 100 rows per statement.
 func (s *Store) CreateEvents(ctx context.Context, es []store.Event) error {
-	const cols = 15
-	for len(es) > 0 {
-		chunk := es[:min(100, len(es))]
-		es = es[len(chunk):]
-		args := make([]any, 0, cols*len(chunk))
-		for _, e := range chunk {
-			if e.Category == "" || e.ProjectID == 0 {
-				return fmt.Errorf("create events: category and project are required: %w", store.ErrInvalid)
+	for _, chunk := range chunks(es, 100) {
+		args := make([]any, 0, eventInsertCols*len(chunk))
+		for k := range chunk {
+			a, err := eventArgs(&chunk[k])
+			if err != nil {
+				return fmt.Errorf("create events: %w", err)
 			}
-			if e.Date.IsZero() {
-				e.Date = time.Now()
-			}
-			args = append(args, e.Category, e.ProjectID, e.Date.UTC().Truncate(time.Microsecond), nullID(e.ActorID),
-				nullID(e.PatchID), nullID(e.SeriesID), nullID(e.CoverID), nullID(e.CommentID), nullID(e.CheckID),
-				nullID(e.PreviousStateID), nullID(e.CurrentStateID), nullID(e.PreviousDelegateID),
-				nullID(e.CurrentDelegateID), nullID(e.PreviousRelationID), nullID(e.CurrentRelationID))
+			args = append(args, a...)
 		}
-		if _, err := s.exec(ctx, `INSERT INTO events (category, project_id, created, actor_id, patch_id, series_id, cover_id,
-		comment_id, check_id, previous_state_id, current_state_id, previous_delegate_id, current_delegate_id,
-		previous_relation_id, current_relation_id) VALUES `+valuesRows(len(chunk), cols), args...); err != nil {
+		if _, err := s.exec(ctx, eventInsert+valuesRows(len(chunk), eventInsertCols), args...); err != nil {
 			return fmt.Errorf("create events: %w", err)
 		}
 	}

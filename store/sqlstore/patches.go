@@ -218,7 +218,7 @@ func (s *Store) SetRelated(ctx context.Context, ids []int64, actorID int64) erro
 	err := s.write(ctx, func(tx *Store) error {
 		type member struct{ project, related int64 }
 		cur := map[int64]member{}
-		rows, err := tx.query(ctx, "SELECT id, project_id, related_id FROM patches WHERE id IN ("+placeholders(len(ids))+")"+tx.d.forUpdate(), int64Args(ids)...)
+		rows, err := tx.query(ctx, "SELECT id, project_id, related_id FROM patches WHERE id IN ("+placeholders(len(ids))+")"+tx.d.forUpdate(), argsOf(ids)...)
 		if err != nil {
 			return err
 		}
@@ -358,7 +358,7 @@ func (s *Store) tagCounts(ctx context.Context, ids []int64) (map[int64]store.Tag
 	out := map[int64]store.TagCounts{}
 	for _, chunk := range chunks(uniq(ids), 500) {
 		rows, err := s.query(ctx, "SELECT patch_id, tag_id, num FROM patch_tags WHERE patch_id IN ("+
-			placeholders(len(chunk))+") AND num <> 0", int64Args(chunk)...)
+			placeholders(len(chunk))+") AND num <> 0", argsOf(chunk)...)
 		if err != nil {
 			return nil, err
 		}
@@ -394,7 +394,7 @@ func btoi(b bool) int {
 func (s *Store) StoredMsgIDs(ctx context.Context, projectID int64, msgids []string) (patches, covers map[string]bool, err error) {
 	patches, covers = map[string]bool{}, map[string]bool{}
 	for _, chunk := range chunks(uniq(msgids), 200) {
-		args := append([]any{projectID}, strArgs(chunk)...)
+		args := append([]any{projectID}, argsOf(chunk)...)
 		for table, into := range map[string]map[string]bool{"patches": patches, "covers": covers} {
 			ids, err := collect(ctx, s, scanString, "SELECT msgid FROM "+table+" WHERE project_id = ? AND msgid IN ("+
 				placeholders(len(chunk))+")", args...)

@@ -44,7 +44,7 @@ func (s *Store) getPatchRows(ctx context.Context, ids []int64, withTags, withChe
 	}
 	byID := make(map[int64]store.PatchRow, len(ids))
 	for _, chunk := range chunks(uniq(ids), 500) {
-		rows, err := collect(ctx, s, scanPatchRow, patchRowSelect+" WHERE p.id IN ("+placeholders(len(chunk))+")", int64Args(chunk)...)
+		rows, err := collect(ctx, s, scanPatchRow, patchRowSelect+" WHERE p.id IN ("+placeholders(len(chunk))+")", argsOf(chunk)...)
 		if err != nil {
 			return nil, fmt.Errorf("get patch rows: %w", err)
 		}
@@ -348,7 +348,7 @@ func (s *Store) conds(conds []store.Cond, states []store.State) ([]string, []any
 
 func (s *Store) cond(c store.Cond, states []store.State) (string, []any, error) {
 	in := func(col string, ids []int64) (string, []any) {
-		return col + " IN (" + placeholders(len(ids)) + ")", int64Args(ids)
+		return col + " IN (" + placeholders(len(ids)) + ")", argsOf(ids)
 	}
 	strIn := func(col string, strs []string) (string, []any) {
 		a := make([]any, len(strs))
@@ -449,7 +449,7 @@ func (s *Store) cond(c store.Cond, states []store.State) (string, []any, error) 
 		for range c.Ints {
 			parts = append(parts, "EXISTS (SELECT 1 FROM patch_tags pt WHERE pt.patch_id = p.id AND pt.tag_id = ? AND pt.num > 0)")
 		}
-		return strings.Join(parts, " AND "), int64Args(c.Ints), nil
+		return strings.Join(parts, " AND "), argsOf(c.Ints), nil
 	case store.FieldCheck:
 		e, a := in("p.check_state", c.Ints)
 		return e, a, nil

@@ -67,7 +67,7 @@ func (s *Store) GetPeople(ctx context.Context, ids []int64) (map[int64]store.Per
 	out := make(map[int64]store.Person, len(ids))
 	for _, chunk := range chunks(uniq(ids), 500) {
 		list, err := collect(ctx, s, func(r *sql.Rows) (store.Person, error) { return scanPerson(r) },
-			"SELECT "+personCols+" FROM people WHERE id IN ("+placeholders(len(chunk))+")", int64Args(chunk)...)
+			"SELECT "+personCols+" FROM people WHERE id IN ("+placeholders(len(chunk))+")", argsOf(chunk)...)
 		if err != nil {
 			return nil, fmt.Errorf("get people: %w", err)
 		}

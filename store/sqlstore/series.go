@@ -70,7 +70,7 @@ func (s *Store) GetSeries(ctx context.Context, id int64) (*store.Series, error) 
 func (s *Store) GetSeriesByIDs(ctx context.Context, ids []int64) (map[int64]store.Series, error) {
 	out := make(map[int64]store.Series, len(ids))
 	for _, chunk := range chunks(uniq(ids), 500) {
-		rows, err := collect(ctx, s, scanSeriesRows, "SELECT "+seriesCols+" FROM series s WHERE s.id IN ("+placeholders(len(chunk))+")", int64Args(chunk)...)
+		rows, err := collect(ctx, s, scanSeriesRows, "SELECT "+seriesCols+" FROM series s WHERE s.id IN ("+placeholders(len(chunk))+")", argsOf(chunk)...)
 		if err != nil {
 			return nil, fmt.Errorf("get series: %w", err)
 		}
@@ -90,7 +90,7 @@ func seriesWhere(q store.SeriesQuery) ([]string, []any) {
 	}
 	if len(q.SubmitterID) > 0 {
 		where = append(where, "s.submitter_id IN ("+placeholders(len(q.SubmitterID))+")")
-		args = append(args, int64Args(q.SubmitterID)...)
+		args = append(args, argsOf(q.SubmitterID)...)
 	}
 	if !q.Since.IsZero() {
 		where, args = append(where, "s.msg_date >= ?"), append(args, q.Since)
@@ -181,12 +181,8 @@ func (s *Store) SeriesByReference(ctx context.Context, projectID int64, msgid st
 // SeriesByReferences lists every series that recorded a message id, in
 // the order they recorded it.
 func (s *Store) SeriesByReferences(ctx context.Context, projectID int64, msgid string) ([]store.Series, error) {
-	out, err := collect(ctx, s, scanSeriesRows, "SELECT "+seriesCols+
-		" FROM series s JOIN series_references r ON r.series_id = s.id WHERE r.project_id = ? AND r.msgid = ? ORDER BY r.id", projectID, msgid)
-	if err != nil {
-		return nil, fmt.Errorf("series by references %s: %w", msgid, err)
-	}
-	return out, nil
+	byRef, err := s.SeriesByReferencesIn(ctx, projectID, []string{msgid})
+	return byRef[msgid], err
 }
 
 // SeriesByMarkers lists matching series dated within [from, to], newest first.
@@ -285,7 +281,7 @@ func (s *Store) SeriesByReferencesIn(ctx context.Context, projectID int64, msgid
 	for _, chunk := range chunks(uniq(msgids), 200) {
 		rows, err := s.query(ctx, "SELECT r.msgid, "+seriesCols+
 			" FROM series s JOIN series_references r ON r.series_id = s.id WHERE r.project_id = ? AND r.msgid IN ("+
-			placeholders(len(chunk))+") ORDER BY r.id", append([]any{projectID}, strArgs(chunk)...)...)
+			placeholders(len(chunk))+") ORDER BY r.id", append([]any{projectID}, argsOf(chunk)...)...)
 		if err != nil {
 			return nil, fmt.Errorf("series by references: %w", err)
 		}

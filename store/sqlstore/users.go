@@ -91,7 +91,7 @@ func (s *Store) GetUsers(ctx context.Context, ids []int64) (map[int64]store.User
 	out := make(map[int64]store.User, len(ids))
 	for _, chunk := range chunks(uniq(ids), 500) {
 		list, err := collect(ctx, s, scanUserRows,
-			"SELECT "+userCols+" FROM users WHERE id IN ("+placeholders(len(chunk))+")", int64Args(chunk)...)
+			"SELECT "+userCols+" FROM users WHERE id IN ("+placeholders(len(chunk))+")", argsOf(chunk)...)
 		if err != nil {
 			return nil, fmt.Errorf("get users: %w", err)
 		}

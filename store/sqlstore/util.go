@@ -54,15 +54,6 @@ func chunks[T any](vs []T, n int) [][]T {
 	return out
 }
 
-// strArgs turns strings into query arguments.
-func strArgs(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, v := range ss {
-		out[i] = v
-	}
-	return out
-}
-
 // valuesRows renders n rows of cols placeholders: "(?, ?), (?, ?)".
 func valuesRows(n, cols int) string {
 	row := "(" + placeholders(cols) + ")"
