@@ -72,6 +72,8 @@ type Server struct {
 	opt     Options
 	ln      net.Listener
 	queue   chan *job
+	mu      sync.Mutex
+	closed  bool           // by Shutdown; guarded by mu
 	wg      sync.WaitGroup // connections
 	workers sync.WaitGroup
 	ctx     context.Context
@@ -204,7 +206,16 @@ func (s *Server) Serve() error {
 			}
 			return fmt.Errorf("mail socket: %w", err)
 		}
+		// Counted under the lock that Shutdown takes before it waits, so
+		// that no connection is added once the wait has begun.
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return nil
+		}
 		s.wg.Add(1)
+		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
 			s.handle(c)
@@ -215,6 +226,9 @@ func (s *Server) Serve() error {
 // Shutdown stops accepting and waits for the mails being taken in; a
 // mail still waiting for its turn is answered 75 and delivered again.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.cancel()
 	err := s.ln.Close()
 	done := make(chan struct{})
