@@ -213,7 +213,7 @@ func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) 
 	if g.series != nil && x != 0 {
 		p.SeriesID = g.series.ID
 	}
-	if err := tx.CreatePatch(ctx, p, tags); err != nil {
+	if err := tx.CreatePatch(ctx, p, nil); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return Result{}, errDuplicate
 		}
@@ -222,6 +222,7 @@ func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) 
 	if k := mc.ts.known[mc.proj.ID]; k != nil {
 		k.patches[m.MsgID] = true
 	}
+	mc.ts.addTags(p.ID, tags)
 	if p.SeriesID != 0 {
 		mc.ts.joined(p.SeriesID, p.Number)
 	}
@@ -308,6 +309,7 @@ func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) 
 		if err := tx.CreateSeries(ctx, series); err != nil {
 			return Result{}, fmt.Errorf("create series for cover %s: %w", m.MsgID, err)
 		}
+		mc.ts.numbers[series.ID] = []int{}
 		created = true
 	}
 	if err := i.recordRefs(ctx, mc, series); err != nil {
@@ -447,11 +449,7 @@ func (i *Ingester) storeComment(ctx context.Context, mc *mailCtx) (Result, error
 		if err != nil {
 			return Result{}, err
 		}
-		if tags := countTags(t, res, c.Content); len(tags) > 0 {
-			if err := tx.AddTagCounts(ctx, patchID, tags); err != nil {
-				return Result{}, fmt.Errorf("tags of patch %d: %w", patchID, err)
-			}
-		}
+		mc.ts.addTags(patchID, countTags(t, res, c.Content))
 	}
 	err = i.event(ctx, mc, store.Event{Category: store.EventPatchCommentCreated, PatchID: patchID, CommentID: c.ID})
 	return Result{Kind: StoredPatchComment, PatchID: patchID, CommentID: c.ID}, err

@@ -167,6 +167,8 @@ type PatchStore interface {
 	GetTagCounts(ctx context.Context, patchID int64) (TagCounts, error)
 	// AddTagCounts adds to a patch's counts (a comment with Acked-by...).
 	AddTagCounts(ctx context.Context, patchID int64, tags TagCounts) error
+	// AddTagCountsMany adds to the counts of many patches at once.
+	AddTagCountsMany(ctx context.Context, counts map[int64]TagCounts) error
 }
 
 // CoverStore manages cover letters.

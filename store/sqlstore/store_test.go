@@ -293,6 +293,22 @@ func TestSeriesCommentsChecksBundles(t *testing.T) {
 		if tc[tags[0].ID] != 3 {
 			t.Fatalf("tag counts %v", tc)
 		}
+		// Many patches at once, added to what they had.
+		many := map[int64]store.TagCounts{ps[0].ID: {tags[0].ID: 4, tags[1].ID: 1}, ps[1].ID: {tags[1].ID: 2, tags[2].ID: 0}}
+		must(t, s.AddTagCountsMany(ctx, many))
+		for _, want := range []struct {
+			patch int64
+			tc    store.TagCounts
+		}{{ps[0].ID, store.TagCounts{tags[0].ID: 7, tags[1].ID: 1}}, {ps[1].ID, store.TagCounts{tags[1].ID: 2}}} {
+			got, err := s.GetTagCounts(ctx, want.patch)
+			must(t, err)
+			for tag, n := range want.tc {
+				if got[tag] != n {
+					t.Fatalf("patch %d tag counts %v, want %v", want.patch, got, want.tc)
+				}
+			}
+		}
+		must(t, s.AddTagCounts(ctx, ps[0].ID, store.TagCounts{tags[0].ID: -4, tags[1].ID: -1}))
 
 		bot := &store.User{Username: "ci-bot", Email: "ci@example.org", Active: true, DateJoined: time.Now()}
 		must(t, s.CreateUser(ctx, bot))
