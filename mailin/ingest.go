@@ -298,7 +298,7 @@ func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) 
 	if !ok {
 		return rejected(m.MsgID, ErrInvalidFrom.Error()), nil
 	}
-	series, err := seriesOfVersion(ctx, tx, mc.proj.ID, m.MsgID, mc.sub.Version)
+	series, err := seriesOfVersion(ctx, mc, m.MsgID, mc.sub.Version)
 	if err != nil {
 		return Result{}, err
 	}

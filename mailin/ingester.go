@@ -200,6 +200,11 @@ type txState struct {
 	// them before, and one statement per patch was a tenth of an import's
 	// round trips.
 	tags map[int64]store.TagCounts
+	// refs are the series references per project (refs.go); batchRefs
+	// the ids and references of an archive batch's mails, read at once
+	// when a project is locked.
+	refs      map[int64]*seriesRefs
+	batchRefs []string
 }
 
 // knownIDs is what a project held of a batch's ids when it was locked,
@@ -213,7 +218,7 @@ type knownIDs struct {
 func newTxState(batch []string) *txState {
 	return &txState{people: map[string]store.Person{}, locked: map[int64]bool{},
 		mayHold: map[int64]bool{}, batch: batch, known: map[int64]*knownIDs{}, numbers: map[int64][]int{},
-		tags: map[int64]store.TagCounts{}}
+		tags: map[int64]store.TagCounts{}, refs: map[int64]*seriesRefs{}}
 }
 
 // seriesNumbers is tx.SeriesNumbers, read once per transaction.
@@ -265,6 +270,9 @@ func (i *Ingester) inTx(ctx context.Context, ts *txState, fn func(tx store.Store
 		if err := flushEvents(ctx, tx, ts); err != nil {
 			return err
 		}
+		if err := flushRefs(ctx, tx, ts); err != nil {
+			return err
+		}
 		if len(ts.tags) > 0 {
 			if err := tx.AddTagCountsMany(ctx, ts.tags); err != nil {
 				return fmt.Errorf("tag counts: %w", err)
@@ -312,7 +320,7 @@ func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState,
 		return err
 	}
 	ts.known[projectID] = &knownIDs{patches: patches, covers: covers}
-	return nil
+	return ts.refsOf(projectID).load(ctx, tx, projectID, ts.batchRefs)
 }
 
 func (i *Ingester) commit(ts *txState) {
@@ -420,12 +428,16 @@ func (i *Ingester) IngestMail(ctx context.Context, m *Mail, listID string) (Resu
 func (i *Ingester) IngestBatch(ctx context.Context, mails []*Mail, listID string) ([]Result, error) {
 	results := make([]Result, len(mails))
 	ids := make([]string, 0, len(mails))
+	var refs []string
 	for _, m := range mails {
 		if m.MsgID != "" {
 			ids = append(ids, m.MsgID)
+			refs = append(refs, m.MsgID)
 		}
+		refs = append(refs, m.References...)
 	}
 	ts := newTxState(ids)
+	ts.batchRefs = refs
 	if _, err := i.projects(ctx); err != nil { // before the transaction, as in IngestMail
 		return nil, classifyErr(err)
 	}

@@ -31,12 +31,12 @@ type group struct {
 // Several series may record one id (a v2 threaded to the v1 cover names
 // it too, and may arrive first): the version keeps them apart, whatever
 // the order of arrival.
-func seriesOfVersion(ctx context.Context, tx store.Store, projectID int64, msgid string, v int) (*store.Series, error) {
-	all, err := tx.SeriesByReferences(ctx, projectID, msgid)
+func seriesOfVersion(ctx context.Context, mc *mailCtx, msgid string, v int) (*store.Series, error) {
+	byRef, err := seriesByRefs(ctx, mc.tx, mc.ts, mc.proj.ID, []string{msgid})
 	if err != nil {
 		return nil, err
 	}
-	return firstOfVersion(all, v), nil
+	return firstOfVersion(byRef[msgid], v), nil
 }
 
 // firstOfVersion is the first of the series with version v, or nil.
@@ -59,7 +59,7 @@ func firstOfVersion(all []store.Series, v int) *store.Series {
 func (i *Ingester) seriesOfThread(ctx context.Context, mc *mailCtx) (*store.Series, error) {
 	m, tx, pid, v := mc.m, mc.tx, mc.proj.ID, mc.sub.Version
 	// Every id's series in one query: nothing below writes.
-	byRef, err := tx.SeriesByReferencesIn(ctx, pid, append([]string{m.MsgID}, m.References...))
+	byRef, err := seriesByRefs(ctx, tx, mc.ts, pid, append([]string{m.MsgID}, m.References...))
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (i *Ingester) groupPatch(ctx context.Context, mc *mailCtx, author store.Per
 // arrived first.
 func (i *Ingester) recordRefs(ctx context.Context, mc *mailCtx, s *store.Series) error {
 	ids := append([]string{mc.m.MsgID}, mc.m.References...)
-	if err := mc.tx.AddSeriesReferences(ctx, mc.proj.ID, s.ID, ids); err != nil {
+	if err := addRefs(ctx, mc.tx, mc.ts, mc.proj.ID, s.ID, ids); err != nil {
 		return err
 	}
 	// seriesOfThread read the same ids for this mail, and nothing since
@@ -168,7 +168,7 @@ func (i *Ingester) recordRefs(ctx context.Context, mc *mailCtx, s *store.Series)
 	byRef := mc.threadRefs
 	if byRef == nil {
 		var err error
-		if byRef, err = mc.tx.SeriesByReferencesIn(ctx, mc.proj.ID, ids); err != nil {
+		if byRef, err = seriesByRefs(ctx, mc.tx, mc.ts, mc.proj.ID, ids); err != nil {
 			return err
 		}
 	}
@@ -257,7 +257,7 @@ func (i *Ingester) afterNaming(ctx context.Context, mc *mailCtx, s *store.Series
 		}
 	}
 	if s.PreviousID == 0 && s.Version > 1 {
-		prev, err := previousVersion(ctx, mc.tx, s, refs)
+		prev, err := previousVersion(ctx, mc, s, refs)
 		if err != nil {
 			return err
 		}
@@ -277,7 +277,8 @@ func (i *Ingester) afterNaming(ctx context.Context, mc *mailCtx, s *store.Series
 // previousVersion finds the series s revises: one with a lower version
 // that the mail threads to, else the newest lower version by the same
 // submitter with the same name once prefixes are dropped.
-func previousVersion(ctx context.Context, tx store.Store, s *store.Series, refs []string) (int64, error) {
+func previousVersion(ctx context.Context, mc *mailCtx, s *store.Series, refs []string) (int64, error) {
+	tx := mc.tx
 	var best *store.Series
 	consider := func(c *store.Series) {
 		if c == nil || c.ID == s.ID || c.ProjectID != s.ProjectID || c.Version >= s.Version {
@@ -287,7 +288,7 @@ func previousVersion(ctx context.Context, tx store.Store, s *store.Series, refs 
 			best = c
 		}
 	}
-	byRef, err := tx.SeriesByReferencesIn(ctx, s.ProjectID, refs)
+	byRef, err := seriesByRefs(ctx, tx, mc.ts, s.ProjectID, refs)
 	if err != nil {
 		return 0, err
 	}

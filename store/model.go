@@ -184,6 +184,14 @@ type Comment struct {
 	Addressed   *bool // nil: not tracked
 }
 
+// SeriesRef records that a series names a message id (its own mails'
+// and those they reference): a mail of the thread arriving later finds
+// the series through it.
+type SeriesRef struct {
+	SeriesID int64
+	MsgID    string
+}
+
 // Series groups the patches of one posting.
 type Series struct {
 	ID            int64

@@ -258,20 +258,47 @@ func (s *Store) SeriesVersions(ctx context.Context, seriesID int64) ([]store.Ser
 	return chain, nil
 }
 
-// AddSeriesReferences records several ids for a series in one statement
-// per 200 ids, in the order given (SeriesByReferences orders by it).
-func (s *Store) AddSeriesReferences(ctx context.Context, projectID, seriesID int64, msgids []string) error {
-	for _, chunk := range chunks(uniq(msgids), 200) {
+// AddSeriesReferences records (series, id) pairs in the order given, a
+// hundred per statement; pairs already recorded are skipped.
+func (s *Store) AddSeriesReferences(ctx context.Context, projectID int64, refs []store.SeriesRef) error {
+	for _, chunk := range chunks(uniq(refs), 100) {
 		args := make([]any, 0, 3*len(chunk))
-		for _, id := range chunk {
-			args = append(args, projectID, seriesID, id)
+		for _, r := range chunk {
+			args = append(args, projectID, r.SeriesID, r.MsgID)
 		}
 		if _, err := s.exec(ctx, "INSERT INTO series_references (project_id, series_id, msgid) VALUES "+
 			valuesRows(len(chunk), 3)+s.d.onConflict("project_id, msgid, series_id"), args...); err != nil {
-			return fmt.Errorf("add series references of series %d: %w", seriesID, err)
+			return fmt.Errorf("add series references of series %d: %w", chunk[0].SeriesID, err)
 		}
 	}
 	return nil
+}
+
+// SeriesRefsIn lists, per id, the ids of the series that recorded it in
+// the order they recorded it: one query per 200 ids, no series read.
+func (s *Store) SeriesRefsIn(ctx context.Context, projectID int64, msgids []string) (map[string][]int64, error) {
+	out := map[string][]int64{}
+	for _, chunk := range chunks(uniq(msgids), 200) {
+		rows, err := s.query(ctx, "SELECT r.msgid, r.series_id FROM series_references r WHERE r.project_id = ? AND r.msgid IN ("+
+			placeholders(len(chunk))+") ORDER BY r.id", append([]any{projectID}, argsOf(chunk)...)...)
+		if err != nil {
+			return nil, fmt.Errorf("series references: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var sid int64
+			if err := rows.Scan(&id, &sid); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("series references: %w", mapErr(err))
+			}
+			out[id] = append(out[id], sid)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("series references: %w", mapErr(err))
+		}
+	}
+	return out, nil
 }
 
 // SeriesByReferencesIn finds the series of several ids in one query per

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -346,12 +347,21 @@ func TestSeriesCommentsChecksBundles(t *testing.T) {
 			}
 		}
 		// The series' numbers and references, several at once.
-		must(t, s.AddSeriesReferences(ctx, f.proj.ID, v2.ID, []string{"<s2@example.org>", "<s1@example.org>", "<s2@example.org>", "<v2@example.org>"}))
+		var refs []store.SeriesRef
+		for _, id := range []string{"<s2@example.org>", "<s1@example.org>", "<s2@example.org>", "<v2@example.org>"} {
+			refs = append(refs, store.SeriesRef{SeriesID: v2.ID, MsgID: id})
+		}
+		must(t, s.AddSeriesReferences(ctx, f.proj.ID, refs))
 		in, err := s.SeriesByReferencesIn(ctx, f.proj.ID, []string{"<s1@example.org>", "<s2@example.org>", "<none@example.org>"})
 		must(t, err)
 		if len(in) != 2 || len(in["<s1@example.org>"]) != 2 || in["<s1@example.org>"][0].ID != ser.ID ||
 			len(in["<s2@example.org>"]) != 1 || in["<s2@example.org>"][0].ID != v2.ID {
 			t.Fatalf("series by references in: %+v", in)
+		}
+		ids, err := s.SeriesRefsIn(ctx, f.proj.ID, []string{"<s1@example.org>", "<v2@example.org>", "<none@example.org>"})
+		must(t, err)
+		if len(ids) != 2 || !slices.Equal(ids["<s1@example.org>"], []int64{ser.ID, v2.ID}) || !slices.Equal(ids["<v2@example.org>"], []int64{v2.ID}) {
+			t.Fatalf("series refs in: %v", ids)
 		}
 		pm, cm, err := s.StoredMsgIDs(ctx, f.proj.ID, []string{"<s1@example.org>", "<reply@example.org>", "<nope@example.org>"})
 		must(t, err)
