@@ -177,7 +177,7 @@ func (i *Ingester) PlaceHeld(ctx context.Context, projectID int64) ([]Result, er
 		var res Result
 		ts := newTxState(nil)
 		err := i.inTx(ctx, ts, func(tx store.Store) error {
-			if err := i.lockProject(ctx, tx, ts, proj.ID); err != nil {
+			if err := i.lockProject(ctx, tx, ts, proj); err != nil {
 				return err
 			}
 			var err error

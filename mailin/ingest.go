@@ -47,7 +47,7 @@ func (i *Ingester) ingestTx(ctx context.Context, tx store.Store, ts *txState, m 
 	}
 	// The lock comes first: on MySQL the first plain read fixes the
 	// transaction's snapshot, which must not predate a concurrent writer.
-	if err := i.lockProject(ctx, tx, ts, proj.ID); err != nil {
+	if err := i.lockProject(ctx, tx, ts, proj); err != nil {
 		return Result{}, err
 	}
 	if m.MsgID == "" {

@@ -200,11 +200,13 @@ type txState struct {
 	// them before, and one statement per patch was a tenth of an import's
 	// round trips.
 	tags map[int64]store.TagCounts
-	// refs are the series references per project (refs.go); batchRefs
-	// the ids and references of an archive batch's mails, read at once
-	// when a project is locked.
-	refs      map[int64]*seriesRefs
-	batchRefs []string
+	// refs are the series references per project (refs.go).
+	refs map[int64]*seriesRefs
+	// mails are an archive batch's mails: when a project is locked, the
+	// references of their ids and the people of their senders are read at
+	// once. newPeople are the addresses that had no person then.
+	mails     []*Mail
+	newPeople map[string]bool
 }
 
 // knownIDs is what a project held of a batch's ids when it was locked,
@@ -218,7 +220,7 @@ type knownIDs struct {
 func newTxState(batch []string) *txState {
 	return &txState{people: map[string]store.Person{}, locked: map[int64]bool{},
 		mayHold: map[int64]bool{}, batch: batch, known: map[int64]*knownIDs{}, numbers: map[int64][]int{},
-		tags: map[int64]store.TagCounts{}, refs: map[int64]*seriesRefs{}}
+		tags: map[int64]store.TagCounts{}, refs: map[int64]*seriesRefs{}, newPeople: map[string]bool{}}
 }
 
 // seriesNumbers is tx.SeriesNumbers, read once per transaction.
@@ -298,7 +300,8 @@ func flushEvents(ctx context.Context, tx store.Store, ts *txState) error {
 
 // lockProject takes the project's lock once per transaction and learns
 // what the batch needs to know about the project.
-func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState, projectID int64) error {
+func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState, proj *store.Project) error {
+	projectID := proj.ID
 	if ts.locked[projectID] {
 		return nil
 	}
@@ -320,7 +323,54 @@ func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState,
 		return err
 	}
 	ts.known[projectID] = &knownIDs{patches: patches, covers: covers}
-	return ts.refsOf(projectID).load(ctx, tx, projectID, ts.batchRefs)
+	var refs, emails []string
+	for _, m := range ts.mails {
+		if m.MsgID != "" {
+			refs = append(refs, m.MsgID)
+		}
+		refs = append(refs, m.References...)
+		if s, err := m.Sender(proj.ListEmail); err == nil {
+			emails = append(emails, s.Email)
+		}
+	}
+	if err := ts.refsOf(projectID).load(ctx, tx, projectID, refs); err != nil {
+		return err
+	}
+	return i.loadPeople(ctx, tx, ts, emails)
+}
+
+// loadPeople reads the people of the addresses neither the ingester nor
+// the transaction knows, in one query; those without one are noted so
+// that person creates them without looking first.
+func (i *Ingester) loadPeople(ctx context.Context, tx store.Store, ts *txState, emails []string) error {
+	var unknown []string
+	i.mu.Lock()
+	for _, e := range emails {
+		key := strings.ToLower(e)
+		if _, ok := ts.people[key]; ok || ts.newPeople[key] {
+			continue
+		}
+		if _, ok := i.people[key]; !ok {
+			unknown = append(unknown, e)
+		}
+	}
+	i.mu.Unlock()
+	if len(unknown) == 0 {
+		return nil
+	}
+	found, err := tx.PeopleByEmails(ctx, unknown)
+	if err != nil {
+		return err
+	}
+	for _, e := range unknown {
+		key := strings.ToLower(e)
+		if p, ok := found[strings.ToLower(strings.TrimSpace(e))]; ok {
+			ts.people[key] = p
+		} else {
+			ts.newPeople[key] = true
+		}
+	}
+	return nil
 }
 
 func (i *Ingester) commit(ts *txState) {
@@ -343,7 +393,11 @@ func (i *Ingester) person(ctx context.Context, tx store.Store, ts *txState, s Se
 	if ok && (s.Name == "" || s.Name == p.Name) {
 		return p, nil
 	}
-	np, err := tx.UpsertPerson(ctx, s.Email, s.Name, s.Name != "")
+	upsert := tx.UpsertPerson
+	if ts.newPeople[key] {
+		upsert = tx.InsertPerson
+	}
+	np, err := upsert(ctx, s.Email, s.Name, s.Name != "")
 	if errors.Is(err, store.ErrNotFound) {
 		// MySQL: another transaction created the person after ours took
 		// its snapshot; a fresh transaction sees it.
@@ -353,6 +407,7 @@ func (i *Ingester) person(ctx context.Context, tx store.Store, ts *txState, s Se
 		return store.Person{}, fmt.Errorf("person %s: %w", s.Email, err)
 	}
 	ts.people[key] = *np
+	delete(ts.newPeople, key)
 	return *np, nil
 }
 
@@ -428,16 +483,13 @@ func (i *Ingester) IngestMail(ctx context.Context, m *Mail, listID string) (Resu
 func (i *Ingester) IngestBatch(ctx context.Context, mails []*Mail, listID string) ([]Result, error) {
 	results := make([]Result, len(mails))
 	ids := make([]string, 0, len(mails))
-	var refs []string
 	for _, m := range mails {
 		if m.MsgID != "" {
 			ids = append(ids, m.MsgID)
-			refs = append(refs, m.MsgID)
 		}
-		refs = append(refs, m.References...)
 	}
 	ts := newTxState(ids)
-	ts.batchRefs = refs
+	ts.mails = mails
 	if _, err := i.projects(ctx); err != nil { // before the transaction, as in IngestMail
 		return nil, classifyErr(err)
 	}

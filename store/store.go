@@ -65,6 +65,12 @@ type PersonStore interface {
 	// A non-empty name replaces a stored empty name; it never overwrites an
 	// existing one unless overwrite is set.
 	UpsertPerson(ctx context.Context, email, name string, overwrite bool) (*Person, error)
+	// InsertPerson is UpsertPerson for an address believed new: it tries
+	// the insert first.
+	InsertPerson(ctx context.Context, email, name string, overwrite bool) (*Person, error)
+	// PeopleByEmails finds the people of many addresses at once, keyed by
+	// lower-cased address (unknown addresses are left out).
+	PeopleByEmails(ctx context.Context, emails []string) (map[string]Person, error)
 	GetPerson(ctx context.Context, id int64) (*Person, error)
 	GetPersonByEmail(ctx context.Context, email string) (*Person, error)
 	// GetPeople fetches many people at once (no N+1), keyed by id.

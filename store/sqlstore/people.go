@@ -36,12 +36,87 @@ func (s *Store) UpsertPerson(ctx context.Context, email, name string, overwrite 
 	if !isNotFound(err) {
 		return nil, err
 	}
-	// Insert or, when another writer just did, leave theirs: a plain INSERT
-	// that fails would abort a surrounding PostgreSQL transaction.
-	if _, err := s.exec(ctx, "INSERT INTO people (name, email) VALUES (?, ?)"+s.d.onConflict(""), name, email); err != nil {
-		return nil, fmt.Errorf("create person %q: %w", email, err)
+	p, err = s.insertPerson(ctx, email, name)
+	if err != nil || p != nil {
+		return p, err
 	}
 	return s.GetPersonByEmail(ctx, email)
+}
+
+// InsertPerson is UpsertPerson for an address believed new (an import
+// read the addresses of its mails beforehand): it tries the insert first,
+// one statement instead of three.
+func (s *Store) InsertPerson(ctx context.Context, email, name string, overwrite bool) (*store.Person, error) {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return nil, fmt.Errorf("insert person: empty e-mail: %w", store.ErrInvalid)
+	}
+	p, err := s.insertPerson(ctx, email, name)
+	if err != nil || p != nil {
+		return p, err
+	}
+	return s.UpsertPerson(ctx, email, name, overwrite)
+}
+
+// insertPerson inserts a person, or, when another writer just did, leaves
+// theirs and returns nil: a plain INSERT that fails would abort a
+// surrounding PostgreSQL transaction.
+func (s *Store) insertPerson(ctx context.Context, email, name string) (*store.Person, error) {
+	q := "INSERT INTO people (name, email) VALUES (?, ?)" + s.d.onConflict("")
+	created := func(id int64) *store.Person {
+		return &store.Person{ID: id, Name: cleanString(name), Email: cleanString(email)}
+	}
+	if s.d.returning {
+		id, err := s.insert(ctx, q, name, email)
+		switch {
+		case err == nil:
+			return created(id), nil
+		case isNotFound(err): // the conflict: no row returned
+			return nil, nil
+		default:
+			return nil, fmt.Errorf("create person %q: %w", email, err)
+		}
+	}
+	res, err := s.exec(ctx, q, name, email)
+	if err != nil {
+		return nil, fmt.Errorf("create person %q: %w", email, err)
+	}
+	// MySQL counts a row the no-op ON DUPLICATE KEY UPDATE kept as 0.
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return nil, nil
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return nil, fmt.Errorf("create person %q: %w", email, mapErr(err))
+	}
+	return created(id), nil
+}
+
+// PeopleByEmails finds the people of many addresses (case-insensitive) in
+// one query per 500, keyed by lower-cased address.
+func (s *Store) PeopleByEmails(ctx context.Context, emails []string) (map[string]store.Person, error) {
+	keys := make([]string, 0, len(emails))
+	for _, e := range emails {
+		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
+			keys = append(keys, e)
+		}
+	}
+	col := "LOWER(email)"
+	if s.d.name == "mysql" {
+		col = "email" // compared case-insensitively by its collation, and indexed so
+	}
+	out := make(map[string]store.Person, len(keys))
+	for _, chunk := range chunks(uniq(keys), 500) {
+		ps, err := collect(ctx, s, func(r *sql.Rows) (store.Person, error) { return scanPerson(r) }, "SELECT "+personCols+" FROM people WHERE "+col+" IN ("+
+			placeholders(len(chunk))+")", argsOf(chunk)...)
+		if err != nil {
+			return nil, fmt.Errorf("people by e-mail: %w", err)
+		}
+		for _, p := range ps {
+			out[strings.ToLower(p.Email)] = p
+		}
+	}
+	return out, nil
 }
 
 // GetPerson returns a person by id.

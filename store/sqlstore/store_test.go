@@ -85,6 +85,26 @@ func TestProjectsPeopleUsers(t *testing.T) {
 		if p2.ID != f.sub.ID || p2.Name != "A Developer" {
 			t.Fatalf("upsert same address: %+v vs %+v", p2, f.sub)
 		}
+		// InsertPerson creates in one go, and on a known address (another
+		// writer was first) behaves as UpsertPerson.
+		np, err := s.InsertPerson(ctx, " New@Example.org", "New One", false)
+		must(t, err)
+		if byMail, err := s.GetPersonByEmail(ctx, "new@example.org"); err != nil || *byMail != *np || np.ID == 0 {
+			t.Fatalf("insert person: %+v, stored %+v (%v)", np, byMail, err)
+		}
+		again, err := s.InsertPerson(ctx, "DEV@example.org", "Third Name", true)
+		must(t, err)
+		if again.ID != f.sub.ID || again.Name != "Third Name" {
+			t.Fatalf("insert known person: %+v", again)
+		}
+		byMail, err := s.PeopleByEmails(ctx, []string{"dev@EXAMPLE.org", "New@example.org ", "nobody@example.org", ""})
+		must(t, err)
+		if len(byMail) != 2 || byMail["dev@example.org"].ID != f.sub.ID || byMail["new@example.org"].ID != np.ID {
+			t.Fatalf("people by e-mail: %+v", byMail)
+		}
+		if _, err := s.UpsertPerson(ctx, "dev@example.org", "A Developer", true); err != nil {
+			t.Fatal(err)
+		}
 		ok, err := s.IsMaintainer(ctx, f.proj.ID, f.maint.ID)
 		must(t, err)
 		if !ok {
