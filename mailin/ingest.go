@@ -225,6 +225,7 @@ func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) 
 	mc.ts.addTags(p.ID, tags)
 	if p.SeriesID != 0 {
 		mc.ts.joined(p.SeriesID, p.Number)
+		mc.ts.patchJoined(p.SeriesID)
 	}
 	res := Result{Kind: StoredPatch, PatchID: p.ID, SeriesCreated: g.created}
 	if err := i.event(ctx, mc, store.Event{Category: store.EventPatchCreated, PatchID: p.ID}); err != nil {
@@ -306,7 +307,7 @@ func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) 
 	if series == nil {
 		series = &store.Series{ProjectID: mc.proj.ID, Date: m.Date, SubmitterID: author.ID,
 			Version: mc.sub.Version, Total: mc.sub.N}
-		if err := tx.CreateSeries(ctx, series); err != nil {
+		if err := mc.ts.createSeries(ctx, tx, series); err != nil {
 			return Result{}, fmt.Errorf("create series for cover %s: %w", m.MsgID, err)
 		}
 		mc.ts.numbers[series.ID] = []int{}
@@ -340,7 +341,7 @@ func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) 
 		if named {
 			series.Name = seriesNameFromCover(c.Name)
 		}
-		if err := tx.UpdateSeries(ctx, series); err != nil {
+		if err := mc.ts.updateSeries(ctx, tx, series); err != nil {
 			return Result{}, fmt.Errorf("attach cover %s: %w", m.MsgID, err)
 		}
 		if err := i.afterNaming(ctx, mc, series, m.References, named); err != nil {

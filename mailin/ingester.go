@@ -200,8 +200,10 @@ type txState struct {
 	// them before, and one statement per patch was a tenth of an import's
 	// round trips.
 	tags map[int64]store.TagCounts
-	// refs are the series references per project (refs.go).
-	refs map[int64]*seriesRefs
+	// refs are the series references per project (refs.go); series the
+	// series rows read or written (seriescache.go).
+	refs   map[int64]*seriesRefs
+	series map[int64]store.Series
 	// mails are an archive batch's mails: when a project is locked, the
 	// references of their ids and the people of their senders are read at
 	// once. newPeople are the addresses that had no person then.
@@ -220,7 +222,8 @@ type knownIDs struct {
 func newTxState(batch []string) *txState {
 	return &txState{people: map[string]store.Person{}, locked: map[int64]bool{},
 		mayHold: map[int64]bool{}, batch: batch, known: map[int64]*knownIDs{}, numbers: map[int64][]int{},
-		tags: map[int64]store.TagCounts{}, refs: map[int64]*seriesRefs{}, newPeople: map[string]bool{}}
+		tags: map[int64]store.TagCounts{}, refs: map[int64]*seriesRefs{}, newPeople: map[string]bool{},
+		series: map[int64]store.Series{}}
 }
 
 // seriesNumbers is tx.SeriesNumbers, read once per transaction.

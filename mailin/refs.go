@@ -73,7 +73,7 @@ func seriesByRefs(ctx context.Context, tx store.Store, ts *txState, projectID in
 	if len(sids) == 0 {
 		return out, nil
 	}
-	rows, err := tx.GetSeriesByIDs(ctx, sids)
+	rows, err := ts.seriesByIDs(ctx, tx, sids)
 	if err != nil {
 		return nil, err
 	}

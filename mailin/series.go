@@ -86,7 +86,7 @@ func (i *Ingester) seriesOfThread(ctx context.Context, mc *mailCtx) (*store.Seri
 			return nil, err
 		}
 		if sid != 0 {
-			s, err := tx.GetSeries(ctx, sid)
+			s, err := mc.ts.getSeries(ctx, tx, sid)
 			if err != nil {
 				return nil, fmt.Errorf("series %d: %w", sid, err)
 			}
@@ -146,7 +146,7 @@ func (i *Ingester) groupPatch(ctx context.Context, mc *mailCtx, author store.Per
 		return group{series: s, numbers: nums, count: s.ReceivedTotal}, nil
 	}
 	s = &store.Series{ProjectID: pid, Date: m.Date, SubmitterID: author.ID, Version: mc.sub.Version, Total: n}
-	if err := tx.CreateSeries(ctx, s); err != nil {
+	if err := mc.ts.createSeries(ctx, tx, s); err != nil {
 		return group{}, fmt.Errorf("create series for %s: %w", m.MsgID, err)
 	}
 	mc.ts.numbers[s.ID] = []int{}
@@ -182,7 +182,7 @@ func (i *Ingester) recordRefs(ctx context.Context, mc *mailCtx, s *store.Series)
 			}
 			c.PreviousID = s.ID
 			linked[c.ID] = true
-			if err := mc.tx.UpdateSeries(ctx, c); err != nil {
+			if err := mc.ts.updateSeries(ctx, mc.tx, c); err != nil {
 				return fmt.Errorf("link series %d to %d: %w", c.ID, s.ID, err)
 			}
 			if mc.proj.SupersedeOldVersions && c.ReceivedTotal >= c.Total {
@@ -239,7 +239,7 @@ func (i *Ingester) joinSeries(ctx context.Context, mc *mailCtx, g group, p *stor
 	renamed := false
 	if s.Name == "" && x == 1 {
 		s.Name, renamed = p.Name, true
-		if err := mc.tx.UpdateSeries(ctx, s); err != nil {
+		if err := mc.ts.updateSeries(ctx, mc.tx, s); err != nil {
 			return fmt.Errorf("name series %d: %w", s.ID, err)
 		}
 	}
@@ -263,7 +263,7 @@ func (i *Ingester) afterNaming(ctx context.Context, mc *mailCtx, s *store.Series
 		}
 		if prev != 0 {
 			s.PreviousID = prev
-			if err := mc.tx.UpdateSeries(ctx, s); err != nil {
+			if err := mc.ts.updateSeries(ctx, mc.tx, s); err != nil {
 				return fmt.Errorf("link series %d to %d: %w", s.ID, prev, err)
 			}
 		}
@@ -343,7 +343,7 @@ func (i *Ingester) linkLaterVersion(ctx context.Context, mc *mailCtx, s *store.S
 			return nil
 		}
 		if c.PreviousID != 0 {
-			prev, err := mc.tx.GetSeries(ctx, c.PreviousID)
+			prev, err := mc.ts.getSeries(ctx, mc.tx, c.PreviousID)
 			if err != nil {
 				return fmt.Errorf("series %d: %w", c.PreviousID, err)
 			}
@@ -359,7 +359,7 @@ func (i *Ingester) linkLaterVersion(ctx context.Context, mc *mailCtx, s *store.S
 		return nil
 	}
 	best.PreviousID = s.ID
-	if err := mc.tx.UpdateSeries(ctx, best); err != nil {
+	if err := mc.ts.updateSeries(ctx, mc.tx, best); err != nil {
 		return fmt.Errorf("link series %d to %d: %w", best.ID, s.ID, err)
 	}
 	if mc.proj.SupersedeOldVersions && best.ReceivedTotal >= best.Total {
@@ -422,7 +422,7 @@ func (i *Ingester) supersede(ctx context.Context, mc *mailCtx, s *store.Series) 
 				return fmt.Errorf("supersede patch %d: %w", r.ID, err)
 			}
 		}
-		ps, err := mc.tx.GetSeries(ctx, prev)
+		ps, err := mc.ts.getSeries(ctx, mc.tx, prev)
 		if err != nil {
 			return fmt.Errorf("series %d: %w", prev, err)
 		}
@@ -466,7 +466,7 @@ func (i *Ingester) addDependencies(ctx context.Context, mc *mailCtx, s *store.Se
 		if id == 0 || id == s.ID {
 			continue
 		}
-		dep, err := mc.tx.GetSeries(ctx, id)
+		dep, err := mc.ts.getSeries(ctx, mc.tx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
