@@ -141,6 +141,8 @@ func TestRegistration(t *testing.T) {
 		run(t, srv, newcomer, "", "register --email 'not an address'").fails(t, "bad address", "bad e-mail")
 		run(t, srv, newcomer, "", "register --email alice@example.org").fails(t, "taken address", "already has an account")
 		run(t, srv, f.maintAKey, "", "register --email x@example.org").fails(t, "known key", "already belongs to alice")
+		run(t, srv, newcomer, "", "register --email x@example.org --username "+strings.Repeat("a", 151)).fails(t, "151-character name", "bad user name")
+		run(t, srv, newcomer, "", "register --email x@example.org --username a/b").fails(t, "slash in name", "bad user name")
 
 		r := run(t, srv, newcomer, "", "register --email Dave@Example.org --username dave").ok(t, "register")
 		if !strings.Contains(r.out, "Dave@Example.org") || strings.Contains(r.out+r.err, "confirm ") {
