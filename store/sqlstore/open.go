@@ -64,11 +64,26 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*Store, erro
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := s.wdb.PingContext(pctx); err != nil {
+	if err := connect(pctx, s.wdb, d); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect to %s database %s: %w", d.name, redact(rawURL), unavailable(err))
 	}
 	return s, nil
+}
+
+// connect opens a first connection, so that a database that cannot be
+// reached is reported at once. On PostgreSQL it sends no query: pgx pings a
+// connection the first time the pool hands it out again anyway, and a
+// second ping was a round trip of every parsemail.
+func connect(ctx context.Context, db *sql.DB, d dialect) error {
+	if d.name != "postgres" {
+		return db.PingContext(ctx)
+	}
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	return c.Close()
 }
 
 // unavailable marks connection failures as store.ErrUnavailable.

@@ -410,16 +410,30 @@ func btoi(b bool) int {
 func (s *Store) StoredMsgIDs(ctx context.Context, projectID int64, msgids []string) (patches, covers map[string]bool, err error) {
 	patches, covers = map[string]bool{}, map[string]bool{}
 	for _, chunk := range chunks(uniq(msgids), 200) {
+		// Both tables in one round trip.
+		in := placeholders(len(chunk))
 		args := append([]any{projectID}, argsOf(chunk)...)
-		for table, into := range map[string]map[string]bool{"patches": patches, "covers": covers} {
-			ids, err := collect(ctx, s, scanString, "SELECT msgid FROM "+table+" WHERE project_id = ? AND msgid IN ("+
-				placeholders(len(chunk))+")", args...)
-			if err != nil {
-				return nil, nil, fmt.Errorf("stored message ids: %w", err)
+		rows, err := s.query(ctx, "SELECT 1, msgid FROM patches WHERE project_id = ? AND msgid IN ("+in+
+			") UNION ALL SELECT 2, msgid FROM covers WHERE project_id = ? AND msgid IN ("+in+")", append(args, args...)...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("stored message ids: %w", err)
+		}
+		for rows.Next() {
+			var kind int
+			var id string
+			if err := rows.Scan(&kind, &id); err != nil {
+				rows.Close()
+				return nil, nil, fmt.Errorf("stored message ids: %w", mapErr(err))
 			}
-			for _, id := range ids {
-				into[id] = true
+			if kind == 1 {
+				patches[id] = true
+			} else {
+				covers[id] = true
 			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, fmt.Errorf("stored message ids: %w", mapErr(err))
 		}
 	}
 	return patches, covers, nil

@@ -383,9 +383,10 @@ func TestSeriesCommentsChecksBundles(t *testing.T) {
 		if len(ids) != 2 || !slices.Equal(ids["<s1@example.org>"], []int64{ser.ID, v2.ID}) || !slices.Equal(ids["<v2@example.org>"], []int64{v2.ID}) {
 			t.Fatalf("series refs in: %v", ids)
 		}
-		pm, cm, err := s.StoredMsgIDs(ctx, f.proj.ID, []string{"<s1@example.org>", "<reply@example.org>", "<nope@example.org>"})
+		must(t, s.CreateCover(ctx, &store.Cover{ProjectID: f.proj.ID, MsgID: "<cover@example.org>", Name: "cover", Date: base, SubmitterID: f.sub.ID}))
+		pm, cm, err := s.StoredMsgIDs(ctx, f.proj.ID, []string{"<s1@example.org>", "<reply@example.org>", "<nope@example.org>", "<cover@example.org>"})
 		must(t, err)
-		if len(pm) != 1 || !pm["<s1@example.org>"] || len(cm) != 0 {
+		if len(pm) != 1 || !pm["<s1@example.org>"] || len(cm) != 1 || !cm["<cover@example.org>"] {
 			t.Fatalf("stored msgids: patches %v covers %v", pm, cm)
 		}
 		if cs, ok := s.(store.CheckSearcher); !ok {
