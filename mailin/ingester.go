@@ -265,8 +265,8 @@ func (ts *txState) joined(seriesID int64, x int) {
 	}
 }
 
-// inTx runs fn in a transaction and writes what it queued (events, tag
-// counts) before the transaction commits.
+// inTx runs fn in a transaction and writes what it queued (events, series
+// references, tag counts) before the transaction commits.
 func (i *Ingester) inTx(ctx context.Context, ts *txState, fn func(tx store.Store) error) error {
 	return i.s.InTx(ctx, func(tx store.Store) error {
 		if err := fn(tx); err != nil {
