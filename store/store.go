@@ -223,18 +223,12 @@ type SeriesStore interface {
 	// SeriesByReference finds the series that recorded msgid first,
 	// ErrNotFound if none.
 	SeriesByReference(ctx context.Context, projectID int64, msgid string) (*Series, error)
-	// SeriesByReferences lists every series that recorded msgid, in the
-	// order they recorded it.
-	SeriesByReferences(ctx context.Context, projectID int64, msgid string) ([]Series, error)
 	// AddSeriesReferences is AddSeriesReference for several pairs in one
 	// statement, recorded in the order given.
 	AddSeriesReferences(ctx context.Context, projectID int64, refs []SeriesRef) error
 	// SeriesRefsIn lists, per id, the ids of the series that recorded it,
 	// in the order they recorded it (ids no series recorded are left out).
 	SeriesRefsIn(ctx context.Context, projectID int64, msgids []string) (map[string][]int64, error)
-	// SeriesByReferencesIn is SeriesByReferences for several ids in one
-	// query, keyed by id (ids no series recorded are left out).
-	SeriesByReferencesIn(ctx context.Context, projectID int64, msgids []string) (map[string][]Series, error)
 	// SeriesByMarkers lists the project's series from that submitter with
 	// that version and total dated within [from, to], newest first.
 	SeriesByMarkers(ctx context.Context, projectID, submitterID int64, version, total int, from, to time.Time) ([]Series, error)

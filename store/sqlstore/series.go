@@ -178,13 +178,6 @@ func (s *Store) SeriesByReference(ctx context.Context, projectID int64, msgid st
 	return &x, nil
 }
 
-// SeriesByReferences lists every series that recorded a message id, in
-// the order they recorded it.
-func (s *Store) SeriesByReferences(ctx context.Context, projectID int64, msgid string) ([]store.Series, error) {
-	byRef, err := s.SeriesByReferencesIn(ctx, projectID, []string{msgid})
-	return byRef[msgid], err
-}
-
 // SeriesByMarkers lists matching series dated within [from, to], newest first.
 func (s *Store) SeriesByMarkers(ctx context.Context, projectID, submitterID int64, version, total int, from, to time.Time) ([]store.Series, error) {
 	out, err := collect(ctx, s, scanSeriesRows, "SELECT "+seriesCols+` FROM series s
@@ -296,34 +289,6 @@ func (s *Store) SeriesRefsIn(ctx context.Context, projectID int64, msgids []stri
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("series references: %w", mapErr(err))
-		}
-	}
-	return out, nil
-}
-
-// SeriesByReferencesIn finds the series of several ids in one query per
-// 200 ids; each id's series come in the order they recorded it.
-func (s *Store) SeriesByReferencesIn(ctx context.Context, projectID int64, msgids []string) (map[string][]store.Series, error) {
-	out := map[string][]store.Series{}
-	for _, chunk := range chunks(uniq(msgids), 200) {
-		rows, err := s.query(ctx, "SELECT r.msgid, "+seriesCols+
-			" FROM series s JOIN series_references r ON r.series_id = s.id WHERE r.project_id = ? AND r.msgid IN ("+
-			placeholders(len(chunk))+") ORDER BY r.id", append([]any{projectID}, argsOf(chunk)...)...)
-		if err != nil {
-			return nil, fmt.Errorf("series by references: %w", err)
-		}
-		for rows.Next() {
-			var id string
-			x, err := scanSeries(rows, &id)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("series by references: %w", mapErr(err))
-			}
-			out[id] = append(out[id], x)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("series by references: %w", mapErr(err))
 		}
 	}
 	return out, nil
