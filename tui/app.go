@@ -38,8 +38,7 @@ type Model struct {
 	// Updates, and bubbletea asks for one after every message: a frame is
 	// kept until a message that can change it arrives (see frame).
 	frame     frameCache
-	footerKey string
-	footer    string
+	footers   map[string]string // drawn footers by footerLine's key
 	headerKey headerKey
 	header    string
 }
@@ -275,8 +274,13 @@ func (m *Model) headerLine() string {
 	return header
 }
 
+// maxFooters bounds the footers kept: a session shows a handful of pages.
+const maxFooters = 16
+
 // footerLine is the key summary, drawn again only when the page's keys
-// or the width change.
+// or the width change. Footers are kept per key, not just the last one:
+// a reviewer goes back and forth between the list and a patch, and each
+// switch would draw the other page's footer again.
 func (m *Model) footerLine() string {
 	st, w := m.c.Styles, m.c.Width
 	bindings := append(m.top().ShortHelp(), m.c.Keys.Help)
@@ -287,10 +291,17 @@ func (m *Model) footerLine() string {
 		h := b.Help()
 		kb.WriteString("\x00" + h.Key + "\x00" + h.Desc + "\x00" + strconv.FormatBool(b.Enabled()))
 	}
-	if k := kb.String(); k != m.footerKey || m.footer == "" {
-		m.footerKey, m.footer = k, components.Footer(st, w, bindings)
+	k := kb.String()
+	if f, ok := m.footers[k]; ok {
+		return f
 	}
-	return m.footer
+	if len(m.footers) >= maxFooters || m.footers == nil {
+		// Resizes and colour changes leave keys that never come back.
+		m.footers = make(map[string]string, maxFooters)
+	}
+	f := components.Footer(st, w, bindings)
+	m.footers[k] = f
+	return f
 }
 
 func spaces(n int) string {

@@ -2,6 +2,7 @@ package patchlist
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -183,9 +184,10 @@ func (l *List) infoLine() string {
 // drawnRows keeps the table's drawn lines between frames: scrolling moves
 // the cursor over rows that were drawn already, and drawing a row (cell
 // styles, measuring and cutting every cell) is most of a frame's cost.
-// A row is drawn again when its mark changes; everything is dropped when
-// rows are (re)loaded, the states or tags change, or the width or the
-// colours do (reset).
+// A row is drawn again when its data or its mark changes: a reload (after
+// every change, and each time the list shows again) mostly brings back
+// the same rows, which keep their lines. Everything is dropped when the
+// states or tags change, or the width or the colours do (reset).
 type drawnRows struct {
 	width  int
 	dark   bool
@@ -196,6 +198,7 @@ type drawnRows struct {
 }
 
 type drawnRow struct {
+	data         store.PatchRow // what line was drawn from
 	marked       bool
 	line, cursor string
 }
@@ -214,12 +217,29 @@ func (l *List) drawn(w int) *drawnRows {
 	return d
 }
 
+// forget drops the lines of rows that left the window, so that the cache
+// stays the size of the window however far the list scrolls.
+func (d *drawnRows) forget(rows []store.PatchRow) {
+	if len(d.rows) <= len(rows) {
+		return
+	}
+	in := make(map[int64]bool, len(rows))
+	for _, r := range rows {
+		in[r.ID] = true
+	}
+	for id := range d.rows {
+		if !in[id] {
+			delete(d.rows, id)
+		}
+	}
+}
+
 // row is r's line, highlighted when under the cursor.
 func (d *drawnRows) row(l *List, r store.PatchRow, cursor bool) string {
 	marked := l.marks[r.ID]
 	dr, ok := d.rows[r.ID]
-	if !ok || dr.marked != marked {
-		dr = drawnRow{marked: marked, line: d.table.RowLine(d.ws, l.cells(r), d.width)}
+	if !ok || dr.marked != marked || !sameRow(dr.data, r) {
+		dr = drawnRow{data: r, marked: marked, line: d.table.RowLine(d.ws, l.cells(r), d.width)}
 	}
 	if !cursor {
 		d.rows[r.ID] = dr
@@ -230,4 +250,17 @@ func (d *drawnRows) row(l *List, r store.PatchRow, cursor bool) string {
 	}
 	d.rows[r.ID] = dr
 	return dr.cursor
+}
+
+// sameRow reports whether a and b draw the same line: every field equal
+// (the dates as instants, the tag counts by value). TestSameRowFields
+// fails when PatchRow gains a field this does not compare.
+func sameRow(a, b store.PatchRow) bool {
+	return a.ID == b.ID && a.ProjectID == b.ProjectID && a.MsgID == b.MsgID && a.Name == b.Name &&
+		a.Date.Equal(b.Date) && a.Hash == b.Hash && a.PullURL == b.PullURL && a.CommitRef == b.CommitRef &&
+		a.StateID == b.StateID && a.Archived == b.Archived && a.Submitter == b.Submitter &&
+		a.DelegateID == b.DelegateID && a.DelegateUsername == b.DelegateUsername &&
+		a.SeriesID == b.SeriesID && a.SeriesName == b.SeriesName && a.SeriesVersion == b.SeriesVersion &&
+		a.SeriesTotal == b.SeriesTotal && a.Number == b.Number && a.RelatedID == b.RelatedID &&
+		maps.Equal(a.Tags, b.Tags) && a.Checks == b.Checks
 }
