@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,9 @@ type Model struct {
 	watcher  *store.Watcher
 	initial  int64
 	quitting bool
+	// covered holds what the root knew of each Followed page when another
+	// page covered it (see reshow).
+	covered map[common.Page]cover
 
 	// Drawing a frame costs far more than the poll that triggers most
 	// Updates, and bubbletea asks for one after every message: a frame is
@@ -79,7 +83,8 @@ func New(o Options) tea.Model {
 		Ctx: o.Ctx, Store: o.Store, User: o.User, Now: o.Now, Logger: o.Logger,
 		Styles: styles.New(dark), Keys: keymap.Default(),
 	}
-	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID, watcher: o.Watcher}
+	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID, watcher: o.Watcher,
+		covered: map[common.Page]cover{}}
 	if m.poll <= 0 {
 		m.poll = time.Second
 	}
@@ -124,7 +129,7 @@ func (m *Model) Init() tea.Cmd {
 // page on top.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg.(type) {
-	case tickMsg, eventMsg, probeMsg:
+	case tickMsg, eventMsg, probeMsg, reshownMsg:
 		// A poll changes nothing on screen unless it reloads the page,
 		// and the reload's own message redraws.
 	default:
@@ -142,6 +147,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tickMsg:
 		return m, m.checkEvents()
+	case reshownMsg:
+		if msg.stale && msg.page == m.top() {
+			m.frame.valid = false
+			return m, m.top().Reload()
+		}
+		return m, nil
 	case eventMsg:
 		return m, m.onEvent(msg)
 	case probeMsg:
@@ -161,9 +172,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case common.ChangedMsg:
 		m.status, m.isErr = msg.Status, false
+		// The pages below may show what changed: they reload when they
+		// show again.
+		clear(m.covered)
 		return m, m.top().Reload()
 	case common.PushMsg:
-		m.stack = append(m.stack, msg.Page)
+		m.push(msg.Page)
 		return m, msg.Page.Init()
 	case common.BackMsg:
 		return m, m.back()
@@ -174,6 +188,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.open(msg.Open)
 	case common.OpenProjectsMsg:
 		m.stack = m.stack[:1]
+		m.prune()
 		return m, m.top().Reload()
 	case tea.KeyPressMsg:
 		if cmd, ok := m.globalKey(msg); ok {
@@ -209,20 +224,79 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.open(common.OpenBundlesMsg{}), true
 	case key.Matches(msg, k.Projects):
 		m.stack = m.stack[:1]
+		m.prune()
 		return m.top().Reload(), true
 	}
 	return nil, false
 }
 
 // back closes the top page; on the last page it quits. The page below is
-// reloaded, since it may have changed meanwhile.
+// reloaded if it may have changed meanwhile (reshow).
 func (m *Model) back() tea.Cmd {
 	if len(m.stack) == 1 {
 		m.quitting = true
 		return tea.Quit
 	}
 	m.stack = m.stack[:len(m.stack)-1]
-	return m.top().Reload()
+	return m.reshow()
+}
+
+// cover is what the root knew of a Followed page when it was covered.
+type cover struct {
+	ev    int64 // the session's event baseline then (lastEv)
+	fresh bool  // the page was settled, on a baseline already read
+}
+
+// push puts p on top of the stack, noting what the covered page was
+// up to. A page covered already (a swap of the page above it) keeps its
+// older note.
+func (m *Model) push(p common.Page) {
+	below := m.top()
+	if f, ok := below.(common.Followed); ok {
+		if _, noted := m.covered[below]; !noted {
+			m.covered[below] = cover{ev: m.lastEv, fresh: m.polled && f.Settled()}
+		}
+	}
+	m.stack = append(m.stack, p)
+}
+
+// prune forgets the notes of pages no longer on the stack.
+func (m *Model) prune() {
+	for p := range m.covered {
+		if !slices.Contains(m.stack, p) {
+			delete(m.covered, p)
+		}
+	}
+}
+
+// reshownMsg says whether a page shown again must reload.
+type reshownMsg struct {
+	page  common.Page
+	stale bool
+}
+
+// reshow reloads the page on top, which shows again after the pages over
+// it closed. Reloading the patch list was most of what going back cost
+// (two keyset queries of a large project, every time a reviewer leaves a
+// patch): a Followed page that was settled when covered reloads only if
+// the event log moved for its project since (or this session changed
+// something, which drops the notes: see ChangedMsg). A change the watcher
+// has not read yet is as late as on a page that was never covered: the
+// next poll, whose baseline is older than it, reloads the page.
+func (m *Model) reshow() tea.Cmd {
+	p := m.top()
+	cv, noted := m.covered[p]
+	m.prune()
+	delete(m.covered, p)
+	f, ok := p.(common.Followed)
+	if !ok || !noted || !cv.fresh {
+		return p.Reload()
+	}
+	c, w, project := m.c, m.watcher, f.ProjectID()
+	return func() tea.Msg {
+		_, changed, err := w.Check(c.Ctx, cv.ev, project)
+		return reshownMsg{page: p, stale: changed || err != nil}
+	}
 }
 
 // View draws header, page, status line and footer.

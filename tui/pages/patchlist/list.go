@@ -348,6 +348,10 @@ func (l *List) act(kind actions.Kind) tea.Cmd {
 	return l.actions.Start(kind, t)
 }
 
+// Settled implements common.Followed: its rows are patch rows, and every
+// change to a patch, its checks or its comments makes an event.
+func (l *List) Settled() bool { return l.loaded && !l.loading }
+
 // ProjectID implements common.ProjectScoped: 0 for lists across projects
 // (to-do, bundles).
 func (l *List) ProjectID() int64 {
