@@ -321,6 +321,9 @@ func (m *Model) View() tea.View {
 		}
 	}
 	content := m.headerLine() + "\n" + m.top().View() + "\n" + common.Fit(status, w) + "\n" + m.footerLine()
+	// The pages pad their lines to the width; the renderer would decode
+	// every padding space only to find the cell it had just cleared.
+	content = common.TrimPadding(content)
 	m.frame = frameCache{valid: true, at: m.c.Now(), content: content}
 	v.SetContent(content)
 	return v
