@@ -41,10 +41,9 @@ type Model struct {
 	// Drawing a frame costs far more than the poll that triggers most
 	// Updates, and bubbletea asks for one after every message: a frame is
 	// kept until a message that can change it arrives (see frame).
-	frame     frameCache
-	footers   map[string]string // drawn footers by footerLine's key
-	headerKey headerKey
-	header    string
+	frame   frameCache
+	footers map[string]string    // drawn footers by footerLine's key
+	headers map[headerKey]string // drawn headers by headerLine's key
 }
 
 // frameCache is the last frame drawn.
@@ -329,7 +328,9 @@ func (m *Model) View() tea.View {
 	return v
 }
 
-// headerLine is the top bar, drawn again only when it changes.
+// headerLine is the top bar, drawn again only when it changes. Headers
+// are kept per key like footers: going back to the list shows its header
+// again.
 func (m *Model) headerLine() string {
 	st, w := m.c.Styles, m.c.Width
 	user := "anonymous (read-only)"
@@ -337,8 +338,8 @@ func (m *Model) headerLine() string {
 		user = m.c.User.Username
 	}
 	k := headerKey{title: m.top().Title(), user: user, width: w, dark: st.IsDark}
-	if k == m.headerKey && m.header != "" {
-		return m.header
+	if h, ok := m.headers[k]; ok {
+		return h
 	}
 	right := st.HeaderUser.Render(user)
 	left := st.Header.Render("patchwork › " + k.title)
@@ -347,11 +348,16 @@ func (m *Model) headerLine() string {
 	if lipgloss.Width(header) > w {
 		header = common.Fit(left, w)
 	}
-	m.headerKey, m.header = k, header
+	if len(m.headers) >= maxFooters || m.headers == nil {
+		// Every patch has a title of its own: start again now and then.
+		m.headers = make(map[headerKey]string, maxFooters)
+	}
+	m.headers[k] = header
 	return header
 }
 
-// maxFooters bounds the footers kept: a session shows a handful of pages.
+// maxFooters bounds the footers (and headers) kept: a session shows a
+// handful of pages.
 const maxFooters = 16
 
 // footerLine is the key summary, drawn again only when the page's keys
