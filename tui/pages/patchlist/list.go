@@ -48,6 +48,10 @@ type List struct {
 	search     searchState
 	actions    *actions.Actions
 	lines      *drawnRows // nil: draw every row again
+	info       struct {   // the last info line drawn, and what it showed
+		key  infoKey
+		line string
+	}
 }
 
 // New builds a list; Init starts loading.

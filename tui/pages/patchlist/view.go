@@ -151,11 +151,30 @@ func (l *List) caret() string {
 	return l.search.err
 }
 
+// infoKey is everything the info line shows (outside a search).
+type infoKey struct {
+	query, err           string
+	cursor, rows, marks  int
+	atStart, atEnd, dark bool
+}
+
+// infoLine is the query and position line; it is drawn again only when
+// what it shows changes (its styles cost more than a row's lines).
 func (l *List) infoLine() string {
-	st := l.c.Styles
 	if l.search.active {
 		return l.search.input.View()
 	}
+	k := infoKey{query: l.query, err: l.search.err, cursor: l.cursor, rows: len(l.rows), marks: len(l.marks),
+		atStart: l.atStart, atEnd: l.atEnd, dark: l.c.Styles.IsDark}
+	if l.info.line != "" && l.info.key == k {
+		return l.info.line
+	}
+	l.info.key, l.info.line = k, l.drawInfo()
+	return l.info.line
+}
+
+func (l *List) drawInfo() string {
+	st := l.c.Styles
 	var parts []string
 	if l.query != "" {
 		parts = append(parts, st.Label.Render("query: ")+l.query)
@@ -194,11 +213,15 @@ type drawnRows struct {
 	table  components.Table
 	ws     []int
 	header string
-	rows   map[int64]drawnRow
+	rows   map[int64]*drawnRow
+	// loads counts the pages of rows applied; a row checked against the
+	// window's data since the last one needs no check until the next.
+	loads int
 }
 
 type drawnRow struct {
 	data         store.PatchRow // what line was drawn from
+	checked      int            // drawnRows.loads when data was last compared
 	marked       bool
 	line, cursor string
 }
@@ -211,15 +234,18 @@ func (l *List) drawn(w int) *drawnRows {
 		t := components.Table{Columns: l.columns(), Header: st.ColHeader, Cursor: st.Cursor}
 		ws := t.Widths(w)
 		d = &drawnRows{width: w, dark: st.IsDark, table: t, ws: ws, header: t.HeaderLine(ws, w),
-			rows: make(map[int64]drawnRow, 2*l.visible())}
+			rows: make(map[int64]*drawnRow, 2*l.visible())}
 		l.lines = d
 	}
 	return d
 }
 
-// forget drops the lines of rows that left the window, so that the cache
-// stays the size of the window however far the list scrolls.
-func (d *drawnRows) forget(rows []store.PatchRow) {
+// loaded is called when rows were applied to the window: it drops the
+// lines of rows that left it, so that the cache stays the size of the
+// window however far the list scrolls, and has every row compared with
+// its new data when next drawn.
+func (d *drawnRows) loaded(rows []store.PatchRow) {
+	d.loads++
 	if len(d.rows) <= len(rows) {
 		return
 	}
@@ -237,18 +263,18 @@ func (d *drawnRows) forget(rows []store.PatchRow) {
 // row is r's line, highlighted when under the cursor.
 func (d *drawnRows) row(l *List, r store.PatchRow, cursor bool) string {
 	marked := l.marks[r.ID]
-	dr, ok := d.rows[r.ID]
-	if !ok || dr.marked != marked || !sameRow(dr.data, r) {
-		dr = drawnRow{data: r, marked: marked, line: d.table.RowLine(d.ws, l.cells(r), d.width)}
-	}
-	if !cursor {
+	dr := d.rows[r.ID]
+	if dr == nil || dr.marked != marked || (dr.checked != d.loads && !sameRow(dr.data, r)) {
+		dr = &drawnRow{data: r, marked: marked, line: d.table.RowLine(d.ws, l.cells(r), d.width)}
 		d.rows[r.ID] = dr
+	}
+	dr.checked = d.loads
+	if !cursor {
 		return dr.line
 	}
 	if dr.cursor == "" {
 		dr.cursor = d.table.Highlight(dr.line, d.width)
 	}
-	d.rows[r.ID] = dr
 	return dr.cursor
 }
 

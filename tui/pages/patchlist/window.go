@@ -110,7 +110,7 @@ func (l *List) apply(m rowsMsg) {
 	// the window no longer holds.
 	defer func() {
 		if l.lines != nil {
-			l.lines.forget(l.rows)
+			l.lines.loaded(l.rows)
 		}
 	}()
 	keep := l.visible() + 2*l.margin()
