@@ -147,11 +147,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		return m, m.checkEvents()
 	case reshownMsg:
-		if msg.stale && msg.page == m.top() {
-			m.frame.valid = false
-			return m, m.top().Reload()
-		}
-		return m, nil
+		return m, m.reshown(msg)
 	case eventMsg:
 		return m, m.onEvent(msg)
 	case probeMsg:
@@ -282,13 +278,16 @@ type reshownMsg struct {
 // something, which drops the notes: see ChangedMsg). A change the watcher
 // has not read yet is as late as on a page that was never covered: the
 // next poll, whose baseline is older than it, reloads the page.
+//
+// The note stays while the log is read: a page covered again before the
+// answer keeps it (push keeps an older note), and the answer marks it.
 func (m *Model) reshow() tea.Cmd {
 	p := m.top()
-	cv, noted := m.covered[p]
 	m.prune()
-	delete(m.covered, p)
+	cv, noted := m.covered[p]
 	f, ok := p.(common.Followed)
 	if !ok || !noted || !cv.fresh {
+		delete(m.covered, p)
 		return p.Reload()
 	}
 	c, w, project := m.c, m.watcher, f.ProjectID()
@@ -296,6 +295,23 @@ func (m *Model) reshow() tea.Cmd {
 		_, changed, err := w.Check(c.Ctx, cv.ev, project)
 		return reshownMsg{page: p, stale: changed || err != nil}
 	}
+}
+
+// reshown applies the answer of reshow's check.
+func (m *Model) reshown(msg reshownMsg) tea.Cmd {
+	if msg.page == m.top() {
+		delete(m.covered, msg.page)
+		if msg.stale {
+			return msg.page.Reload()
+		}
+		return nil
+	}
+	// Covered again meanwhile: it reloads when it next shows.
+	if cv, noted := m.covered[msg.page]; noted && msg.stale {
+		cv.fresh = false
+		m.covered[msg.page] = cv
+	}
+	return nil
 }
 
 // View draws header, page, status line and footer.

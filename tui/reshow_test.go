@@ -84,3 +84,49 @@ func TestBackReloadsOnChange(t *testing.T) {
 		})
 	})
 }
+
+// TestBackCheckRace: a list shown again is covered again before the event
+// log's answer arrives; the answer (the list is stale) must still make it
+// reload when it shows the next time, although the session's baseline
+// moved past the change meanwhile.
+func TestBackCheckRace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := sqltest.SQLite(t)
+	f := seed(t, s)
+	se := newSession(t, s, termW, termH, func(o *Options) { o.User = f.mia })
+	listed := func(sc string) bool { return strings.Contains(sc, "1 of 4") && strings.Contains(sc, "doc: typo") }
+	se.until("the projects", contains("libuv"))
+	se.press(keyMsg("enter"), "the list", listed)
+	se.settle()
+	opened := func(sc string) bool { return strings.Contains(sc, "Message-ID") && !strings.Contains(sc, "loading…") }
+	se.press(keyMsg("enter"), "the patch", opened)
+	se.settle()
+
+	// Another writer changes a listed patch; a poll while the patch shows
+	// moves the session's baseline past it.
+	st := f.states["new"].ID
+	_, err := store.EditPatch(ctx, s, f.mia, f.fix.ID, store.PatchUpdate{StateID: &st}, false)
+	check(t, err)
+	_, poll := se.m.Update(tickMsg{})
+	_, cmd := se.m.Update(poll())
+	se.run(cmd)
+	se.timers++ // the poll's next tick
+	se.settle()
+
+	// Back (its check held), and into the patch again at once.
+	_, check := se.m.Update(keyMsg("q"))
+	_, open := se.m.Update(keyMsg("enter"))
+	_, cmd = se.m.Update(open())
+	se.run(cmd)
+	se.until("the patch", opened)
+	se.settle()
+	_, cmd = se.m.Update(check())
+	se.run(cmd)
+	se.settle()
+
+	se.press(keyMsg("q"), "the fix's row showing New", func(sc string) bool {
+		row := rowOf(sc, "win: fix handle leak")
+		return strings.Contains(row, "New") && !strings.Contains(row, "Under Review")
+	})
+}
