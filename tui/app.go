@@ -243,13 +243,18 @@ type cover struct {
 }
 
 // push puts p on top of the stack, noting what the covered page was
-// up to. A page covered already (a swap of the page above it) keeps its
-// older note.
+// up to. A page noted already (covered by a swapped page, or shown again
+// while reshow's check runs) keeps its older baseline; it must be settled
+// now as well.
 func (m *Model) push(p common.Page) {
 	below := m.top()
 	if f, ok := below.(common.Followed); ok {
-		if _, noted := m.covered[below]; !noted {
-			m.covered[below] = cover{ev: m.lastEv, fresh: m.polled && f.Settled()}
+		settled := m.polled && f.Settled()
+		if cv, noted := m.covered[below]; noted {
+			cv.fresh = cv.fresh && settled
+			m.covered[below] = cv
+		} else {
+			m.covered[below] = cover{ev: m.lastEv, fresh: settled}
 		}
 	}
 	m.stack = append(m.stack, p)
@@ -286,7 +291,9 @@ func (m *Model) reshow() tea.Cmd {
 	m.prune()
 	cv, noted := m.covered[p]
 	f, ok := p.(common.Followed)
-	if !ok || !noted || !cv.fresh {
+	// Not settled now: a load it started before it was covered answered
+	// to the page above, and is lost.
+	if !ok || !noted || !cv.fresh || !f.Settled() {
 		delete(m.covered, p)
 		return p.Reload()
 	}

@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
+	"github.com/patchwork-go/patchwork/tui/common"
 )
 
 // listCounter counts the patch list queries of a session.
@@ -129,4 +132,47 @@ func TestBackCheckRace(t *testing.T) {
 		row := rowOf(sc, "win: fix handle leak")
 		return strings.Contains(row, "New") && !strings.Contains(row, "Under Review")
 	})
+}
+
+// TestBackAfterLostLoad: the list starts loading more rows while its
+// event log check runs, and is covered before either answers; the rows'
+// answer goes to the page on top and is lost. Going back must reload the
+// list, or it would wait for those rows for ever (its cursor stuck at the
+// window's end).
+func TestBackAfterLostLoad(t *testing.T) {
+	t.Parallel()
+	s, _ := sqltest.Seeded(t, "sqlite", 2000)
+	se := newSession(t, s, termW, termH)
+	listed := func(sc string) bool { return strings.Contains(sc, "query: ") && strings.Contains(sc, " of ") }
+	opened := func(sc string) bool { return strings.Contains(sc, "Message-ID") && !strings.Contains(sc, "loading…") }
+	se.until("the projects", contains("bench"))
+	se.press(keyMsg("enter"), "the list", listed)
+	se.settle()
+	se.press(keyMsg("enter"), "the patch", opened)
+	se.settle()
+
+	// Back, its check held; the list scrolls to its window's end, which
+	// starts a load (held too); into a patch again.
+	_, check := se.m.Update(keyMsg("q"))
+	var load tea.Cmd
+	for load == nil {
+		_, load = se.m.Update(keyMsg("ctrl+d"))
+	}
+	_, open := se.m.Update(keyMsg("enter"))
+	_, cmd := se.m.Update(open())
+	se.run(cmd)
+	se.until("the patch", opened)
+	se.settle()
+	se.m.Update(load()) // to the patch page: lost
+	_, cmd = se.m.Update(check())
+	se.run(cmd)
+	se.settle()
+
+	_, cmd = se.m.Update(keyMsg("q"))
+	se.run(cmd)
+	se.until("the list", listed)
+	se.settle()
+	if l := se.m.(*Model).top().(common.Followed); !l.Settled() {
+		t.Fatal("the list still waits for the rows whose answer was lost")
+	}
 }
