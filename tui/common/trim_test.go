@@ -1,26 +1,28 @@
 package common
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
-	uv "github.com/charmbracelet/ultraviolet"
+	"charm.land/lipgloss/v2"
 )
 
-// screenOf draws a frame the way bubbletea's renderer does (a cleared
-// buffer, then the styled string) and returns its cells.
-func screenOf(frame string, w, h int) [][]uv.Cell {
-	buf := uv.NewScreenBuffer(w, h)
-	buf.Clear()
-	uv.NewStyledString(frame).Draw(buf, buf.Bounds())
-	cells := make([][]uv.Cell, h)
+// screenOf draws a frame the way bubbletea's renderer does (the styled
+// string, drawn by ultraviolet into a cleared cell buffer: here lipgloss's
+// canvas) and returns its cells, printed field by field.
+func screenOf(frame string, w, h int) [][]string {
+	c := lipgloss.NewCanvas(w, h)
+	c.Clear()
+	c.Compose(lipgloss.NewLayer(frame))
+	cells := make([][]string, h)
 	for y := range h {
 		for x := range w {
-			c := buf.CellAt(x, y)
-			if c == nil {
-				c = &uv.EmptyCell
+			cell := "nil"
+			if cl := c.CellAt(x, y); cl != nil {
+				cell = fmt.Sprintf("%q/%d/%#v/%#v", cl.Content, cl.Width, cl.Style, cl.Link)
 			}
-			cells[y] = append(cells[y], *c)
+			cells[y] = append(cells[y], cell)
 		}
 	}
 	return cells
@@ -47,8 +49,8 @@ func TestTrimPadding(t *testing.T) {
 		before, after := screenOf(tc.frame, w, h), screenOf(got, w, h)
 		for y := range h {
 			for x := range w {
-				if !before[y][x].Equal(&after[y][x]) {
-					t.Errorf("%s: cell %d,%d: %+v, trimmed %+v", tc.name, x, y, before[y][x], after[y][x])
+				if before[y][x] != after[y][x] {
+					t.Errorf("%s: cell %d,%d: %s, trimmed %s", tc.name, x, y, before[y][x], after[y][x])
 				}
 			}
 		}
@@ -72,8 +74,8 @@ func TestTrimPaddingFrames(t *testing.T) {
 	before, after := screenOf(frame, w, h), screenOf(got, w, h)
 	for y := range h {
 		for x := range w {
-			if !before[y][x].Equal(&after[y][x]) {
-				t.Errorf("cell %d,%d: %+v, trimmed %+v", x, y, before[y][x], after[y][x])
+			if before[y][x] != after[y][x] {
+				t.Errorf("cell %d,%d: %s, trimmed %s", x, y, before[y][x], after[y][x])
 			}
 		}
 	}
