@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,15 +34,16 @@ type Model struct {
 	watcher  *store.Watcher
 	initial  int64
 	quitting bool
+	// covered holds what the root knew of each Followed page when another
+	// page covered it (see reshow).
+	covered map[common.Page]cover
 
 	// Drawing a frame costs far more than the poll that triggers most
 	// Updates, and bubbletea asks for one after every message: a frame is
 	// kept until a message that can change it arrives (see frame).
-	frame     frameCache
-	footerKey string
-	footer    string
-	headerKey headerKey
-	header    string
+	frame   frameCache
+	footers map[string]string    // drawn footers by footerLine's key
+	headers map[headerKey]string // drawn headers by headerLine's key
 }
 
 // frameCache is the last frame drawn.
@@ -80,7 +82,8 @@ func New(o Options) tea.Model {
 		Ctx: o.Ctx, Store: o.Store, User: o.User, Now: o.Now, Logger: o.Logger,
 		Styles: styles.New(dark), Keys: keymap.Default(),
 	}
-	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID, watcher: o.Watcher}
+	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID, watcher: o.Watcher,
+		covered: map[common.Page]cover{}}
 	if m.poll <= 0 {
 		m.poll = time.Second
 	}
@@ -125,7 +128,7 @@ func (m *Model) Init() tea.Cmd {
 // page on top.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg.(type) {
-	case tickMsg, eventMsg, probeMsg:
+	case tickMsg, eventMsg, probeMsg, reshownMsg:
 		// A poll changes nothing on screen unless it reloads the page,
 		// and the reload's own message redraws.
 	default:
@@ -143,6 +146,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tickMsg:
 		return m, m.checkEvents()
+	case reshownMsg:
+		return m, m.reshown(msg)
 	case eventMsg:
 		return m, m.onEvent(msg)
 	case probeMsg:
@@ -162,9 +167,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case common.ChangedMsg:
 		m.status, m.isErr = msg.Status, false
+		// The pages below may show what changed: they reload when they
+		// show again.
+		clear(m.covered)
 		return m, m.top().Reload()
 	case common.PushMsg:
-		m.stack = append(m.stack, msg.Page)
+		m.push(msg.Page)
 		return m, msg.Page.Init()
 	case common.BackMsg:
 		return m, m.back()
@@ -175,6 +183,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.open(msg.Open)
 	case common.OpenProjectsMsg:
 		m.stack = m.stack[:1]
+		m.prune()
 		return m, m.top().Reload()
 	case tea.KeyPressMsg:
 		if cmd, ok := m.globalKey(msg); ok {
@@ -210,20 +219,106 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.open(common.OpenBundlesMsg{}), true
 	case key.Matches(msg, k.Projects):
 		m.stack = m.stack[:1]
+		m.prune()
 		return m.top().Reload(), true
 	}
 	return nil, false
 }
 
 // back closes the top page; on the last page it quits. The page below is
-// reloaded, since it may have changed meanwhile.
+// reloaded if it may have changed meanwhile (reshow).
 func (m *Model) back() tea.Cmd {
 	if len(m.stack) == 1 {
 		m.quitting = true
 		return tea.Quit
 	}
 	m.stack = m.stack[:len(m.stack)-1]
-	return m.top().Reload()
+	return m.reshow()
+}
+
+// cover is what the root knew of a Followed page when it was covered.
+type cover struct {
+	ev    int64 // the session's event baseline then (lastEv)
+	fresh bool  // the page was settled, on a baseline already read
+}
+
+// push puts p on top of the stack, noting what the covered page was
+// up to. A page noted already (covered by a swapped page, or shown again
+// while reshow's check runs) keeps its older baseline; it must be settled
+// now as well.
+func (m *Model) push(p common.Page) {
+	below := m.top()
+	if f, ok := below.(common.Followed); ok {
+		settled := m.polled && f.Settled()
+		if cv, noted := m.covered[below]; noted {
+			cv.fresh = cv.fresh && settled
+			m.covered[below] = cv
+		} else {
+			m.covered[below] = cover{ev: m.lastEv, fresh: settled}
+		}
+	}
+	m.stack = append(m.stack, p)
+}
+
+// prune forgets the notes of pages no longer on the stack.
+func (m *Model) prune() {
+	for p := range m.covered {
+		if !slices.Contains(m.stack, p) {
+			delete(m.covered, p)
+		}
+	}
+}
+
+// reshownMsg says whether a page shown again must reload.
+type reshownMsg struct {
+	page  common.Page
+	stale bool
+}
+
+// reshow reloads the page on top, which shows again after the pages over
+// it closed. Reloading the patch list was most of what going back cost
+// (two keyset queries of a large project, every time a reviewer leaves a
+// patch): a Followed page that was settled when covered reloads only if
+// the event log moved for its project since (or this session changed
+// something, which drops the notes: see ChangedMsg). A change the watcher
+// has not read yet is as late as on a page that was never covered: the
+// next poll, whose baseline is older than it, reloads the page.
+//
+// The note stays while the log is read: a page covered again before the
+// answer keeps it (push keeps an older note), and the answer marks it.
+func (m *Model) reshow() tea.Cmd {
+	p := m.top()
+	m.prune()
+	cv, noted := m.covered[p]
+	f, ok := p.(common.Followed)
+	// Not settled now: a load it started before it was covered answered
+	// to the page above, and is lost.
+	if !ok || !noted || !cv.fresh || !f.Settled() {
+		delete(m.covered, p)
+		return p.Reload()
+	}
+	c, w, project := m.c, m.watcher, f.ProjectID()
+	return func() tea.Msg {
+		_, changed, err := w.Check(c.Ctx, cv.ev, project)
+		return reshownMsg{page: p, stale: changed || err != nil}
+	}
+}
+
+// reshown applies the answer of reshow's check.
+func (m *Model) reshown(msg reshownMsg) tea.Cmd {
+	if msg.page == m.top() {
+		delete(m.covered, msg.page)
+		if msg.stale {
+			return msg.page.Reload()
+		}
+		return nil
+	}
+	// Covered again meanwhile: it reloads when it next shows.
+	if cv, noted := m.covered[msg.page]; noted && msg.stale {
+		cv.fresh = false
+		m.covered[msg.page] = cv
+	}
+	return nil
 }
 
 // View draws header, page, status line and footer.
@@ -248,12 +343,17 @@ func (m *Model) View() tea.View {
 		}
 	}
 	content := m.headerLine() + "\n" + m.top().View() + "\n" + common.Fit(status, w) + "\n" + m.footerLine()
+	// The pages pad their lines to the width; the renderer would decode
+	// every padding space only to find the cell it had just cleared.
+	content = common.TrimPadding(content)
 	m.frame = frameCache{valid: true, at: m.c.Now(), content: content}
 	v.SetContent(content)
 	return v
 }
 
-// headerLine is the top bar, drawn again only when it changes.
+// headerLine is the top bar, drawn again only when it changes. Headers
+// are kept per key like footers: going back to the list shows its header
+// again.
 func (m *Model) headerLine() string {
 	st, w := m.c.Styles, m.c.Width
 	user := "anonymous (read-only)"
@@ -261,8 +361,8 @@ func (m *Model) headerLine() string {
 		user = m.c.User.Username
 	}
 	k := headerKey{title: m.top().Title(), user: user, width: w, dark: st.IsDark}
-	if k == m.headerKey && m.header != "" {
-		return m.header
+	if h, ok := m.headers[k]; ok {
+		return h
 	}
 	right := st.HeaderUser.Render(user)
 	left := st.Header.Render("patchwork › " + k.title)
@@ -271,12 +371,22 @@ func (m *Model) headerLine() string {
 	if lipgloss.Width(header) > w {
 		header = common.Fit(left, w)
 	}
-	m.headerKey, m.header = k, header
+	if len(m.headers) >= maxFooters || m.headers == nil {
+		// Every patch has a title of its own: start again now and then.
+		m.headers = make(map[headerKey]string, maxFooters)
+	}
+	m.headers[k] = header
 	return header
 }
 
+// maxFooters bounds the footers (and headers) kept: a session shows a
+// handful of pages.
+const maxFooters = 16
+
 // footerLine is the key summary, drawn again only when the page's keys
-// or the width change.
+// or the width change. Footers are kept per key, not just the last one:
+// a reviewer goes back and forth between the list and a patch, and each
+// switch would draw the other page's footer again.
 func (m *Model) footerLine() string {
 	st, w := m.c.Styles, m.c.Width
 	bindings := append(m.top().ShortHelp(), m.c.Keys.Help)
@@ -287,10 +397,17 @@ func (m *Model) footerLine() string {
 		h := b.Help()
 		kb.WriteString("\x00" + h.Key + "\x00" + h.Desc + "\x00" + strconv.FormatBool(b.Enabled()))
 	}
-	if k := kb.String(); k != m.footerKey || m.footer == "" {
-		m.footerKey, m.footer = k, components.Footer(st, w, bindings)
+	k := kb.String()
+	if f, ok := m.footers[k]; ok {
+		return f
 	}
-	return m.footer
+	if len(m.footers) >= maxFooters || m.footers == nil {
+		// Resizes and colour changes leave keys that never come back.
+		m.footers = make(map[string]string, maxFooters)
+	}
+	f := components.Footer(st, w, bindings)
+	m.footers[k] = f
+	return f
 }
 
 func spaces(n int) string {

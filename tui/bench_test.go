@@ -41,6 +41,7 @@ type session struct {
 	m        tea.Model
 	msgs     chan tea.Msg
 	inflight atomic.Int32 // commands running, the poll's timer included
+	timers   int32        // poll timers started beyond the first (settle waits for the rest)
 }
 
 func newSession(b testing.TB, s store.Store, w, h int, opts ...func(*Options)) *session {
@@ -120,7 +121,7 @@ func (se *session) until(what string, ok func(string) bool) string {
 func (se *session) settle() {
 	se.b.Helper()
 	deadline := time.Now().Add(time.Minute)
-	for se.inflight.Load() > 1 || len(se.msgs) > 0 {
+	for se.inflight.Load() > 1+se.timers || len(se.msgs) > 0 {
 		select {
 		case msg := <-se.msgs:
 			_, cmd := se.m.Update(msg)

@@ -62,7 +62,7 @@ func (m *Model) open(msg tea.Msg) tea.Cmd {
 	default:
 		return nil
 	}
-	m.stack = append(m.stack, p)
+	m.push(p)
 	return p.Init()
 }
 

@@ -33,3 +33,16 @@ type Page interface {
 type ProjectScoped interface {
 	ProjectID() int64
 }
+
+// Followed is a page whose whole content follows the event log: every
+// change to what it shows makes an event of its project (0: of any
+// project). When such a page shows again after being covered, the root
+// reloads it only if the log moved for its project meanwhile, or this
+// session changed something, instead of always.
+type Followed interface {
+	ProjectScoped
+	// Settled reports whether the page holds loaded data and has no load
+	// in flight: the answer to a load started before it was covered would
+	// go to the page on top and be lost.
+	Settled() bool
+}

@@ -19,6 +19,8 @@ type Pager struct {
 	vp        viewport.Model
 	lines     []string
 	plain     []string // lines without styling, for searching
+	widest    int      // the widest line's cells
+	odd       bool     // some line holds a tab, CR or LF: draw with the viewport
 	searching bool
 	input     Input
 	term      string
@@ -47,8 +49,11 @@ func (p *Pager) SetLines(lines []string) {
 	off := p.vp.YOffset()
 	p.lines = lines
 	p.plain = make([]string, len(lines))
+	p.widest, p.odd = 0, false
 	for i, l := range lines {
 		p.plain[i] = strings.ToLower(ansi.Strip(l))
+		p.widest = max(p.widest, common.Width(l))
+		p.odd = p.odd || strings.ContainsAny(l, "\t\r\n")
 	}
 	p.vp.SetContentLines(lines)
 	p.vp.SetYOffset(off)
@@ -175,5 +180,38 @@ func (p *Pager) View() string {
 	default:
 		bar = st.Muted.Render(fmt.Sprintf("line %d of %d", min(p.vp.YOffset()+1, len(p.lines)), len(p.lines)))
 	}
-	return p.vp.View() + "\n" + bar
+	return p.body() + "\n" + bar
+}
+
+// body is the viewport's lines as viewport.View draws them (cut to the
+// width at the horizontal offset when any line is wider or the text is
+// scrolled sideways, as many lines as its height), less the
+// padding to the width, which the pages' PadLines adds anyway. The
+// viewport pads with a lipgloss style, which measures, wraps and pads
+// every line on each frame: a tenth of the frames' drawing cost.
+// Text with tabs or line breaks inside lines, which lipgloss expands or
+// splits, is left to the viewport.
+func (p *Pager) body() string {
+	w, h := p.vp.Width(), p.vp.Height()
+	if p.odd || w <= 0 || h <= 0 {
+		return p.vp.View()
+	}
+	top, x := p.vp.YOffset(), p.vp.XOffset()
+	cut := x != 0 || p.widest > w
+	end := min(top+h, len(p.lines))
+	var b strings.Builder
+	for i := top; i < top+h; i++ {
+		if i > top {
+			b.WriteByte('\n')
+		}
+		if i >= end {
+			continue
+		}
+		l := p.lines[i]
+		if cut {
+			l = ansi.Cut(l, x, x+w)
+		}
+		b.WriteString(l)
+	}
+	return b.String()
 }

@@ -48,6 +48,10 @@ type List struct {
 	search     searchState
 	actions    *actions.Actions
 	lines      *drawnRows // nil: draw every row again
+	info       struct {   // the last info line drawn, and what it showed
+		key  infoKey
+		line string
+	}
 }
 
 // New builds a list; Init starts loading.
@@ -347,6 +351,10 @@ func (l *List) act(kind actions.Kind) tea.Cmd {
 	}
 	return l.actions.Start(kind, t)
 }
+
+// Settled implements common.Followed: its rows are patch rows, and every
+// change to a patch, its checks or its comments makes an event.
+func (l *List) Settled() bool { return l.loaded && !l.loading }
 
 // ProjectID implements common.ProjectScoped: 0 for lists across projects
 // (to-do, bundles).

@@ -2,6 +2,7 @@ package patchlist
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -150,11 +151,30 @@ func (l *List) caret() string {
 	return l.search.err
 }
 
+// infoKey is everything the info line shows (outside a search).
+type infoKey struct {
+	query, err           string
+	cursor, rows, marks  int
+	atStart, atEnd, dark bool
+}
+
+// infoLine is the query and position line; it is drawn again only when
+// what it shows changes (its styles cost more than a row's lines).
 func (l *List) infoLine() string {
-	st := l.c.Styles
 	if l.search.active {
 		return l.search.input.View()
 	}
+	k := infoKey{query: l.query, err: l.search.err, cursor: l.cursor, rows: len(l.rows), marks: len(l.marks),
+		atStart: l.atStart, atEnd: l.atEnd, dark: l.c.Styles.IsDark}
+	if l.info.line != "" && l.info.key == k {
+		return l.info.line
+	}
+	l.info.key, l.info.line = k, l.drawInfo()
+	return l.info.line
+}
+
+func (l *List) drawInfo() string {
+	st := l.c.Styles
 	var parts []string
 	if l.query != "" {
 		parts = append(parts, st.Label.Render("query: ")+l.query)
@@ -183,19 +203,25 @@ func (l *List) infoLine() string {
 // drawnRows keeps the table's drawn lines between frames: scrolling moves
 // the cursor over rows that were drawn already, and drawing a row (cell
 // styles, measuring and cutting every cell) is most of a frame's cost.
-// A row is drawn again when its mark changes; everything is dropped when
-// rows are (re)loaded, the states or tags change, or the width or the
-// colours do (reset).
+// A row is drawn again when its data or its mark changes: a reload (after
+// every change, and each time the list shows again) mostly brings back
+// the same rows, which keep their lines. Everything is dropped when the
+// states or tags change, or the width or the colours do (reset).
 type drawnRows struct {
 	width  int
 	dark   bool
 	table  components.Table
 	ws     []int
 	header string
-	rows   map[int64]drawnRow
+	rows   map[int64]*drawnRow
+	// loads counts the pages of rows applied; a row checked against the
+	// window's data since the last one needs no check until the next.
+	loads int
 }
 
 type drawnRow struct {
+	data         store.PatchRow // what line was drawn from
+	checked      int            // drawnRows.loads when data was last compared
 	marked       bool
 	line, cursor string
 }
@@ -208,26 +234,59 @@ func (l *List) drawn(w int) *drawnRows {
 		t := components.Table{Columns: l.columns(), Header: st.ColHeader, Cursor: st.Cursor}
 		ws := t.Widths(w)
 		d = &drawnRows{width: w, dark: st.IsDark, table: t, ws: ws, header: t.HeaderLine(ws, w),
-			rows: make(map[int64]drawnRow, 2*l.visible())}
+			rows: make(map[int64]*drawnRow, 2*l.visible())}
 		l.lines = d
 	}
 	return d
 }
 
+// loaded is called when rows were applied to the window: it drops the
+// lines of rows that left it, so that the cache stays the size of the
+// window however far the list scrolls, and has every row compared with
+// its new data when next drawn.
+func (d *drawnRows) loaded(rows []store.PatchRow) {
+	d.loads++
+	if len(d.rows) <= len(rows) {
+		return
+	}
+	in := make(map[int64]bool, len(rows))
+	for _, r := range rows {
+		in[r.ID] = true
+	}
+	for id := range d.rows {
+		if !in[id] {
+			delete(d.rows, id)
+		}
+	}
+}
+
 // row is r's line, highlighted when under the cursor.
 func (d *drawnRows) row(l *List, r store.PatchRow, cursor bool) string {
 	marked := l.marks[r.ID]
-	dr, ok := d.rows[r.ID]
-	if !ok || dr.marked != marked {
-		dr = drawnRow{marked: marked, line: d.table.RowLine(d.ws, l.cells(r), d.width)}
-	}
-	if !cursor {
+	dr := d.rows[r.ID]
+	if dr == nil || dr.marked != marked || (dr.checked != d.loads && !sameRow(dr.data, r)) {
+		dr = &drawnRow{data: r, marked: marked, line: d.table.RowLine(d.ws, l.cells(r), d.width)}
 		d.rows[r.ID] = dr
+	}
+	dr.checked = d.loads
+	if !cursor {
 		return dr.line
 	}
 	if dr.cursor == "" {
 		dr.cursor = d.table.Highlight(dr.line, d.width)
 	}
-	d.rows[r.ID] = dr
 	return dr.cursor
+}
+
+// sameRow reports whether a and b draw the same line: every field equal
+// (the dates as instants, the tag counts by value). TestSameRowFields
+// fails when PatchRow gains a field this does not compare.
+func sameRow(a, b store.PatchRow) bool {
+	return a.ID == b.ID && a.ProjectID == b.ProjectID && a.MsgID == b.MsgID && a.Name == b.Name &&
+		a.Date.Equal(b.Date) && a.Hash == b.Hash && a.PullURL == b.PullURL && a.CommitRef == b.CommitRef &&
+		a.StateID == b.StateID && a.Archived == b.Archived && a.Submitter == b.Submitter &&
+		a.DelegateID == b.DelegateID && a.DelegateUsername == b.DelegateUsername &&
+		a.SeriesID == b.SeriesID && a.SeriesName == b.SeriesName && a.SeriesVersion == b.SeriesVersion &&
+		a.SeriesTotal == b.SeriesTotal && a.Number == b.Number && a.RelatedID == b.RelatedID &&
+		maps.Equal(a.Tags, b.Tags) && a.Checks == b.Checks
 }

@@ -106,8 +106,13 @@ func (l *List) load(kind loadKind) tea.Cmd {
 func (l *List) apply(m rowsMsg) {
 	l.loading = false
 	// Rows already shown may have changed in the store (a reload follows
-	// every change): draw them all again.
-	l.lines = nil
+	// every change): drawnRows draws those again, and forgets the rows
+	// the window no longer holds.
+	defer func() {
+		if l.lines != nil {
+			l.lines.loaded(l.rows)
+		}
+	}()
 	keep := l.visible() + 2*l.margin()
 	switch m.kind {
 	case loadFirst:
