@@ -161,27 +161,3 @@ func (c *call) getSeries(id int64) (*store.Series, error) {
 	c.c.series[id] = s
 	return s, nil
 }
-
-// prefetchSeries loads the series of a list page into the request cache
-// with one query.
-func (c *call) prefetchSeries(ids []int64) error {
-	var need []int64
-	seen := map[int64]bool{}
-	for _, id := range ids {
-		if _, ok := c.c.series[id]; !ok && id != 0 && !seen[id] {
-			seen[id] = true
-			need = append(need, id)
-		}
-	}
-	if len(need) < 2 {
-		return nil
-	}
-	got, err := c.h.store.GetSeriesByIDs(c.ctx, need)
-	if err != nil {
-		return fmt.Errorf("get series: %w", err)
-	}
-	for id, x := range got {
-		c.c.series[id] = &x
-	}
-	return nil
-}

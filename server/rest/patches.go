@@ -93,8 +93,9 @@ func (c *call) patchList() (err error) {
 	if err != nil {
 		return err
 	}
-	// Upstream's lists carry "tags": {} whatever the counts.
-	q := store.PatchQuery{Conds: conds, Order: store.OrderID, NoTags: true}
+	// Upstream's lists carry "tags": {} whatever the counts; the combined
+	// check state is the one stored with each patch (CheckState).
+	q := store.PatchQuery{Conds: conds, Order: store.OrderID, NoTags: true, NoChecks: true, Lean: true}
 	if keys := c.orderKeys("id", "name", "project", "date", "state", "archived", "submitter", "check"); len(keys) > 0 {
 		q.Order, q.Desc = patchOrders[keys[0].name], keys[0].desc
 	}
@@ -168,7 +169,7 @@ func ascendingTies(rows []store.PatchRow, order store.Order) {
 		case store.OrderArchived:
 			return a.Archived == b.Archived
 		case store.OrderCheck:
-			return a.Checks.Combined() == b.Checks.Combined()
+			return a.CheckState == b.CheckState
 		case store.OrderDelegate:
 			return a.DelegateID == b.DelegateID
 		}
@@ -184,21 +185,15 @@ func ascendingTies(rows []store.PatchRow, order store.Order) {
 	}
 }
 
-// patchObjs renders list rows with a few batched lookups: delegates, series
-// and relations are fetched once per distinct value.
+// patchObjs renders list rows with a few batched lookups: delegates and
+// relations are fetched once per distinct value (the series come with the
+// rows).
 func (c *call) patchObjs(rows []store.PatchRow) ([]obj, error) {
 	var users []int64
 	for _, r := range rows {
 		users = append(users, r.DelegateID)
 	}
 	if err := c.loadUsers(users); err != nil {
-		return nil, err
-	}
-	var series []int64
-	for _, r := range rows {
-		series = append(series, r.SeriesID)
-	}
-	if err := c.prefetchSeries(series); err != nil {
 		return nil, err
 	}
 	related := map[int64][]store.PatchRow{} // relation id → every member
@@ -264,11 +259,8 @@ func (c *call) patchObj(r store.PatchRow, relation []store.PatchRow) (obj, error
 		add("mbox", web+"mbox/")
 	series := []obj{}
 	if r.SeriesID != 0 {
-		s, err := c.getSeries(r.SeriesID)
-		if err != nil {
-			return nil, err
-		}
-		so, err := c.embSeries(s)
+		so, err := c.embSeries(&store.Series{ID: r.SeriesID, ProjectID: r.SeriesProjectID, Name: r.SeriesName,
+			Date: r.SeriesDate, Version: r.SeriesVersion})
 		if err != nil {
 			return nil, err
 		}
@@ -278,7 +270,7 @@ func (c *call) patchObj(r store.PatchRow, relation []store.PatchRow) (obj, error
 	if c.since(1) {
 		o = o.add("comments", c.apiUnversioned("patches/"+itoa(r.ID)+"/comments/"))
 	}
-	o = o.add("check", r.Checks.Combined().String()).
+	o = o.add("check", r.CheckState.String()).
 		add("checks", c.apiUnversioned("patches/"+itoa(r.ID)+"/checks/")).
 		add("tags", obj{})
 	if c.since(2) {
