@@ -20,8 +20,10 @@ type cache struct {
 
 	// Embedded objects built once per request: a list page repeats one
 	// project and a few series on every row. Encoding only reads them.
-	embProjects map[int64]rawJSON
-	embSeries   map[int64]obj
+	embProjects  map[int64]rawJSON
+	embSeries    map[int64]obj
+	embSeriesRaw map[int64]rawJSON
+	urls         *urlPrefixes
 }
 
 func newCache() *cache {
@@ -33,6 +35,7 @@ func newCache() *cache {
 		seriesPatches: map[int64][]store.PatchRow{},
 		embProjects:   map[int64]rawJSON{},
 		embSeries:     map[int64]obj{},
+		embSeriesRaw:  map[int64]rawJSON{},
 	}
 }
 

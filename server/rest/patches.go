@@ -1,9 +1,9 @@
 package rest
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -139,13 +139,8 @@ func (c *call) patchList() (err error) {
 	if q.Desc {
 		ascendingTies(rows, q.Order)
 	}
-	out, err := c.patchObjs(rows)
-	if err != nil {
-		return err
-	}
 	c.setLink(page, max(numPages, page))
-	c.ok(out)
-	return nil
+	return c.okWrite(func(b *bytes.Buffer) error { return c.writePatches(b, rows) })
 }
 
 // ascendingTies reverses each run of rows with equal sort keys: the store
@@ -185,113 +180,6 @@ func ascendingTies(rows []store.PatchRow, order store.Order) {
 	}
 }
 
-// patchObjs renders list rows with a few batched lookups: delegates and
-// relations are fetched once per distinct value (the series come with the
-// rows).
-func (c *call) patchObjs(rows []store.PatchRow) ([]obj, error) {
-	var users []int64
-	for _, r := range rows {
-		users = append(users, r.DelegateID)
-	}
-	if err := c.loadUsers(users); err != nil {
-		return nil, err
-	}
-	related := map[int64][]store.PatchRow{} // relation id → every member
-	if c.since(2) {
-		for _, r := range rows {
-			if r.RelatedID == 0 {
-				continue
-			}
-			if _, ok := related[r.RelatedID]; ok {
-				continue
-			}
-			others, err := c.h.store.RelatedPatches(c.ctx, r.ID)
-			if err != nil {
-				return nil, fmt.Errorf("related patches of %d: %w", r.ID, err)
-			}
-			related[r.RelatedID] = append(others, r)
-		}
-	}
-	out := make([]obj, 0, len(rows))
-	for _, r := range rows {
-		o, err := c.patchObj(r, related[r.RelatedID])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
-}
-
-// patchObj is a patch as listed (spec §6.4); relation holds every member
-// of the patch's relation (it is excluded from its own related list).
-func (c *call) patchObj(r store.PatchRow, relation []store.PatchRow) (obj, error) {
-	p, err := c.project(r.ProjectID)
-	if err != nil {
-		return nil, err
-	}
-	state, err := c.stateSlug(r.StateID)
-	if err != nil {
-		return nil, err
-	}
-	web := c.patchWebURL(p, r.MsgID)
-	o := obj{{"id", r.ID}, {"url", c.api("patches/" + itoa(r.ID) + "/")}}
-	if c.since(1) {
-		o = o.add("web_url", web)
-	}
-	o = o.add("project", c.embProject(p)).add("msgid", r.MsgID)
-	if c.since(2) {
-		o = o.add("list_archive_url", listArchiveURL(p.ListArchiveURLFormat, r.MsgID))
-	}
-	delegate, err := c.userOrNil(r.DelegateID)
-	if err != nil {
-		return nil, err
-	}
-	o = o.add("date", jsonDate(r.Date)).
-		add("name", r.Name).
-		add("commit_ref", nullStr(r.CommitRef)).
-		add("pull_url", nullStr(r.PullURL)).
-		add("state", state).
-		add("archived", r.Archived).
-		add("hash", nullStr(r.Hash)).
-		add("submitter", c.embPerson(r.Submitter)).
-		add("delegate", delegate).
-		add("mbox", web+"mbox/")
-	series := []obj{}
-	if r.SeriesID != 0 {
-		so, err := c.embSeries(&store.Series{ID: r.SeriesID, ProjectID: r.SeriesProjectID, Name: r.SeriesName,
-			Date: r.SeriesDate, Version: r.SeriesVersion})
-		if err != nil {
-			return nil, err
-		}
-		series = append(series, so)
-	}
-	o = o.add("series", series)
-	if c.since(1) {
-		o = o.add("comments", c.apiUnversioned("patches/"+itoa(r.ID)+"/comments/"))
-	}
-	o = o.add("check", r.CheckState.String()).
-		add("checks", c.apiUnversioned("patches/"+itoa(r.ID)+"/checks/")).
-		add("tags", obj{})
-	if c.since(2) {
-		rel := []obj{}
-		members := append([]store.PatchRow(nil), relation...)
-		sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
-		for _, m := range members {
-			if m.ID == r.ID {
-				continue
-			}
-			e, err := c.embPatchRow(m)
-			if err != nil {
-				return nil, err
-			}
-			rel = append(rel, e)
-		}
-		o = o.add("related", rel)
-	}
-	return o, nil
-}
-
 func (c *call) patchByPath() (*store.Patch, error) {
 	id, ok := parseID(c.r.PathValue("id"))
 	if !ok {
@@ -317,7 +205,10 @@ func (c *call) writePatchDetail(p *store.Patch) error {
 	if len(rows) != 1 {
 		return notFound()
 	}
-	objs, err := c.patchObjs(rows)
+	if err := c.loadUsers([]int64{rows[0].DelegateID}); err != nil {
+		return err
+	}
+	related, err := c.patchRelations(rows)
 	if err != nil {
 		return err
 	}
@@ -325,12 +216,22 @@ func (c *call) writePatchDetail(p *store.Patch) error {
 	if err != nil {
 		return err
 	}
-	o := objs[0].add("headers", parseHeaders(p.Headers)).
-		add("content", nullStr(p.Content)).
-		add("diff", nullStr(p.Diff)).
-		add("prefixes", prefixes(p.Name, proj.LinkName))
-	c.ok(o)
-	return nil
+	return c.okWrite(func(b *bytes.Buffer) error {
+		if err := c.writePatch(b, &rows[0], related[rows[0].RelatedID]); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1) // the closing brace: the detail adds fields
+		b.WriteString(`, "headers": `)
+		encode(b, parseHeaders(p.Headers))
+		b.WriteString(`, "content": `)
+		writeNullStr(b, p.Content)
+		b.WriteString(`, "diff": `)
+		writeNullStr(b, p.Diff)
+		b.WriteString(`, "prefixes": `)
+		encode(b, prefixes(p.Name, proj.LinkName))
+		b.WriteByte('}')
+		return nil
+	})
 }
 
 // parseHeaders turns the stored header block into an object: name → value,
