@@ -91,8 +91,8 @@ type PatchQuery struct {
 	// XML-RPC neither): one query less per page each.
 	NoTags, NoChecks bool
 	// Lean rows leave Submitter.UserID, DelegateUsername, SeriesTotal and
-	// Number unset, for lists that show none of them (REST): fewer columns
-	// to read and one join less per row.
+	// Number unset (and Tags nil with NoTags), for lists that show none of
+	// them (REST): fewer columns to read and one join less per row.
 	Lean bool
 }
 

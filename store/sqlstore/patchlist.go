@@ -44,8 +44,21 @@ const (
 	p.delegate_id, p.series_id, se.project_id, se.name, se.msg_date, se.version, p.related_id`
 	leanRowJoins = ` JOIN people pe ON pe.id = p.submitter_id
 	LEFT JOIN series se ON se.id = p.series_id`
-	leanRowSelect = "SELECT " + leanRowCols + " FROM patches p" + leanRowJoins
 )
+
+// leanCols are leanRowCols for the dialect. SQLite's times are read as
+// text: for a column declared DATETIME, modernc.org/sqlite tries several
+// layouts with time.Parse on every value, parseSQLiteTime reads ours
+// directly.
+func (d dialect) leanCols() string {
+	if d.name == "sqlite" {
+		return leanRowColsSQLite
+	}
+	return leanRowCols
+}
+
+var leanRowColsSQLite = strings.NewReplacer("p.msg_date", "CAST(p.msg_date AS TEXT)",
+	"se.msg_date", "CAST(se.msg_date AS TEXT)").Replace(leanRowCols)
 
 func scanLeanRow(r *sql.Rows) (store.PatchRow, error) {
 	var p store.PatchRow
@@ -71,7 +84,7 @@ func (s *Store) getPatchRows(ctx context.Context, ids []int64, lean, withTags, w
 	}
 	sel, scan := patchRowSelect, scanPatchRow
 	if lean {
-		sel, scan = leanRowSelect, scanLeanRow
+		sel, scan = "SELECT "+s.d.leanCols()+" FROM patches p"+leanRowJoins, scanLeanRow
 	}
 	byID := make(map[int64]store.PatchRow, len(ids))
 	for _, chunk := range chunks(uniq(ids), 500) {
@@ -146,13 +159,16 @@ func (s *Store) ListPatches(ctx context.Context, q store.PatchQuery) ([]store.Pa
 		if q.Order == store.OrderDate {
 			order = " ORDER BY p.msg_date" + iq.dir + ", p.id" + iq.dir
 		}
-		rows, err := collect(ctx, s, scanLeanRow, "SELECT "+leanRowCols+" FROM ("+iq.sql+") pg JOIN patches p ON p.id = pg.id"+
+		rows, err := collect(ctx, s, scanLeanRow, "SELECT "+s.d.leanCols()+" FROM ("+iq.sql+") pg JOIN patches p ON p.id = pg.id"+
 			leanRowJoins+order, iq.args...)
 		if err != nil {
 			return nil, fmt.Errorf("list patches: %w", err)
 		}
 		if iq.backwards {
 			slices.Reverse(rows)
+		}
+		if q.NoTags && q.NoChecks {
+			return rows, nil // lean rows' Tags stay nil
 		}
 		if err := s.fillRows(ctx, rows, !q.NoTags, !q.NoChecks); err != nil {
 			return nil, fmt.Errorf("list patches: %w", err)
