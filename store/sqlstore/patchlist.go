@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -155,18 +156,30 @@ func (s *Store) ListPatches(ctx context.Context, q store.PatchQuery) ([]store.Pa
 		return nil, nil
 	}
 	if q.Lean && (q.Order == store.OrderID || q.Order == store.OrderDate) {
-		order := " ORDER BY p.id" + iq.dir
-		if q.Order == store.OrderDate {
-			order = " ORDER BY p.msg_date" + iq.dir + ", p.id" + iq.dir
-		}
 		rows, err := collect(ctx, s, scanLeanRow, "SELECT "+s.d.leanCols()+" FROM ("+iq.sql+") pg JOIN patches p ON p.id = pg.id"+
-			leanRowJoins+order, iq.args...)
+			leanRowJoins, iq.args...)
 		if err != nil {
 			return nil, fmt.Errorf("list patches: %w", err)
 		}
-		if iq.backwards {
-			slices.Reverse(rows)
-		}
+		// Sorted here rather than by an ORDER BY, which would sort whole
+		// rows in the database (a temporary B-tree in SQLite, a filesort
+		// in MariaDB): the key (date or not, then id) is a total order,
+		// the same as the ids query's.
+		date := q.Order == store.OrderDate
+		desc := iq.dir == " DESC"
+		slices.SortFunc(rows, func(a, b store.PatchRow) int {
+			c := 0
+			if date {
+				c = a.Date.Compare(b.Date)
+			}
+			if c == 0 {
+				c = cmp.Compare(a.ID, b.ID)
+			}
+			if desc != iq.backwards {
+				return -c
+			}
+			return c
+		})
 		if q.NoTags && q.NoChecks {
 			return rows, nil // lean rows' Tags stay nil
 		}
