@@ -20,11 +20,13 @@ import (
 // urlPrefixes are JSON-encoded URL prefixes, without the closing quote:
 // the ids and escaped path segments appended to them need no escaping.
 type urlPrefixes struct {
-	patches   string // "…/api[/1.N]/patches/
-	people    string // "…/api[/1.N]/people/
-	users     string // "…/api[/1.N]/users/
-	unversion string // "…/api/patches/
-	web       map[int64]string
+	patches    string // "…/api[/1.N]/patches/
+	people     string // "…/api[/1.N]/people/
+	users      string // "…/api[/1.N]/users/
+	unversion  string // "…/api/patches/
+	series     string // "…/api[/1.N]/series/ (set on first use)
+	seriesMbox string // "…/series/
+	web        map[int64]string
 }
 
 // jsonPrefix is s as a JSON string without its closing quote.
@@ -282,19 +284,39 @@ func (c *call) writePatch(b *bytes.Buffer, r *store.PatchRow, relation []store.P
 	return nil
 }
 
-// embSeriesRaw is the encoded embedded series of a row, built once per
-// series and request.
+// embSeriesRaw is the encoded embedded series of a row (embSeries),
+// written once per series and request.
 func (c *call) embSeriesRaw(r *store.PatchRow) (rawJSON, error) {
 	if raw, ok := c.c.embSeriesRaw[r.SeriesID]; ok {
 		return raw, nil
 	}
-	o, err := c.embSeries(&store.Series{ID: r.SeriesID, ProjectID: r.SeriesProjectID, Name: r.SeriesName,
-		Date: r.SeriesDate, Version: r.SeriesVersion})
-	if err != nil {
-		return nil, err
-	}
 	var b bytes.Buffer
-	encode(&b, o)
+	b.Grow(384)
+	u := c.prefixes()
+	if u.series == "" {
+		u.series = jsonPrefix(c.api("series/"))
+		u.seriesMbox = jsonPrefix(c.web("/series/"))
+	}
+	b.WriteString(`{"id": `)
+	writeInt(&b, r.SeriesID)
+	b.WriteString(`, "url": `)
+	writeID(&b, u.series, r.SeriesID, `/"`)
+	if c.since(1) {
+		p, err := c.project(r.SeriesProjectID)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(`, "web_url": `)
+		encodeString(&b, c.web("/project/"+escapeSegment(p.LinkName)+"/list/?series="+itoa(r.SeriesID)))
+	}
+	b.WriteString(`, "date": `)
+	writeDate(&b, r.SeriesDate)
+	b.WriteString(`, "name": `)
+	writeNullStr(&b, r.SeriesName)
+	b.WriteString(`, "version": `)
+	writeInt(&b, int64(r.SeriesVersion))
+	b.WriteString(`, "mbox": `)
+	writeID(&b, u.seriesMbox, r.SeriesID, `/mbox/"}`)
 	c.c.embSeriesRaw[r.SeriesID] = b.Bytes()
 	return b.Bytes(), nil
 }
