@@ -92,7 +92,8 @@ type PatchQuery struct {
 	NoTags, NoChecks bool
 	// Lean rows leave Submitter.UserID, DelegateUsername, SeriesTotal and
 	// Number unset (and Tags nil with NoTags), for lists that show none of
-	// them (REST): fewer columns to read and one join less per row.
+	// them (REST): fewer columns to read and one join less per row. They
+	// alone carry SeriesProjectID, SeriesDate and CheckState.
 	Lean bool
 }
 

@@ -126,7 +126,8 @@ type PatchRow struct {
 	SeriesVersion    int
 	SeriesTotal      int
 	// SeriesProjectID and SeriesDate complete the series' summary (with
-	// SeriesName and SeriesVersion), enough to embed it.
+	// SeriesName and SeriesVersion), enough to embed it: lean rows only
+	// (PatchQuery.Lean).
 	SeriesProjectID int64
 	SeriesDate      time.Time
 	Number          int
@@ -135,7 +136,7 @@ type PatchRow struct {
 	Checks          CheckSummary
 	// CheckState is the combined state of the checks as stored with the
 	// patch (the one the check filter and order use): Checks.Combined()
-	// without reading the checks.
+	// without reading the checks. Lean rows only.
 	CheckState CheckState
 }
 

@@ -198,7 +198,8 @@ func (c *call) patchDetail() error {
 
 // writePatchDetail answers with the detail representation of a patch.
 func (c *call) writePatchDetail(p *store.Patch) error {
-	rows, err := c.h.store.GetPatchRows(c.ctx, []int64{p.ID})
+	rows, err := c.h.store.ListPatches(c.ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldID, Ints: []int64{p.ID}}},
+		Order: store.OrderID, Limit: 1, NoTags: true, NoChecks: true, Lean: true})
 	if err != nil {
 		return fmt.Errorf("patch row %d: %w", p.ID, err)
 	}

@@ -16,9 +16,8 @@ import (
 // patchRowSelect reads list rows with their submitter, delegate and series
 // in one query (no N+1); tags and checks come in one batched query each.
 const patchRowSelect = `SELECT p.id, p.project_id, p.msgid, p.name, p.msg_date, p.hash, p.pull_url,
-	p.commit_ref, p.state_id, p.archived, p.check_state, p.submitter_id, pe.name, pe.email, pe.user_id,
-	p.delegate_id, du.username, p.series_id, se.project_id, se.name, se.msg_date, se.version, se.total,
-	p.number, p.related_id
+	p.commit_ref, p.state_id, p.archived, p.submitter_id, pe.name, pe.email, pe.user_id,
+	p.delegate_id, du.username, p.series_id, se.name, se.version, se.total, p.number, p.related_id
 	FROM patches p
 	JOIN people pe ON pe.id = p.submitter_id
 	LEFT JOIN users du ON du.id = p.delegate_id
@@ -26,14 +25,12 @@ const patchRowSelect = `SELECT p.id, p.project_id, p.msgid, p.name, p.msg_date, 
 
 func scanPatchRow(r *sql.Rows) (store.PatchRow, error) {
 	var p store.PatchRow
-	var checkState int64
 	err := r.Scan(&p.ID, &p.ProjectID, &p.MsgID, &p.Name, timeCol{&p.Date}, nullStr{&p.Hash},
-		nullStr{&p.PullURL}, nullStr{&p.CommitRef}, &p.StateID, &p.Archived, &checkState, &p.Submitter.ID,
+		nullStr{&p.PullURL}, nullStr{&p.CommitRef}, &p.StateID, &p.Archived, &p.Submitter.ID,
 		&p.Submitter.Name, &p.Submitter.Email, nullInt64{&p.Submitter.UserID},
 		nullInt64{&p.DelegateID}, nullStr{&p.DelegateUsername}, nullInt64{&p.SeriesID},
-		nullInt64{&p.SeriesProjectID}, nullStr{&p.SeriesName}, timeCol{&p.SeriesDate}, nullInt{&p.SeriesVersion},
-		nullInt{&p.SeriesTotal}, &p.Number, nullInt64{&p.RelatedID})
-	p.CheckState = store.CheckState(checkState)
+		nullStr{&p.SeriesName}, nullInt{&p.SeriesVersion}, nullInt{&p.SeriesTotal}, &p.Number,
+		nullInt64{&p.RelatedID})
 	return p, err
 }
 
