@@ -125,10 +125,19 @@ type PatchRow struct {
 	SeriesName       string
 	SeriesVersion    int
 	SeriesTotal      int
-	Number           int
-	RelatedID        int64
-	Tags             TagCounts
-	Checks           CheckSummary
+	// SeriesProjectID and SeriesDate complete the series' summary (with
+	// SeriesName and SeriesVersion), enough to embed it: lean rows only
+	// (PatchQuery.Lean).
+	SeriesProjectID int64
+	SeriesDate      time.Time
+	Number          int
+	RelatedID       int64
+	Tags            TagCounts
+	Checks          CheckSummary
+	// CheckState is the combined state of the checks as stored with the
+	// patch (the one the check filter and order use): Checks.Combined()
+	// without reading the checks. Lean rows only.
+	CheckState CheckState
 }
 
 // TagCounts maps a tag id to how many times it was given.

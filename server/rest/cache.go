@@ -20,8 +20,10 @@ type cache struct {
 
 	// Embedded objects built once per request: a list page repeats one
 	// project and a few series on every row. Encoding only reads them.
-	embProjects map[int64]rawJSON
-	embSeries   map[int64]obj
+	embProjects  map[int64]rawJSON
+	embSeries    map[int64]obj
+	embSeriesRaw map[int64]rawJSON
+	urls         *urlPrefixes
 }
 
 func newCache() *cache {
@@ -33,6 +35,7 @@ func newCache() *cache {
 		seriesPatches: map[int64][]store.PatchRow{},
 		embProjects:   map[int64]rawJSON{},
 		embSeries:     map[int64]obj{},
+		embSeriesRaw:  map[int64]rawJSON{},
 	}
 }
 
@@ -160,28 +163,4 @@ func (c *call) getSeries(id int64) (*store.Series, error) {
 	}
 	c.c.series[id] = s
 	return s, nil
-}
-
-// prefetchSeries loads the series of a list page into the request cache
-// with one query.
-func (c *call) prefetchSeries(ids []int64) error {
-	var need []int64
-	seen := map[int64]bool{}
-	for _, id := range ids {
-		if _, ok := c.c.series[id]; !ok && id != 0 && !seen[id] {
-			seen[id] = true
-			need = append(need, id)
-		}
-	}
-	if len(need) < 2 {
-		return nil
-	}
-	got, err := c.h.store.GetSeriesByIDs(c.ctx, need)
-	if err != nil {
-		return fmt.Errorf("get series: %w", err)
-	}
-	for id, x := range got {
-		c.c.series[id] = &x
-	}
-	return nil
 }

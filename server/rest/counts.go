@@ -134,7 +134,7 @@ func (cc *countCache) count(ctx context.Context, s store.Store, conds []store.Co
 		}
 	}
 	// The newest matching patch: the count below covers up to it.
-	top, err := s.ListPatches(ctx, store.PatchQuery{Conds: with(newer...), Order: store.OrderID, Desc: true, Limit: 1, NoTags: true, NoChecks: true})
+	top, err := s.ListPatches(ctx, store.PatchQuery{Conds: with(newer...), Order: store.OrderID, Desc: true, Limit: 1, NoTags: true, NoChecks: true, Lean: true})
 	if err != nil {
 		return 0, err
 	}

@@ -1,9 +1,9 @@
 package rest
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -93,8 +93,9 @@ func (c *call) patchList() (err error) {
 	if err != nil {
 		return err
 	}
-	// Upstream's lists carry "tags": {} whatever the counts.
-	q := store.PatchQuery{Conds: conds, Order: store.OrderID, NoTags: true}
+	// Upstream's lists carry "tags": {} whatever the counts; the combined
+	// check state is the one stored with each patch (CheckState).
+	q := store.PatchQuery{Conds: conds, Order: store.OrderID, NoTags: true, NoChecks: true, Lean: true}
 	if keys := c.orderKeys("id", "name", "project", "date", "state", "archived", "submitter", "check"); len(keys) > 0 {
 		q.Order, q.Desc = patchOrders[keys[0].name], keys[0].desc
 	}
@@ -138,13 +139,8 @@ func (c *call) patchList() (err error) {
 	if q.Desc {
 		ascendingTies(rows, q.Order)
 	}
-	out, err := c.patchObjs(rows)
-	if err != nil {
-		return err
-	}
 	c.setLink(page, max(numPages, page))
-	c.ok(out)
-	return nil
+	return c.okWrite(func(b *bytes.Buffer) error { return c.writePatches(b, rows) })
 }
 
 // ascendingTies reverses each run of rows with equal sort keys: the store
@@ -168,7 +164,7 @@ func ascendingTies(rows []store.PatchRow, order store.Order) {
 		case store.OrderArchived:
 			return a.Archived == b.Archived
 		case store.OrderCheck:
-			return a.Checks.Combined() == b.Checks.Combined()
+			return a.CheckState == b.CheckState
 		case store.OrderDelegate:
 			return a.DelegateID == b.DelegateID
 		}
@@ -182,122 +178,6 @@ func ascendingTies(rows []store.PatchRow, order store.Order) {
 		slices.Reverse(rows[i:j])
 		i = j
 	}
-}
-
-// patchObjs renders list rows with a few batched lookups: delegates, series
-// and relations are fetched once per distinct value.
-func (c *call) patchObjs(rows []store.PatchRow) ([]obj, error) {
-	var users []int64
-	for _, r := range rows {
-		users = append(users, r.DelegateID)
-	}
-	if err := c.loadUsers(users); err != nil {
-		return nil, err
-	}
-	var series []int64
-	for _, r := range rows {
-		series = append(series, r.SeriesID)
-	}
-	if err := c.prefetchSeries(series); err != nil {
-		return nil, err
-	}
-	related := map[int64][]store.PatchRow{} // relation id → every member
-	if c.since(2) {
-		for _, r := range rows {
-			if r.RelatedID == 0 {
-				continue
-			}
-			if _, ok := related[r.RelatedID]; ok {
-				continue
-			}
-			others, err := c.h.store.RelatedPatches(c.ctx, r.ID)
-			if err != nil {
-				return nil, fmt.Errorf("related patches of %d: %w", r.ID, err)
-			}
-			related[r.RelatedID] = append(others, r)
-		}
-	}
-	out := make([]obj, 0, len(rows))
-	for _, r := range rows {
-		o, err := c.patchObj(r, related[r.RelatedID])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
-}
-
-// patchObj is a patch as listed (spec §6.4); relation holds every member
-// of the patch's relation (it is excluded from its own related list).
-func (c *call) patchObj(r store.PatchRow, relation []store.PatchRow) (obj, error) {
-	p, err := c.project(r.ProjectID)
-	if err != nil {
-		return nil, err
-	}
-	state, err := c.stateSlug(r.StateID)
-	if err != nil {
-		return nil, err
-	}
-	web := c.patchWebURL(p, r.MsgID)
-	o := obj{{"id", r.ID}, {"url", c.api("patches/" + itoa(r.ID) + "/")}}
-	if c.since(1) {
-		o = o.add("web_url", web)
-	}
-	o = o.add("project", c.embProject(p)).add("msgid", r.MsgID)
-	if c.since(2) {
-		o = o.add("list_archive_url", listArchiveURL(p.ListArchiveURLFormat, r.MsgID))
-	}
-	delegate, err := c.userOrNil(r.DelegateID)
-	if err != nil {
-		return nil, err
-	}
-	o = o.add("date", jsonDate(r.Date)).
-		add("name", r.Name).
-		add("commit_ref", nullStr(r.CommitRef)).
-		add("pull_url", nullStr(r.PullURL)).
-		add("state", state).
-		add("archived", r.Archived).
-		add("hash", nullStr(r.Hash)).
-		add("submitter", c.embPerson(r.Submitter)).
-		add("delegate", delegate).
-		add("mbox", web+"mbox/")
-	series := []obj{}
-	if r.SeriesID != 0 {
-		s, err := c.getSeries(r.SeriesID)
-		if err != nil {
-			return nil, err
-		}
-		so, err := c.embSeries(s)
-		if err != nil {
-			return nil, err
-		}
-		series = append(series, so)
-	}
-	o = o.add("series", series)
-	if c.since(1) {
-		o = o.add("comments", c.apiUnversioned("patches/"+itoa(r.ID)+"/comments/"))
-	}
-	o = o.add("check", r.Checks.Combined().String()).
-		add("checks", c.apiUnversioned("patches/"+itoa(r.ID)+"/checks/")).
-		add("tags", obj{})
-	if c.since(2) {
-		rel := []obj{}
-		members := append([]store.PatchRow(nil), relation...)
-		sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
-		for _, m := range members {
-			if m.ID == r.ID {
-				continue
-			}
-			e, err := c.embPatchRow(m)
-			if err != nil {
-				return nil, err
-			}
-			rel = append(rel, e)
-		}
-		o = o.add("related", rel)
-	}
-	return o, nil
 }
 
 func (c *call) patchByPath() (*store.Patch, error) {
@@ -318,14 +198,18 @@ func (c *call) patchDetail() error {
 
 // writePatchDetail answers with the detail representation of a patch.
 func (c *call) writePatchDetail(p *store.Patch) error {
-	rows, err := c.h.store.GetPatchRows(c.ctx, []int64{p.ID})
+	rows, err := c.h.store.ListPatches(c.ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldID, Ints: []int64{p.ID}}},
+		Order: store.OrderID, Limit: 1, NoTags: true, NoChecks: true, Lean: true})
 	if err != nil {
 		return fmt.Errorf("patch row %d: %w", p.ID, err)
 	}
 	if len(rows) != 1 {
 		return notFound()
 	}
-	objs, err := c.patchObjs(rows)
+	if err := c.loadUsers([]int64{rows[0].DelegateID}); err != nil {
+		return err
+	}
+	related, err := c.patchRelations(rows)
 	if err != nil {
 		return err
 	}
@@ -333,12 +217,22 @@ func (c *call) writePatchDetail(p *store.Patch) error {
 	if err != nil {
 		return err
 	}
-	o := objs[0].add("headers", parseHeaders(p.Headers)).
-		add("content", nullStr(p.Content)).
-		add("diff", nullStr(p.Diff)).
-		add("prefixes", prefixes(p.Name, proj.LinkName))
-	c.ok(o)
-	return nil
+	return c.okWrite(func(b *bytes.Buffer) error {
+		if err := c.writePatch(b, &rows[0], related[rows[0].RelatedID]); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1) // the closing brace: the detail adds fields
+		b.WriteString(`, "headers": `)
+		encode(b, parseHeaders(p.Headers))
+		b.WriteString(`, "content": `)
+		writeNullStr(b, p.Content)
+		b.WriteString(`, "diff": `)
+		writeNullStr(b, p.Diff)
+		b.WriteString(`, "prefixes": `)
+		encode(b, prefixes(p.Name, proj.LinkName))
+		b.WriteByte('}')
+		return nil
+	})
 }
 
 // parseHeaders turns the stored header block into an object: name → value,

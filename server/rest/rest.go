@@ -204,23 +204,39 @@ func (c *call) ok(v any) { c.h.writeJSON(c.w, c.r, http.StatusOK, v) }
 func (c *call) fail(e *apiError) { c.h.writeJSON(c.w, c.r, e.status, e.body) }
 
 func (h *Handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	// A list page is a few hundred kilobytes: growing a fresh buffer to
-	// that size on every request showed in profiles, so buffers are reused.
+	b := h.buffer()
+	encode(b, v)
+	h.send(w, r, status, b)
+}
+
+// buffer returns an empty answer buffer. A list page is a few hundred
+// kilobytes: growing a fresh buffer to that size on every request showed
+// in profiles, so buffers are reused.
+func (h *Handler) buffer() *bytes.Buffer {
 	b, _ := h.bufs.Get().(*bytes.Buffer)
 	if b == nil {
 		b = new(bytes.Buffer)
 	}
 	b.Reset()
-	encode(b, v)
+	return b
+}
+
+// release gives a buffer back for reuse.
+func (h *Handler) release(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		h.bufs.Put(b)
+	}
+}
+
+// send writes the JSON answer in b and releases b.
+func (h *Handler) send(w http.ResponseWriter, r *http.Request, status int, b *bytes.Buffer) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Vary", "Accept, Authorization")
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(b.Bytes())
 	}
-	if b.Cap() <= maxPooledBuffer {
-		h.bufs.Put(b)
-	}
+	h.release(b)
 }
 
 // maxPooledBuffer keeps an occasional huge answer from being held for

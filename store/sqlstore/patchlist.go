@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -32,19 +34,59 @@ func scanPatchRow(r *sql.Rows) (store.PatchRow, error) {
 	return p, err
 }
 
+// leanRowCols are the columns of lean rows (PatchQuery.Lean), on p, pe
+// (the submitter) and se (the series); leanRowJoins joins pe and se to p.
+const (
+	leanRowCols = `p.id, p.project_id, p.msgid, p.name, p.msg_date, p.hash, p.pull_url,
+	p.commit_ref, p.state_id, p.archived, p.check_state, p.submitter_id, pe.name, pe.email,
+	p.delegate_id, p.series_id, se.project_id, se.name, se.msg_date, se.version, p.related_id`
+	leanRowJoins = ` JOIN people pe ON pe.id = p.submitter_id
+	LEFT JOIN series se ON se.id = p.series_id`
+)
+
+// leanCols are leanRowCols for the dialect. SQLite's times are read as
+// text: for a column declared DATETIME, modernc.org/sqlite tries several
+// layouts with time.Parse on every value, parseSQLiteTime reads ours
+// directly.
+func (d dialect) leanCols() string {
+	if d.name == "sqlite" {
+		return leanRowColsSQLite
+	}
+	return leanRowCols
+}
+
+var leanRowColsSQLite = strings.NewReplacer("p.msg_date", "CAST(p.msg_date AS TEXT)",
+	"se.msg_date", "CAST(se.msg_date AS TEXT)").Replace(leanRowCols)
+
+func scanLeanRow(r *sql.Rows) (store.PatchRow, error) {
+	var p store.PatchRow
+	var checkState int64
+	err := r.Scan(&p.ID, &p.ProjectID, &p.MsgID, &p.Name, timeCol{&p.Date}, nullStr{&p.Hash},
+		nullStr{&p.PullURL}, nullStr{&p.CommitRef}, &p.StateID, &p.Archived, &checkState, &p.Submitter.ID,
+		&p.Submitter.Name, &p.Submitter.Email, nullInt64{&p.DelegateID}, nullInt64{&p.SeriesID},
+		nullInt64{&p.SeriesProjectID}, nullStr{&p.SeriesName}, timeCol{&p.SeriesDate}, nullInt{&p.SeriesVersion},
+		nullInt64{&p.RelatedID})
+	p.CheckState = store.CheckState(checkState)
+	return p, err
+}
+
 // GetPatchRows fetches list rows by id, in the order of ids (missing ids are
 // skipped).
 func (s *Store) GetPatchRows(ctx context.Context, ids []int64) ([]store.PatchRow, error) {
-	return s.getPatchRows(ctx, ids, true, true)
+	return s.getPatchRows(ctx, ids, false, true, true)
 }
 
-func (s *Store) getPatchRows(ctx context.Context, ids []int64, withTags, withChecks bool) ([]store.PatchRow, error) {
+func (s *Store) getPatchRows(ctx context.Context, ids []int64, lean, withTags, withChecks bool) ([]store.PatchRow, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	sel, scan := patchRowSelect, scanPatchRow
+	if lean {
+		sel, scan = "SELECT "+s.d.leanCols()+" FROM patches p"+leanRowJoins, scanLeanRow
+	}
 	byID := make(map[int64]store.PatchRow, len(ids))
 	for _, chunk := range chunks(uniq(ids), 500) {
-		rows, err := collect(ctx, s, scanPatchRow, patchRowSelect+" WHERE p.id IN ("+placeholders(len(chunk))+")", argsOf(chunk)...)
+		rows, err := collect(ctx, s, scan, sel+" WHERE p.id IN ("+placeholders(len(chunk))+")", argsOf(chunk)...)
 		if err != nil {
 			return nil, fmt.Errorf("get patch rows: %w", err)
 		}
@@ -98,13 +140,70 @@ func (s *Store) fillRows(ctx context.Context, rows []store.PatchRow, withTags, w
 	return nil
 }
 
-// ListPatches returns one page of rows; see listIDs for how the page is found.
+// ListPatches returns one page of rows; see idsQuery for how the page is
+// found. Lean rows in id or date order come in one query: the page's ids
+// as a derived table, joined to the rows by primary key; the others are
+// the ids, then their rows.
 func (s *Store) ListPatches(ctx context.Context, q store.PatchQuery) ([]store.PatchRow, error) {
-	ids, err := s.listIDs(ctx, q)
+	iq, err := s.idsQuery(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("list patches: %w", err)
 	}
-	return s.getPatchRows(ctx, ids, !q.NoTags, !q.NoChecks)
+	if iq.none {
+		return nil, nil
+	}
+	if q.Lean && (q.Order == store.OrderID || q.Order == store.OrderDate) {
+		rows, err := collect(ctx, s, scanLeanRow, "SELECT "+s.d.leanCols()+" FROM ("+iq.sql+") pg JOIN patches p ON p.id = pg.id"+
+			leanRowJoins, iq.args...)
+		if err != nil {
+			return nil, fmt.Errorf("list patches: %w", err)
+		}
+		// Sorted here rather than by an ORDER BY, which would sort whole
+		// rows in the database (a temporary B-tree in SQLite, a filesort
+		// in MariaDB): the key (date or not, then id) is a total order,
+		// the same as the ids query's.
+		date := q.Order == store.OrderDate
+		desc := iq.dir == " DESC"
+		slices.SortFunc(rows, func(a, b store.PatchRow) int {
+			c := 0
+			if date {
+				c = a.Date.Compare(b.Date)
+			}
+			if c == 0 {
+				c = cmp.Compare(a.ID, b.ID)
+			}
+			if desc != iq.backwards {
+				return -c
+			}
+			return c
+		})
+		if q.NoTags && q.NoChecks {
+			return rows, nil // lean rows' Tags stay nil
+		}
+		if err := s.fillRows(ctx, rows, !q.NoTags, !q.NoChecks); err != nil {
+			return nil, fmt.Errorf("list patches: %w", err)
+		}
+		return rows, nil
+	}
+	ids, err := collect(ctx, s, scanInt64, iq.sql, iq.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list patches: %w", err)
+	}
+	if iq.backwards {
+		slices.Reverse(ids)
+	}
+	return s.getPatchRows(ctx, ids, q.Lean, !q.NoTags, !q.NoChecks)
+}
+
+// idsQuery is the query of the ids of one page (one column, id), in the
+// order dir of the key when backwards is false, reversed when it is true;
+// none: the page is empty whatever the data.
+type idsQuery struct {
+	sql       string
+	args      []any
+	dir       string
+	backwards bool
+	none      bool
 }
 
 // CountPatches counts the rows ListPatches would return without paging.
@@ -131,7 +230,7 @@ func whereSQL(where []string) string {
 	return " WHERE " + strings.Join(where, " AND ")
 }
 
-// listIDs finds the ids of one page.
+// idsQuery builds the query of the ids of one page.
 //
 // The common list (one project, some states, archived or not, by date) is
 // answered by one small index range scan per (state, archived) pair on
@@ -141,10 +240,10 @@ func whereSQL(where []string) string {
 // with a million patches in other states would be scanned. Everything else
 // is one query with the conditions, ORDER BY and LIMIT (keyset when a
 // cursor is given, OFFSET otherwise).
-func (s *Store) listIDs(ctx context.Context, q store.PatchQuery) ([]int64, error) {
+func (s *Store) idsQuery(ctx context.Context, q store.PatchQuery) (idsQuery, error) {
 	states, err := s.states(ctx)
 	if err != nil {
-		return nil, err
+		return idsQuery{}, err
 	}
 	keyset := q.Order == store.OrderID || q.Order == store.OrderDate
 	desc := q.Desc
@@ -176,14 +275,14 @@ func (s *Store) listIDs(ctx context.Context, q store.PatchQuery) ([]int64, error
 		}
 	}
 
-	var ids []int64
+	iq := idsQuery{dir: dir, backwards: backwards}
 	if plan, ok := partitionPlan(q, states); ok && q.Order == store.OrderDate && q.Limit > 0 && offset == 0 {
 		if len(plan.parts) == 0 {
-			return nil, nil
+			return idsQuery{none: true}, nil
 		}
 		where, args, err := s.conds(plan.rest, states)
 		if err != nil {
-			return nil, err
+			return idsQuery{}, err
 		}
 		if keyWhere != "" {
 			where = append(where, keyWhere)
@@ -199,14 +298,12 @@ func (s *Store) listIDs(ctx context.Context, q store.PatchQuery) ([]int64, error
 			all = append(all, plan.project, pt.state, pt.archived)
 			all = append(all, args...)
 		}
-		sqlText := "SELECT id FROM (" + strings.Join(parts, " UNION ALL ") + ") u ORDER BY msg_date" + dir + ", id" + dir + s.d.limit(q.Limit, 0)
-		if ids, err = collect(ctx, s, scanInt64, sqlText, all...); err != nil {
-			return nil, err
-		}
+		iq.sql = "SELECT id FROM (" + strings.Join(parts, " UNION ALL ") + ") u ORDER BY msg_date" + dir + ", id" + dir + s.d.limit(q.Limit, 0)
+		iq.args = all
 	} else {
 		where, args, err := s.conds(q.Conds, states)
 		if err != nil {
-			return nil, err
+			return idsQuery{}, err
 		}
 		if keyWhere != "" {
 			where = append(where, keyWhere)
@@ -232,24 +329,17 @@ func (s *Store) listIDs(ctx context.Context, q store.PatchQuery) ([]int64, error
 		case store.OrderDelegate:
 			join, key = " LEFT JOIN users du ON du.id = p.delegate_id", "COALESCE(du.username, '')"
 		default:
-			return nil, fmt.Errorf("unknown order %d: %w", q.Order, store.ErrInvalid)
+			return idsQuery{}, fmt.Errorf("unknown order %d: %w", q.Order, store.ErrInvalid)
 		}
 		order := " ORDER BY "
 		if key != "" {
 			order += key + dir + ", "
 		}
 		order += "p.id" + dir
-		sqlText := "SELECT p.id FROM patches p" + join + whereSQL(where) + order + s.d.limit(q.Limit, offset)
-		if ids, err = collect(ctx, s, scanInt64, sqlText, args...); err != nil {
-			return nil, err
-		}
+		iq.sql = "SELECT p.id FROM patches p" + join + whereSQL(where) + order + s.d.limit(q.Limit, offset)
+		iq.args = args
 	}
-	if backwards {
-		for i, j := 0, len(ids)-1; i < j; i, j = i+1, j-1 {
-			ids[i], ids[j] = ids[j], ids[i]
-		}
-	}
-	return ids, nil
+	return iq, nil
 }
 
 type partition struct {

@@ -97,7 +97,47 @@ var timeLayouts = []string{
 	"2006-01-02 15:04:05.999999999-07:00",
 	time.RFC3339Nano,
 	"2006-01-02T15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
 	"2006-01-02",
+}
+
+// parseSQLiteTime reads the sqliteTime layout ("2006-01-02 15:04:05.000000",
+// how this store writes every SQLite time) without time.Parse, whose
+// general layout matching is most of the cost of reading a time column.
+// ok is false for anything else, or an invalid date.
+func parseSQLiteTime(s string) (time.Time, bool) {
+	if len(s) != len(sqliteTime) || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' || s[19] != '.' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) (int, bool) {
+		n := 0
+		for i := from; i < to; i++ {
+			d := s[i] - '0'
+			if d > 9 {
+				return 0, false
+			}
+			n = n*10 + int(d)
+		}
+		return n, true
+	}
+	var f [7]int
+	for i, r := range [7][2]int{{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}, {17, 19}, {20, 26}} {
+		n, ok := num(r[0], r[1])
+		if !ok {
+			return time.Time{}, false
+		}
+		f[i] = n
+	}
+	if f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], f[6]*1000, time.UTC)
+	if t.Day() != f[2] { // 31 February and the like: time.Parse refuses them
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 func (c timeCol) Scan(v any) error {
@@ -117,6 +157,10 @@ func (c timeCol) Scan(v any) error {
 }
 
 func (c timeCol) parse(s string) error {
+	if t, ok := parseSQLiteTime(s); ok {
+		*c.p = t
+		return nil
+	}
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			*c.p = t.UTC()
