@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/patchwork-go/patchwork/store"
 )
 
@@ -34,9 +36,10 @@ const (
 // countCache holds exact counts of immutable-condition patch queries, each
 // with the highest id it covers. It is shared by all requests.
 type countCache struct {
-	min int // counts below it are not kept (countCacheMin; tests lower it)
-	mu  sync.Mutex
-	m   map[string]countEntry
+	min    int // counts below it are not kept (countCacheMin; tests lower it)
+	mu     sync.Mutex
+	m      map[string]countEntry
+	flight singleflight.Group // full counts under way, by key
 }
 
 type countEntry struct {
@@ -114,15 +117,34 @@ func (cc *countCache) count(ctx context.Context, s store.Store, conds []store.Co
 	if !ok {
 		return s.CountPatches(ctx, store.PatchQuery{Conds: conds})
 	}
-	e, hit := cc.get(key, now)
+	if e, hit := cc.get(key, now); hit {
+		return cc.update(ctx, s, key, conds, e, true)
+	}
+	// A full count of a big project takes tens of milliseconds: requests
+	// that miss together (a fresh daemon under load, a TTL expiry) share
+	// one instead of each running its own, which filled the connection
+	// pool and held every other request for a second. The count goes on
+	// if the request that started it goes away: the others still wait.
+	v, err, _ := cc.flight.Do(key, func() (any, error) {
+		if e, hit := cc.get(key, now); hit { // filled while we queued
+			return cc.update(ctx, s, key, conds, e, true)
+		}
+		return cc.update(context.WithoutCancel(ctx), s, key, conds, countEntry{at: now}, false)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return v.(int), nil
+}
+
+// update brings e up to date: the rows above e.maxID when hit, else a
+// full count; the result is kept when big enough.
+func (cc *countCache) update(ctx context.Context, s store.Store, key string, conds []store.Cond, e countEntry, hit bool) (int, error) {
 	idCond := func(op store.Op, id int64) store.Cond {
 		return store.Cond{Field: store.FieldID, Op: op, Ints: []int64{id}}
 	}
 	with := func(extra ...store.Cond) []store.Cond {
 		return append(append([]store.Cond(nil), conds...), extra...)
-	}
-	if !hit {
-		e = countEntry{at: now}
 	}
 	var newer []store.Cond
 	if hit {

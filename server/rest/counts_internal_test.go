@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,5 +125,71 @@ func TestCountCacheStaysExact(t *testing.T) {
 		}
 		expect("project=cnt&state=new", 5) // 9
 		expect("project=cnt", 5)           // 10
+	})
+}
+
+// fullCounts counts the full counts (up to an id, not above one) a store
+// runs for the count cache.
+type fullCounts struct {
+	store.Store
+	mu sync.Mutex
+	n  int
+}
+
+func (f *fullCounts) CountPatches(ctx context.Context, q store.PatchQuery) (int, error) {
+	for _, c := range q.Conds {
+		if c.Field == store.FieldID && c.Op == store.OpLe {
+			f.mu.Lock()
+			f.n++
+			f.mu.Unlock()
+		}
+	}
+	return f.Store.CountPatches(ctx, q)
+}
+
+// TestCountCacheSharesFullCounts: requests that miss the cache together
+// run one full count between them and all get its answer.
+func TestCountCacheSharesFullCounts(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		proj := &store.Project{LinkName: "flight", Name: "Flight", ListID: "flight.example.com", ListEmail: "flight@example.com"}
+		if err := s.CreateProject(ctx, proj); err != nil {
+			t.Fatal(err)
+		}
+		who, err := s.UpsertPerson(ctx, "jane@example.com", "Jane", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 30 {
+			pt := &store.Patch{ProjectID: proj.ID, MsgID: fmt.Sprintf("<f%d@example.com>", i), Name: fmt.Sprintf("patch %d", i),
+				Date: time.Date(2024, 1, 1, 0, i, 0, 0, time.UTC), SubmitterID: who.ID, Headers: "Subject: x\n", Diff: "--- a/x\n+++ b/x\n"}
+			if err := s.CreatePatch(ctx, pt, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		spy := &fullCounts{Store: s}
+		cc := newCountCache()
+		cc.min = 1
+		conds := []store.Cond{{Field: store.FieldProject, Ints: []int64{proj.ID}}}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		got := make([]int, 20)
+		errs := make([]error, 20)
+		for k := range got {
+			wg.Go(func() {
+				<-start
+				got[k], errs[k] = cc.count(ctx, spy, conds, time.Now())
+			})
+		}
+		close(start)
+		wg.Wait()
+		for k := range got {
+			if errs[k] != nil || got[k] != 30 {
+				t.Fatalf("request %d: count %d, %v", k, got[k], errs[k])
+			}
+		}
+		if spy.n != 1 {
+			t.Fatalf("%d full counts for 20 requests missing together, want 1", spy.n)
+		}
 	})
 }
