@@ -288,5 +288,6 @@ func sameRow(a, b store.PatchRow) bool {
 		a.DelegateID == b.DelegateID && a.DelegateUsername == b.DelegateUsername &&
 		a.SeriesID == b.SeriesID && a.SeriesName == b.SeriesName && a.SeriesVersion == b.SeriesVersion &&
 		a.SeriesTotal == b.SeriesTotal && a.Number == b.Number && a.RelatedID == b.RelatedID &&
-		maps.Equal(a.Tags, b.Tags) && a.Checks == b.Checks
+		maps.Equal(a.Tags, b.Tags) && a.Checks == b.Checks &&
+		a.SeriesProjectID == b.SeriesProjectID && a.SeriesDate.Equal(b.SeriesDate) && a.CheckState == b.CheckState
 }
