@@ -136,11 +136,13 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// stateCache keeps the seeded states: no Store method changes them, and the
-// patch list resolves "action required" to state ids on every query.
+// stateCache keeps the seeded states and tags: no Store method changes
+// them, the patch list resolves "action required" to state ids on every
+// query, and every patch view lists both.
 type stateCache struct {
 	mu     sync.Mutex
 	states []store.State
+	tags   []store.Tag
 }
 
 // Dialect names the database: "sqlite", "postgres" or "mysql".

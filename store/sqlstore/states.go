@@ -53,8 +53,15 @@ func (s *Store) states(ctx context.Context) ([]store.State, error) {
 	return list, nil
 }
 
-// ListTags returns the tags by id.
+// ListTags returns the tags by id. Like states, no Store method changes
+// them, and every patch view asks: the list is read once (a copy each).
 func (s *Store) ListTags(ctx context.Context) ([]store.Tag, error) {
+	s.cache.mu.Lock()
+	cached := s.cache.tags
+	s.cache.mu.Unlock()
+	if cached != nil {
+		return slices.Clone(cached), nil
+	}
 	out, err := collect(ctx, s, func(r *sql.Rows) (store.Tag, error) {
 		var t store.Tag
 		err := r.Scan(&t.ID, &t.Name, &t.Pattern, &t.Abbrev, &t.ShowColumn)
@@ -62,6 +69,11 @@ func (s *Store) ListTags(ctx context.Context) ([]store.Tag, error) {
 	}, "SELECT id, name, pattern, abbrev, show_column FROM tags ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	if len(out) > 0 {
+		s.cache.mu.Lock()
+		s.cache.tags = slices.Clone(out)
+		s.cache.mu.Unlock()
 	}
 	return out, nil
 }
