@@ -28,29 +28,19 @@ import (
 // knownMsgID tells whether the mail a reply answers directly (its
 // In-Reply-To, the first reference) is stored as a patch, cover or
 // comment of the project.
-func knownMsgID(ctx context.Context, tx store.Store, projectID int64, refs []string) (bool, error) {
+func knownMsgID(ctx context.Context, l msgLookup, refs []string) (bool, error) {
 	if len(refs) == 0 {
 		return false, nil
 	}
 	id := refs[0]
-	if _, err := tx.GetPatchByMsgID(ctx, projectID, id); err == nil {
-		return true, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return false, err
+	if p, err := l.patch(ctx, id); err != nil || p != 0 {
+		return p != 0, err
 	}
-	if _, err := tx.GetCoverByMsgID(ctx, projectID, id); err == nil {
-		return true, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return false, err
+	if c, err := l.cover(ctx, id); err != nil || c != 0 {
+		return c != 0, err
 	}
-	_, _, err := tx.FindCommentParent(ctx, projectID, id)
-	if err == nil {
-		return true, nil
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	return false, err
+	_, _, found, err := l.comment(ctx, id)
+	return found, err
 }
 
 // hold keeps a reply until its parent arrives.
@@ -104,7 +94,7 @@ func (i *Ingester) placeOne(ctx context.Context, tx store.Store, ts *txState, pr
 		}
 		return Result{Kind: Rejected, MsgID: h.MsgID, Reason: err.Error(), HeldID: h.ID}, nil
 	}
-	ok, err := placeable(ctx, tx, proj.ID, m.References, force)
+	ok, err := placeable(ctx, msgLookup{tx: tx, own: ts.owners[proj.ID], projectID: proj.ID}, m.References, force)
 	if err != nil {
 		return Result{}, err
 	}
@@ -137,15 +127,15 @@ func deleteHeld(ctx context.Context, tx store.Store, id int64) (gone bool, err e
 
 // placeable tells whether storeComment would place a reply naming refs
 // rather than hold it.
-func placeable(ctx context.Context, tx store.Store, projectID int64, refs []string, force bool) (bool, error) {
-	patchID, coverID, err := findParent(ctx, tx, projectID, refs)
+func placeable(ctx context.Context, l msgLookup, refs []string, force bool) (bool, error) {
+	patchID, coverID, err := findParent(ctx, l, refs)
 	if err != nil || (patchID == 0 && coverID == 0) {
 		return false, err
 	}
 	if force {
 		return true, nil
 	}
-	return knownMsgID(ctx, tx, projectID, refs)
+	return knownMsgID(ctx, l, refs)
 }
 
 // PlaceHeld places every held reply of the project (0: of all projects)

@@ -136,22 +136,15 @@ func (i *Ingester) event(_ context.Context, mc *mailCtx, e store.Event) error {
 // (cover) or a patch: from what the batch learned when it locked the
 // project, else by asking.
 func stored(ctx context.Context, mc *mailCtx, cover bool) (bool, error) {
-	if k := mc.ts.known[mc.proj.ID]; k != nil {
-		if cover {
-			return k.covers[mc.m.MsgID], nil
-		}
-		return k.patches[mc.m.MsgID], nil
-	}
+	l := mc.lookup()
+	var id int64
 	var err error
 	if cover {
-		_, err = mc.tx.GetCoverByMsgID(ctx, mc.proj.ID, mc.m.MsgID)
+		id, err = l.cover(ctx, mc.m.MsgID)
 	} else {
-		_, err = mc.tx.GetPatchByMsgID(ctx, mc.proj.ID, mc.m.MsgID)
+		id, err = l.patch(ctx, mc.m.MsgID)
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
+	return id != 0, err
 }
 
 // storePatch stores a patch or pull request (§10, §11.1).
@@ -219,9 +212,7 @@ func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) 
 		}
 		return Result{}, fmt.Errorf("store patch %s: %w", m.MsgID, err)
 	}
-	if k := mc.ts.known[mc.proj.ID]; k != nil {
-		k.patches[m.MsgID] = true
-	}
+	mc.ts.owners[mc.proj.ID].storedPatch(m.MsgID, p.ID)
 	mc.ts.addTags(p.ID, tags)
 	if p.SeriesID != 0 {
 		mc.ts.joined(p.SeriesID, p.Number)
@@ -328,9 +319,7 @@ func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) 
 		}
 		return Result{}, fmt.Errorf("store cover %s: %w", m.MsgID, err)
 	}
-	if k := mc.ts.known[mc.proj.ID]; k != nil {
-		k.covers[m.MsgID] = true
-	}
+	mc.ts.owners[mc.proj.ID].storedCover(m.MsgID, c.ID)
 	res := Result{Kind: StoredCover, CoverID: c.ID, SeriesID: series.ID, SeriesCreated: created}
 	if attach {
 		series.CoverID = c.ID
@@ -401,18 +390,19 @@ func (i *Ingester) storeComment(ctx context.Context, mc *mailCtx) (Result, error
 		// Nothing it could ever be placed on: upstream drops it too.
 		return dropped("not a patch, a cover letter or a reply"), nil
 	}
-	patchID, coverID, err := findParent(ctx, tx, mc.proj.ID, m.References)
+	l := mc.lookup()
+	patchID, coverID, err := findParent(ctx, l, m.References)
 	if err != nil {
 		return Result{}, err
 	}
-	direct, err := knownMsgID(ctx, tx, mc.proj.ID, m.References)
+	direct, err := knownMsgID(ctx, l, m.References)
 	if err != nil {
 		return Result{}, err
 	}
 	if (patchID == 0 && coverID == 0) || (!direct && !mc.force) {
 		return i.hold(ctx, mc)
 	}
-	dup, err := commentExists(ctx, tx, mc.proj.ID, patchID, coverID, m.MsgID)
+	dup, err := commentExists(ctx, l, patchID, coverID, m.MsgID)
 	if err != nil {
 		return Result{}, err
 	}
@@ -438,6 +428,7 @@ func (i *Ingester) storeComment(ctx context.Context, mc *mailCtx) (Result, error
 		}
 		return Result{}, fmt.Errorf("store comment %s: %w", m.MsgID, err)
 	}
+	mc.ts.owners[mc.proj.ID].storedComment(c)
 	if err := i.placeHeld(ctx, mc); err != nil {
 		return Result{}, err
 	}
@@ -458,37 +449,23 @@ func (i *Ingester) storeComment(ctx context.Context, mc *mailCtx) (Result, error
 
 // findParent finds what a reply answers: a patch through any reference
 // first, and only then a cover.
-func findParent(ctx context.Context, tx store.Store, projectID int64, refs []string) (patchID, coverID int64, err error) {
+func findParent(ctx context.Context, l msgLookup, refs []string) (patchID, coverID int64, err error) {
 	for _, ref := range refs {
-		p, err := tx.GetPatchByMsgID(ctx, projectID, ref)
-		if err == nil {
-			return p.ID, 0, nil
+		if id, err := l.patch(ctx, ref); err != nil || id != 0 {
+			return id, 0, err
 		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return 0, 0, err
-		}
-		pid, _, err := tx.FindCommentParent(ctx, projectID, ref)
-		if err == nil && pid != 0 {
-			return pid, 0, nil
-		}
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return 0, 0, err
+		pid, _, _, err := l.comment(ctx, ref)
+		if err != nil || pid != 0 {
+			return pid, 0, err
 		}
 	}
 	for _, ref := range refs {
-		c, err := tx.GetCoverByMsgID(ctx, projectID, ref)
-		if err == nil {
-			return 0, c.ID, nil
+		if id, err := l.cover(ctx, ref); err != nil || id != 0 {
+			return 0, id, err
 		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return 0, 0, err
-		}
-		_, cid, err := tx.FindCommentParent(ctx, projectID, ref)
-		if err == nil && cid != 0 {
-			return 0, cid, nil
-		}
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return 0, 0, err
+		_, cid, _, err := l.comment(ctx, ref)
+		if err != nil || cid != 0 {
+			return 0, cid, err
 		}
 	}
 	return 0, 0, nil
@@ -498,19 +475,16 @@ func findParent(ctx context.Context, tx store.Store, projectID int64, refs []str
 // message id, checked before anything is written so that a duplicate
 // changes nothing (and a failed insert cannot abort a PostgreSQL
 // transaction that holds other mails of a batch).
-func commentExists(ctx context.Context, tx store.Store, projectID, patchID, coverID int64, msgid string) (bool, error) {
-	pid, cid, err := tx.FindCommentParent(ctx, projectID, msgid)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
+func commentExists(ctx context.Context, l msgLookup, patchID, coverID int64, msgid string) (bool, error) {
+	pid, cid, found, err := l.comment(ctx, msgid)
+	if err != nil || !found {
 		return false, err
 	}
 	if pid == patchID && cid == coverID {
 		return true, nil
 	}
 	// The newest comment with this id hangs elsewhere; look at this parent.
-	cs, err := tx.ListComments(ctx, store.CommentQuery{PatchID: patchID, CoverID: coverID})
+	cs, err := l.tx.ListComments(ctx, store.CommentQuery{PatchID: patchID, CoverID: coverID})
 	if err != nil {
 		return false, err
 	}

@@ -189,9 +189,10 @@ type txState struct {
 	// are held only under the project lock, so nobody else can add one.
 	mayHold map[int64]bool
 	// batch is the message ids of an archive batch, known before its
-	// mails are stored; known the ids of those the project already held.
-	batch []string
-	known map[int64]*knownIDs
+	// mails are stored; owners what each project holds under them and
+	// their references (owners.go).
+	batch  []string
+	owners map[int64]msgOwners
 	// numbers are the patch numbers of the series this transaction read
 	// or created, kept up to date as its patches join them.
 	numbers map[int64][]int
@@ -204,26 +205,23 @@ type txState struct {
 	// series rows read or written (seriescache.go).
 	refs   map[int64]*seriesRefs
 	series map[int64]store.Series
+	names  map[int64]*seriesNames // seriesnames.go
 	// mails are an archive batch's mails: when a project is locked, the
 	// references of their ids and the people of their senders are read at
 	// once. newPeople are the addresses that had no person then.
 	mails     []*Mail
 	newPeople map[string]bool
-}
-
-// knownIDs is what a project held of a batch's ids when it was locked,
-// plus what the transaction stored since.
-type knownIDs struct {
-	patches, covers map[string]bool
+	// createdPeople are the people this transaction created.
+	createdPeople map[int64]bool
 }
 
 // newTxState starts the state of one transaction; batch lists the message
 // ids an archive batch will store (nil for one mail).
 func newTxState(batch []string) *txState {
 	return &txState{people: map[string]store.Person{}, locked: map[int64]bool{},
-		mayHold: map[int64]bool{}, batch: batch, known: map[int64]*knownIDs{}, numbers: map[int64][]int{},
+		mayHold: map[int64]bool{}, batch: batch, owners: map[int64]msgOwners{}, numbers: map[int64][]int{},
 		tags: map[int64]store.TagCounts{}, refs: map[int64]*seriesRefs{}, newPeople: map[string]bool{},
-		series: map[int64]store.Series{}}
+		series: map[int64]store.Series{}, names: map[int64]*seriesNames{}, createdPeople: map[int64]bool{}}
 }
 
 // seriesNumbers is tx.SeriesNumbers, read once per transaction.
@@ -321,11 +319,6 @@ func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState,
 		return err
 	}
 	ts.mayHold[projectID] = held
-	patches, covers, err := tx.StoredMsgIDs(ctx, projectID, ts.batch)
-	if err != nil {
-		return err
-	}
-	ts.known[projectID] = &knownIDs{patches: patches, covers: covers}
 	var refs, emails []string
 	for _, m := range ts.mails {
 		if m.MsgID != "" {
@@ -336,10 +329,29 @@ func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState,
 			emails = append(emails, s.Email)
 		}
 	}
+	own, err := loadOwners(ctx, tx, projectID, refs)
+	if err != nil {
+		return err
+	}
+	ts.owners[projectID] = own
 	if err := ts.refsOf(projectID).load(ctx, tx, projectID, refs); err != nil {
 		return err
 	}
-	return i.loadPeople(ctx, tx, ts, emails)
+	if err := i.loadPeople(ctx, tx, ts, emails); err != nil {
+		return err
+	}
+	var subs []int64
+	i.mu.Lock()
+	for _, e := range emails {
+		key := strings.ToLower(e)
+		if p, ok := ts.people[key]; ok {
+			subs = append(subs, p.ID)
+		} else if p, ok := i.people[key]; ok {
+			subs = append(subs, p.ID)
+		}
+	}
+	i.mu.Unlock()
+	return ts.loadSeriesNames(ctx, tx, proj, subs)
 }
 
 // loadPeople reads the people of the addresses neither the ingester nor
@@ -410,6 +422,9 @@ func (i *Ingester) person(ctx context.Context, tx store.Store, ts *txState, s Se
 		return store.Person{}, fmt.Errorf("person %s: %w", s.Email, err)
 	}
 	ts.people[key] = *np
+	if ts.newPeople[key] {
+		ts.createdPeople[np.ID] = true
+	}
 	delete(ts.newPeople, key)
 	return *np, nil
 }
@@ -497,6 +512,10 @@ func (i *Ingester) IngestBatch(ctx context.Context, mails []*Mail, listID string
 		return nil, classifyErr(err)
 	}
 	err := i.inTx(ctx, ts, func(tx store.Store) error {
+		// Any error below redoes the batch mail by mail, without deferral.
+		if d, ok := tx.(store.WriteDeferrer); ok && len(mails) > 1 {
+			d.DeferWrites()
+		}
 		for k, m := range mails {
 			r, err := i.ingestTx(ctx, tx, ts, m, listID)
 			if err != nil {

@@ -305,7 +305,7 @@ func previousVersion(ctx context.Context, mc *mailCtx, s *store.Series, refs []s
 	if base == "" {
 		return 0, nil
 	}
-	cands, err := tx.ListSeries(ctx, store.SeriesQuery{ProjectID: s.ProjectID, SubmitterID: []int64{s.SubmitterID}, NameLike: base})
+	cands, err := mc.ts.seriesNamed(ctx, tx, s.ProjectID, s.SubmitterID, base)
 	if err != nil {
 		return 0, fmt.Errorf("earlier versions of series %d: %w", s.ID, err)
 	}
@@ -329,7 +329,7 @@ func (i *Ingester) linkLaterVersion(ctx context.Context, mc *mailCtx, s *store.S
 	if base == "" {
 		return nil
 	}
-	cands, err := mc.tx.ListSeries(ctx, store.SeriesQuery{ProjectID: s.ProjectID, SubmitterID: []int64{s.SubmitterID}, NameLike: base})
+	cands, err := mc.ts.seriesNamed(ctx, mc.tx, s.ProjectID, s.SubmitterID, base)
 	if err != nil {
 		return fmt.Errorf("later versions of series %d: %w", s.ID, err)
 	}

@@ -58,6 +58,7 @@ func (ts *txState) createSeries(ctx context.Context, tx store.Store, s *store.Se
 		return err
 	}
 	ts.linkChanged(s.ID, s.PreviousID)
+	ts.seriesChanged(s)
 	c := *s
 	c.ReceivedTotal, c.NextID = 0, 0
 	ts.series[s.ID] = c
@@ -71,6 +72,7 @@ func (ts *txState) updateSeries(ctx context.Context, tx store.Store, s *store.Se
 		return err
 	}
 	ts.linkChanged(s.ID, s.PreviousID)
+	ts.seriesChanged(s)
 	if c, ok := ts.series[s.ID]; ok {
 		c.Name, c.Version, c.Total, c.CoverID, c.PreviousID = s.Name, s.Version, s.Total, s.CoverID, s.PreviousID
 		ts.series[s.ID] = c

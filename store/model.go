@@ -193,6 +193,27 @@ type Comment struct {
 	Addressed   *bool // nil: not tracked
 }
 
+// MsgIDOwner is what a project holds under one message id: its patch, its
+// cover letter, and the newest of its comments (by date, then id) with
+// what that comment answers. Zero ids mean none.
+type MsgIDOwner struct {
+	PatchID, CoverID int64
+	CommentID        int64
+	CommentPatchID   int64
+	CommentCoverID   int64
+	CommentDate      time.Time
+}
+
+// AddComment takes a comment with this message id into account: it
+// becomes the newest when it is later, or as late with a higher id
+// (FindCommentParent's order).
+func (o *MsgIDOwner) AddComment(id, patchID, coverID int64, date time.Time) {
+	if o.CommentID != 0 && (date.Before(o.CommentDate) || (date.Equal(o.CommentDate) && id < o.CommentID)) {
+		return
+	}
+	o.CommentID, o.CommentPatchID, o.CommentCoverID, o.CommentDate = id, patchID, coverID, date
+}
+
 // SeriesRef records that a series names a message id (its own mails'
 // and those they reference): a mail of the thread arriving later finds
 // the series through it.

@@ -141,10 +141,10 @@ type PatchStore interface {
 	CreatePatch(ctx context.Context, p *Patch, tags TagCounts) error
 	GetPatch(ctx context.Context, id int64) (*Patch, error)
 	GetPatchByMsgID(ctx context.Context, projectID int64, msgid string) (*Patch, error)
-	// StoredMsgIDs tells which of msgids the project already holds as
-	// patches and as cover letters (an archive import checks a whole
-	// batch for duplicates at once).
-	StoredMsgIDs(ctx context.Context, projectID int64, msgids []string) (patches, covers map[string]bool, err error)
+	// MsgIDOwners tells, for each of msgids the project holds, its patch,
+	// cover and newest comment (an archive import learns a batch's
+	// duplicates and its replies' parents at once).
+	MsgIDOwners(ctx context.Context, projectID int64, msgids []string) (map[string]MsgIDOwner, error)
 	// FindPatchesByMsgID looks in every project (Depends-on, web links).
 	FindPatchesByMsgID(ctx context.Context, msgid string) ([]Patch, error)
 	// GetPatchesByHash returns the project's patches with that hash, newest first.
@@ -315,4 +315,12 @@ type MailStore interface {
 	// DeleteNotifications removes sent notifications, but only those not
 	// modified since they were read (a newer change stays queued).
 	DeleteNotifications(ctx context.Context, sent []Notification) error
+}
+
+// WriteDeferrer is a Store, inside a transaction, that can hold back its
+// inserts of mail rows until the transaction's next read or its commit, to
+// send many at once. A held write's error then comes from a later call, so
+// only a caller that redoes the whole transaction on any error may use it.
+type WriteDeferrer interface {
+	DeferWrites()
 }

@@ -405,36 +405,47 @@ func btoi(b bool) int {
 	return 0
 }
 
-// StoredMsgIDs tells which ids the project holds as patches and as covers,
-// with one query per table and 200 ids.
-func (s *Store) StoredMsgIDs(ctx context.Context, projectID int64, msgids []string) (patches, covers map[string]bool, err error) {
-	patches, covers = map[string]bool{}, map[string]bool{}
+// MsgIDOwners tells, for each of msgids, which of the project's patch,
+// cover and newest comment carry it (an archive import learns a batch's
+// duplicates and the parents of its replies at once). Ids the project does
+// not hold are absent.
+func (s *Store) MsgIDOwners(ctx context.Context, projectID int64, msgids []string) (map[string]store.MsgIDOwner, error) {
+	out := map[string]store.MsgIDOwner{}
 	for _, chunk := range chunks(uniq(msgids), 200) {
-		// Both tables in one round trip.
+		// The three tables in one round trip.
 		in := placeholders(len(chunk))
 		args := append([]any{projectID}, argsOf(chunk)...)
-		rows, err := s.query(ctx, "SELECT 1, msgid FROM patches WHERE project_id = ? AND msgid IN ("+in+
-			") UNION ALL SELECT 2, msgid FROM covers WHERE project_id = ? AND msgid IN ("+in+")", append(args, args...)...)
+		rows, err := s.query(ctx, "SELECT 1, msgid, id, 0, 0, msg_date FROM patches WHERE project_id = ? AND msgid IN ("+in+
+			") UNION ALL SELECT 2, msgid, id, 0, 0, msg_date FROM covers WHERE project_id = ? AND msgid IN ("+in+
+			") UNION ALL SELECT 3, msgid, id, COALESCE(patch_id, 0), COALESCE(cover_id, 0), msg_date FROM comments WHERE project_id = ? AND msgid IN ("+in+")",
+			append(append(args, args...), args...)...)
 		if err != nil {
-			return nil, nil, fmt.Errorf("stored message ids: %w", err)
+			return nil, fmt.Errorf("owners of message ids: %w", err)
 		}
 		for rows.Next() {
 			var kind int
-			var id string
-			if err := rows.Scan(&kind, &id); err != nil {
+			var msgid string
+			var id, patchID, coverID int64
+			var date time.Time
+			if err := rows.Scan(&kind, &msgid, &id, &patchID, &coverID, timeCol{&date}); err != nil {
 				rows.Close()
-				return nil, nil, fmt.Errorf("stored message ids: %w", mapErr(err))
+				return nil, fmt.Errorf("owners of message ids: %w", mapErr(err))
 			}
-			if kind == 1 {
-				patches[id] = true
-			} else {
-				covers[id] = true
+			o := out[msgid]
+			switch kind {
+			case 1:
+				o.PatchID = id
+			case 2:
+				o.CoverID = id
+			default:
+				o.AddComment(id, patchID, coverID, date)
 			}
+			out[msgid] = o
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, nil, fmt.Errorf("stored message ids: %w", mapErr(err))
+			return nil, fmt.Errorf("owners of message ids: %w", mapErr(err))
 		}
 	}
-	return patches, covers, nil
+	return out, nil
 }

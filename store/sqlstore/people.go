@@ -66,6 +66,16 @@ func (s *Store) insertPerson(ctx context.Context, email, name string) (*store.Pe
 	created := func(id int64) *store.Person {
 		return &store.Person{ID: id, Name: cleanString(name), Email: cleanString(email)}
 	}
+	if s.pend != nil {
+		// Held back, the insert cannot learn that another writer took the
+		// address first: that conflict fails the transaction instead,
+		// which a deferring caller redoes without deferral.
+		id, err := s.insert(ctx, "INSERT INTO people (name, email) VALUES (?, ?)", name, email)
+		if err != nil {
+			return nil, fmt.Errorf("create person %q: %w", email, err)
+		}
+		return created(id), nil
+	}
 	if s.d.returning {
 		id, err := s.insert(ctx, q, name, email)
 		switch {

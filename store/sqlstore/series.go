@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -49,8 +50,15 @@ func (s *Store) UpdateSeries(ctx context.Context, x *store.Series) error {
 	if x.PreviousID != 0 && x.PreviousID == x.ID {
 		return fmt.Errorf("update series %d: a series cannot precede itself: %w", x.ID, store.ErrInvalid)
 	}
-	res, err := s.exec(ctx, "UPDATE series SET name = ?, version = ?, total = ?, cover_id = ?, previous_id = ? WHERE id = ?",
-		nullString(x.Name), x.Version, x.Total, nullID(x.CoverID), nullID(x.PreviousID), x.ID)
+	const q = "UPDATE series SET name = ?, version = ?, total = ?, cover_id = ?, previous_id = ? WHERE id = ?"
+	args := []any{nullString(x.Name), x.Version, x.Total, nullID(x.CoverID), nullID(x.PreviousID), x.ID}
+	if s.pend != nil {
+		// Only mail in defers, and it updates series it read or made
+		// under the project's lock: the row exists.
+		s.execLater(q, args...)
+		return nil
+	}
+	res, err := s.exec(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("update series %d: %w", x.ID, err)
 	}
@@ -100,6 +108,14 @@ func seriesWhere(q store.SeriesQuery) ([]string, []any) {
 	}
 	if q.NameLike != "" {
 		where, args = append(where, contains("s.name")), append(args, containsArg(q.NameLike))
+	}
+	if len(q.NamesLike) > 0 {
+		ors := make([]string, len(q.NamesLike))
+		for k, n := range q.NamesLike {
+			ors[k] = contains("s.name")
+			args = append(args, containsArg(n))
+		}
+		where = append(where, "("+strings.Join(ors, " OR ")+")")
 	}
 	return where, args
 }

@@ -39,6 +39,9 @@ type Store struct {
 	// txStmts are the statements prepared in this transaction (SQLite);
 	// database/sql closes them when it ends.
 	txStmts *txStmtCache
+	// pend holds the writes a transaction defers (DeferWrites), nil
+	// otherwise.
+	pend *deferred
 }
 
 // reboundCache maps query texts to their rebound form, up to
@@ -239,18 +242,27 @@ func (q stmtQuerier) QueryRowContext(ctx context.Context, text string, args ...a
 
 // exec runs a write statement.
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := s.flush(ctx); err != nil {
+		return nil, err
+	}
 	res, err := s.on(s.wdb).ExecContext(ctx, s.bind(q), s.d.args(args)...)
 	return res, mapErr(err)
 }
 
 // query runs a read statement.
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := s.flush(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := s.on(s.db).QueryContext(ctx, s.bind(q), s.d.args(args)...)
 	return rows, mapErr(err)
 }
 
 // queryRow runs a read statement returning one row; scan it with scanRow.
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	// A failed flush aborts the transaction: the query then fails too, and
+	// the commit reports the flush's error.
+	_ = s.flush(ctx)
 	return s.on(s.db).QueryRowContext(ctx, s.bind(q), s.d.args(args)...)
 }
 
@@ -261,6 +273,14 @@ func scanRow(r *sql.Row, dest ...any) error {
 
 // insert runs an INSERT and returns the new row's id.
 func (s *Store) insert(ctx context.Context, q string, args ...any) (int64, error) {
+	if s.pend != nil {
+		if id, ok, err := s.insertLater(ctx, q, args); ok {
+			return id, err
+		}
+		if err := s.flush(ctx); err != nil {
+			return 0, err
+		}
+	}
 	if s.d.returning {
 		var id int64
 		err := s.on(s.wdb).QueryRowContext(ctx, s.bind(q+" RETURNING id"), s.d.args(args)...).Scan(&id)

@@ -379,10 +379,36 @@ func TestSeriesCommentsChecksBundles(t *testing.T) {
 			t.Fatalf("series refs in: %v", ids)
 		}
 		must(t, s.CreateCover(ctx, &store.Cover{ProjectID: f.proj.ID, MsgID: "<cover@example.org>", Name: "cover", Date: base, SubmitterID: f.sub.ID}))
-		pm, cm, err := s.StoredMsgIDs(ctx, f.proj.ID, []string{"<s1@example.org>", "<reply@example.org>", "<nope@example.org>", "<cover@example.org>"})
+		cover, err := s.GetCoverByMsgID(ctx, f.proj.ID, "<cover@example.org>")
 		must(t, err)
-		if len(pm) != 1 || !pm["<s1@example.org>"] || len(cm) != 1 || !cm["<cover@example.org>"] {
-			t.Fatalf("stored msgids: patches %v covers %v", pm, cm)
+		// The same id answering the cover, older than the reply to the
+		// patch: the patch's stays the newest until a later one comes.
+		older := &store.Comment{CoverID: cover.ID, ProjectID: f.proj.ID, MsgID: "<reply@example.org>", Date: base, SubmitterID: f.sub.ID}
+		must(t, s.CreateComment(ctx, older))
+		own, err := s.MsgIDOwners(ctx, f.proj.ID, []string{"<s1@example.org>", "<reply@example.org>", "<nope@example.org>", "<cover@example.org>"})
+		must(t, err)
+		want := map[string]store.MsgIDOwner{
+			"<s1@example.org>":    {PatchID: ps[0].ID},
+			"<cover@example.org>": {CoverID: cover.ID},
+			"<reply@example.org>": {CommentID: c.ID, CommentPatchID: ps[0].ID, CommentDate: c.Date},
+		}
+		if len(own) != len(want) {
+			t.Fatalf("owners: %+v", own)
+		}
+		for id, w := range want {
+			if g := own[id]; g.PatchID != w.PatchID || g.CoverID != w.CoverID || g.CommentID != w.CommentID ||
+				g.CommentPatchID != w.CommentPatchID || g.CommentCoverID != w.CommentCoverID || !g.CommentDate.Equal(w.CommentDate) {
+				t.Fatalf("owner of %s: %+v, want %+v", id, g, w)
+			}
+		}
+		later := &store.Comment{PatchID: ps[1].ID, ProjectID: f.proj.ID, MsgID: "<reply@example.org>", Date: c.Date, SubmitterID: f.sub.ID}
+		must(t, s.CreateComment(ctx, later))
+		own, err = s.MsgIDOwners(ctx, f.proj.ID, []string{"<reply@example.org>"})
+		must(t, err)
+		pid, cid, err = s.FindCommentParent(ctx, f.proj.ID, "<reply@example.org>")
+		must(t, err)
+		if o := own["<reply@example.org>"]; o.CommentID != later.ID || o.CommentPatchID != ps[1].ID || o.CommentCoverID != 0 || pid != ps[1].ID || cid != 0 {
+			t.Fatalf("as late, higher id: owners %+v, FindCommentParent %d %d", o, pid, cid)
 		}
 		if cs, ok := s.(store.CheckSearcher); !ok {
 			t.Fatal("store does not search checks")
@@ -515,6 +541,11 @@ func TestCountsAndPullURL(t *testing.T) {
 		must(t, err)
 		if n != 1 {
 			t.Errorf("count series: %d", n)
+		}
+		any2, err := s.ListSeries(ctx, store.SeriesQuery{ProjectID: f.proj.ID, SubmitterID: []int64{f.sub.ID}, NamesLike: []string{"SERIES 2", "ies 0", "100%"}})
+		must(t, err)
+		if len(any2) != 2 || any2[0].Name != "series 0" || any2[1].Name != "series 2" {
+			t.Errorf("series named like any: %+v", any2)
 		}
 		if n, err = s.CountCovers(ctx, store.CoverQuery{ProjectID: f.proj.ID}); err != nil || n != 3 {
 			t.Errorf("count covers: %d %v", n, err)

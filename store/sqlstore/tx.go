@@ -43,6 +43,10 @@ func (s *Store) inTx(ctx context.Context, fn func(*Store) error) (err error) {
 		_ = tx.Rollback()
 		return err
 	}
+	if err := child.flush(ctx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", mapErr(err))
 	}

@@ -1,0 +1,161 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// deferredTables are the tables whose inserts a deferring transaction holds
+// back, in the order their ids are taken: the rows of mail in, whose ids
+// come from their sequences in advance so that the caller has one at once.
+var deferredTables = []string{"patches", "series", "covers", "comments", "people"}
+
+// minIDs is the fewest ids a table is given at a time; a table gets as
+// many as it used so far in the transaction, so that a batch needs few
+// refills and leaves few unused ids (gaps) behind.
+const minIDs = 8
+
+// deferred is a PostgreSQL transaction's pending writes. An archive import
+// spends its time waiting on one round trip per statement; held back, the
+// writes of many mails travel together, consecutive rows of one table as
+// one multi-row INSERT, everything in one simple-protocol message. Every
+// other statement of the transaction sends them first, so nothing reads
+// around them and their order is kept.
+type deferred struct {
+	ids   map[string][]int64
+	used  map[string]int
+	stmts []pendingStmt
+	err   error // the first failed send; the transaction is aborted
+}
+
+// pendingStmt is one held-back statement: head plus, for an INSERT, one
+// row group (so that rows of one head can share a statement).
+type pendingStmt struct {
+	head string // "INSERT INTO t (cols) VALUES " or a whole statement
+	row  string // "(?, ...)" or "" for a statement that is not an INSERT
+	args []any
+}
+
+// DeferWrites makes this transaction hold back the inserts of mail rows
+// and series updates until its next read or its commit (PostgreSQL only;
+// elsewhere a round trip costs little and nothing changes). Errors of held
+// writes come from a later call, not from the one that made them, so only
+// callers that redo the whole transaction on any error should ask for it.
+func (s *Store) DeferWrites() {
+	if s.tx != nil && s.d.name == "postgres" && s.pend == nil {
+		s.pend = &deferred{ids: map[string][]int64{}, used: map[string]int{}}
+	}
+}
+
+// nextID is a fresh id of table taken from its sequence. When table has
+// none left, every held-back table is given more in the same round trip.
+func (s *Store) nextID(ctx context.Context, table string) (int64, error) {
+	p := s.pend
+	if len(p.ids[table]) == 0 {
+		var q strings.Builder
+		var args []any
+		for _, t := range deferredTables {
+			n := max(minIDs, p.used[t])
+			if t != table && len(p.ids[t]) >= n/2 {
+				continue
+			}
+			if q.Len() > 0 {
+				q.WriteString(" UNION ALL ")
+			}
+			fmt.Fprintf(&q, "SELECT $%d::text, nextval(pg_get_serial_sequence($%d, 'id')) FROM generate_series(1, $%d)",
+				len(args)+1, len(args)+1, len(args)+2)
+			args = append(args, t, n)
+		}
+		rows, err := s.tx.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return 0, fmt.Errorf("ids of %s: %w", table, mapErr(err))
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t string
+			var id int64
+			if err := rows.Scan(&t, &id); err != nil {
+				return 0, fmt.Errorf("ids of %s: %w", table, mapErr(err))
+			}
+			p.ids[t] = append(p.ids[t], id)
+		}
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("ids of %s: %w", table, mapErr(err))
+		}
+		if len(p.ids[table]) == 0 {
+			return 0, fmt.Errorf("ids of %s: the sequence gave none", table)
+		}
+	}
+	ids := p.ids[table]
+	p.ids[table] = ids[1:]
+	p.used[table]++
+	return ids[0], nil
+}
+
+// insertLater holds back an INSERT of q ("INSERT INTO t (cols) VALUES
+// (?, ...)") with a preallocated id; ok is false when q's table is not one
+// that is held back.
+func (s *Store) insertLater(ctx context.Context, q string, args []any) (id int64, ok bool, err error) {
+	rest, found := strings.CutPrefix(q, "INSERT INTO ")
+	if !found {
+		return 0, false, nil
+	}
+	table, cols, found := strings.Cut(rest, " (")
+	if !found || !slices.Contains(deferredTables, table) {
+		return 0, false, nil
+	}
+	cols, row, found := strings.Cut(cols, "VALUES (")
+	if row = strings.TrimSpace(row); !found || !strings.HasSuffix(row, ")") || strings.Contains(row, "(") {
+		return 0, false, nil // not one plain row (ON CONFLICT, a subquery): sent now
+	}
+	if id, err = s.nextID(ctx, table); err != nil {
+		return 0, true, err
+	}
+	s.pend.stmts = append(s.pend.stmts, pendingStmt{
+		head: "INSERT INTO " + table + " (id, " + strings.TrimSpace(cols) + " VALUES ",
+		row:  "(?, " + row,
+		args: append([]any{id}, s.d.args(args)...),
+	})
+	return id, true, nil
+}
+
+// execLater holds back a statement whose result nobody reads.
+func (s *Store) execLater(q string, args ...any) {
+	s.pend.stmts = append(s.pend.stmts, pendingStmt{head: q, args: s.d.args(args)})
+}
+
+// flush sends the held-back writes, if any, in one round trip.
+func (s *Store) flush(ctx context.Context) error {
+	p := s.pend
+	if p == nil || len(p.stmts) == 0 {
+		if p != nil {
+			return p.err
+		}
+		return nil
+	}
+	var b strings.Builder
+	args := []any{pgx.QueryExecModeSimpleProtocol}
+	for k, st := range p.stmts {
+		joins := k > 0 && st.row != "" && p.stmts[k-1].head == st.head && p.stmts[k-1].row == st.row
+		switch {
+		case joins:
+			b.WriteString(", ")
+		case k > 0:
+			b.WriteString(";\n")
+			fallthrough
+		default:
+			b.WriteString(st.head)
+		}
+		b.WriteString(st.row)
+		args = append(args, st.args...)
+	}
+	p.stmts = p.stmts[:0]
+	if _, err := s.tx.ExecContext(ctx, s.d.rebind(b.String()), args...); err != nil && p.err == nil {
+		p.err = fmt.Errorf("held-back writes: %w", mapErr(err))
+	}
+	return p.err
+}
