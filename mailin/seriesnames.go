@@ -1,6 +1,7 @@
 package mailin
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -8,13 +9,14 @@ import (
 	"github.com/patchwork-go/patchwork/store"
 )
 
-// seriesNames answers "this submitter's series whose name contains base"
-// (how versions of a series find each other) for an archive batch without
-// a query per series. When the batch locks a project, the series of its
-// senders whose names contain any of its mails' base names are read at
-// once into the series rows cache; series the transaction creates or
-// changes join them. A question about another submitter or name goes to
-// the store. The project's lock keeps other writers out of its series.
+// seriesNames answers "this submitter's series with this base name" (how
+// versions of a series find each other) for an archive batch without a
+// query per series. When the batch locks a project, the names of its
+// senders' series there are read at once, and the rows of those whose base
+// name is one of its mails' go to the series rows cache; series the
+// transaction creates or changes join them. A question about another
+// submitter or name goes to the store. The project's lock keeps other
+// writers out of its series.
 type seriesNames struct {
 	bases map[string]bool // lower-cased base names read
 	subs  map[int64]bool  // submitters whose series were read
@@ -31,52 +33,63 @@ type seriesNames struct {
 func (ts *txState) loadSeriesNames(ctx context.Context, tx store.Store, proj *store.Project, subs []int64) error {
 	n := &seriesNames{bases: map[string]bool{}, subs: map[int64]bool{}, ids: map[int64]bool{}, fresh: len(ts.names) == 0}
 	ts.names[proj.ID] = n
-	var bases []string
 	for _, m := range ts.mails {
-		b := baseName(cut255(ParseSubject(m.RawSubject, proj.LinkName).Name))
-		if k := strings.ToLower(b); b != "" && !n.bases[k] {
-			n.bases[k] = true
-			bases = append(bases, b)
+		if b := baseName(cut255(ParseSubject(m.RawSubject, proj.LinkName).Name)); b != "" {
+			n.bases[strings.ToLower(b)] = true
 		}
 	}
 	for _, id := range subs {
 		n.subs[id] = true
 	}
-	if len(bases) == 0 || len(subs) == 0 {
+	if len(n.bases) == 0 || len(subs) == 0 {
 		return nil
 	}
-	rows, err := tx.ListSeries(ctx, store.SeriesQuery{ProjectID: proj.ID, SubmitterID: slices.Compact(slices.Sorted(slices.Values(subs))), NamesLike: bases})
+	names, err := tx.SeriesNamesOf(ctx, proj.ID, subs)
 	if err != nil {
 		return err
 	}
-	for _, r := range rows {
-		n.ids[r.ID] = true
-		if _, ok := ts.series[r.ID]; !ok {
-			ts.series[r.ID] = r
+	var ids []int64
+	for _, sn := range names {
+		if n.bases[strings.ToLower(baseName(sn.Name))] {
+			ids = append(ids, sn.ID)
+			n.ids[sn.ID] = true
 		}
 	}
-	return nil
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err = ts.seriesByIDs(ctx, tx, ids)
+	return err
 }
 
-// seriesNamed is ListSeries by project, submitter and name substring,
-// answered from the batch's rows where they cover the question.
+// seriesNamed lists the project's series of the submitter whose base name
+// is base (case-insensitive), by id, from the batch's rows where they
+// cover the question.
 func (ts *txState) seriesNamed(ctx context.Context, tx store.Store, projectID, submitterID int64, base string) ([]store.Series, error) {
+	var out []store.Series
 	n := ts.names[projectID]
 	if n == nil || !(n.subs[submitterID] || n.fresh && ts.createdPeople[submitterID]) || !n.bases[strings.ToLower(base)] {
-		return tx.ListSeries(ctx, store.SeriesQuery{ProjectID: projectID, SubmitterID: []int64{submitterID}, NameLike: base})
+		all, err := tx.ListSeries(ctx, store.SeriesQuery{ProjectID: projectID, SubmitterID: []int64{submitterID}, NameLike: base})
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range all {
+			if strings.EqualFold(baseName(s.Name), base) {
+				out = append(out, s)
+			}
+		}
+		return out, nil
 	}
-	lower := strings.ToLower(base)
-	var out []store.Series
 	for id := range n.ids {
 		s, err := ts.getSeries(ctx, tx, id)
 		if err != nil {
 			return nil, err
 		}
-		if s.ProjectID == projectID && s.SubmitterID == submitterID && strings.Contains(strings.ToLower(s.Name), lower) {
+		if s.ProjectID == projectID && s.SubmitterID == submitterID && strings.EqualFold(baseName(s.Name), base) {
 			out = append(out, *s)
 		}
 	}
-	slices.SortFunc(out, func(a, b store.Series) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b store.Series) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

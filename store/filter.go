@@ -106,9 +106,8 @@ type SeriesQuery struct {
 	SubmitterID []int64
 	Since       time.Time // zero: unbounded
 	Before      time.Time
-	NameLike    string   // case-insensitive substring
-	NamesLike   []string // any of these case-insensitive substrings
-	Order       string   // "id", "name", "date", "submitter", "received_all"; "-" prefix for descending
+	NameLike    string // case-insensitive substring
+	Order       string // "id", "name", "date", "submitter", "received_all"; "-" prefix for descending
 	Limit       int
 	Offset      int
 }

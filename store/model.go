@@ -222,6 +222,12 @@ type SeriesRef struct {
 	MsgID    string
 }
 
+// SeriesName is a series' id, submitter and name.
+type SeriesName struct {
+	ID, SubmitterID int64
+	Name            string
+}
+
 // Series groups the patches of one posting.
 type Series struct {
 	ID            int64

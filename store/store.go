@@ -210,6 +210,10 @@ type SeriesStore interface {
 	// unknown ids are left out.
 	GetSeriesByIDs(ctx context.Context, ids []int64) (map[int64]Series, error)
 	ListSeries(ctx context.Context, q SeriesQuery) ([]Series, error)
+	// SeriesNamesOf lists the id and name of every series of the
+	// submitters in the project (how an archive batch finds earlier
+	// versions without reading whole rows).
+	SeriesNamesOf(ctx context.Context, projectID int64, submitterIDs []int64) ([]SeriesName, error)
 	CountSeries(ctx context.Context, q SeriesQuery) (int, error) // ListSeries without paging
 	// SeriesPatches returns the series' patch rows ordered by number, then date, then id.
 	SeriesPatches(ctx context.Context, seriesID int64) ([]PatchRow, error)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -18,6 +19,29 @@ var deferredTables = []string{"patches", "series", "covers", "comments", "people
 // many as it used so far in the transaction, so that a batch needs few
 // refills and leaves few unused ids (gaps) behind.
 const minIDs = 8
+
+// idHints are how many ids of each table the last deferring transaction
+// took: the next one (an archive's next batch, most likely alike) starts
+// with as many, in one round trip.
+type idHints struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (h *idHints) keep(used map[string]int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	clear(h.n)
+	for t, n := range used {
+		h.n[t] = n
+	}
+}
+
+func (h *idHints) get(table string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[table]
+}
 
 // deferred is a PostgreSQL transaction's pending writes. An archive import
 // spends its time waiting on one round trip per statement; held back, the
@@ -60,6 +84,9 @@ func (s *Store) nextID(ctx context.Context, table string) (int64, error) {
 		var args []any
 		for _, t := range deferredTables {
 			n := max(minIDs, p.used[t])
+			if p.used[t] == 0 {
+				n = max(n, s.idHints.get(t))
+			}
 			if t != table && len(p.ids[t]) >= n/2 {
 				continue
 			}
@@ -126,6 +153,17 @@ func (s *Store) insertLater(ctx context.Context, q string, args []any) (id int64
 // execLater holds back a statement whose result nobody reads.
 func (s *Store) execLater(q string, args ...any) {
 	s.pend.stmts = append(s.pend.stmts, pendingStmt{head: q, args: s.d.args(args)})
+}
+
+// execWrite runs a write whose result nobody reads: held back in a
+// deferring transaction, else at once.
+func (s *Store) execWrite(ctx context.Context, q string, args ...any) error {
+	if s.pend != nil {
+		s.execLater(q, args...)
+		return nil
+	}
+	_, err := s.exec(ctx, q, args...)
+	return err
 }
 
 // flush sends the held-back writes, if any, in one round trip.

@@ -173,7 +173,7 @@ func (s *Store) CreateEvents(ctx context.Context, es []store.Event) error {
 			}
 			args = append(args, a...)
 		}
-		if _, err := s.exec(ctx, eventInsert+valuesRows(len(chunk), eventInsertCols), args...); err != nil {
+		if err := s.execWrite(ctx, eventInsert+valuesRows(len(chunk), eventInsertCols), args...); err != nil {
 			return fmt.Errorf("create events: %w", err)
 		}
 	}

@@ -360,7 +360,7 @@ func (s *Store) AddTagCountsMany(ctx context.Context, counts map[int64]store.Tag
 		for _, r := range chunk {
 			args = append(args, r.patch, r.tag, counts[r.patch][r.tag])
 		}
-		_, err := s.exec(ctx, "INSERT INTO patch_tags (patch_id, tag_id, num) VALUES "+valuesRows(len(chunk), 3)+
+		err := s.execWrite(ctx, "INSERT INTO patch_tags (patch_id, tag_id, num) VALUES "+valuesRows(len(chunk), 3)+
 			s.d.onConflictAdd("patch_id, tag_id", "patch_tags", "num"), args...)
 		if err != nil {
 			return fmt.Errorf("add tag counts to patches %d..%d: %w", chunk[0].patch, chunk[len(chunk)-1].patch, err)

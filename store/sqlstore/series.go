@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -109,14 +108,6 @@ func seriesWhere(q store.SeriesQuery) ([]string, []any) {
 	if q.NameLike != "" {
 		where, args = append(where, contains("s.name")), append(args, containsArg(q.NameLike))
 	}
-	if len(q.NamesLike) > 0 {
-		ors := make([]string, len(q.NamesLike))
-		for k, n := range q.NamesLike {
-			ors[k] = contains("s.name")
-			args = append(args, containsArg(n))
-		}
-		where = append(where, "("+strings.Join(ors, " OR ")+")")
-	}
 	return where, args
 }
 
@@ -141,6 +132,24 @@ func (s *Store) ListSeries(ctx context.Context, q store.SeriesQuery) ([]store.Se
 	out, err := collect(ctx, s, scanSeriesRows, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list series: %w", err)
+	}
+	return out, nil
+}
+
+// SeriesNamesOf lists the submitters' series in the project: id and name.
+func (s *Store) SeriesNamesOf(ctx context.Context, projectID int64, submitterIDs []int64) ([]store.SeriesName, error) {
+	var out []store.SeriesName
+	for _, chunk := range chunks(uniq(submitterIDs), 500) {
+		rows, err := collect(ctx, s, func(r *sql.Rows) (store.SeriesName, error) {
+			var n store.SeriesName
+			err := r.Scan(&n.ID, &n.SubmitterID, nullStr{&n.Name})
+			return n, err
+		}, "SELECT id, submitter_id, name FROM series WHERE project_id = ? AND submitter_id IN ("+placeholders(len(chunk))+")",
+			append([]any{projectID}, argsOf(chunk)...)...)
+		if err != nil {
+			return nil, fmt.Errorf("series names: %w", err)
+		}
+		out = append(out, rows...)
 	}
 	return out, nil
 }
@@ -275,7 +284,7 @@ func (s *Store) AddSeriesReferences(ctx context.Context, projectID int64, refs [
 		for _, r := range chunk {
 			args = append(args, projectID, r.SeriesID, r.MsgID)
 		}
-		if _, err := s.exec(ctx, "INSERT INTO series_references (project_id, series_id, msgid) VALUES "+
+		if err := s.execWrite(ctx, "INSERT INTO series_references (project_id, series_id, msgid) VALUES "+
 			valuesRows(len(chunk), 3)+s.d.onConflict("project_id, msgid, series_id"), args...); err != nil {
 			return fmt.Errorf("add series references of series %d: %w", chunk[0].SeriesID, err)
 		}

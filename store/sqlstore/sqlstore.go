@@ -40,8 +40,9 @@ type Store struct {
 	// database/sql closes them when it ends.
 	txStmts *txStmtCache
 	// pend holds the writes a transaction defers (DeferWrites), nil
-	// otherwise.
-	pend *deferred
+	// otherwise; idHints how many ids the last deferring transaction took.
+	pend    *deferred
+	idHints *idHints
 }
 
 // reboundCache maps query texts to their rebound form, up to
