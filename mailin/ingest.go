@@ -82,7 +82,9 @@ func (i *Ingester) classify(ctx context.Context, mc *mailCtx) (Result, error) {
 		}
 		isCover := len(m.References) == 0
 		if !isCover {
-			n, err := coversNamed(ctx, mc.tx, cut255(sub.Name))
+			// A resent cover letter in a thread is taken for a comment (§8).
+			name := cut255(sub.Name)
+			n, err := mc.tx.CountCoversNamed(ctx, name)
 			if err != nil {
 				return Result{}, err
 			}
@@ -93,22 +95,6 @@ func (i *Ingester) classify(ctx context.Context, mc *mailCtx) (Result, error) {
 		}
 	}
 	return i.storeComment(ctx, mc)
-}
-
-// coversNamed counts the covers of every project with exactly that name
-// (a resent cover letter in a thread is taken for a comment, §8).
-func coversNamed(ctx context.Context, tx store.Store, name string) (int, error) {
-	cs, err := tx.ListCovers(ctx, store.CoverQuery{NameLike: name})
-	if err != nil {
-		return 0, fmt.Errorf("covers named %q: %w", name, err)
-	}
-	n := 0
-	for _, c := range cs {
-		if c.Name == name {
-			n++
-		}
-	}
-	return n, nil
 }
 
 // sender parses and records the author; a bad From rejects the mail.

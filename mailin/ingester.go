@@ -30,7 +30,7 @@ type Ingester struct {
 	projLoaded bool
 	states     []store.State
 	tags       []store.Tag
-	tagRes     []*regexp.Regexp
+	tagRes     []tagPattern
 	rules      map[int64]ruleSet
 	people     map[string]store.Person // by lower-cased e-mail
 	subjectRes map[string]*regexp.Regexp
@@ -101,7 +101,7 @@ func (i *Ingester) loadStates(ctx context.Context, tx store.Store) ([]store.Stat
 	return st, nil
 }
 
-func (i *Ingester) loadTags(ctx context.Context, tx store.Store) ([]store.Tag, []*regexp.Regexp, error) {
+func (i *Ingester) loadTags(ctx context.Context, tx store.Store) ([]store.Tag, []tagPattern, error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if i.tags != nil {
@@ -111,14 +111,14 @@ func (i *Ingester) loadTags(ctx context.Context, tx store.Store) ([]store.Tag, [
 	if err != nil {
 		return nil, nil, fmt.Errorf("list tags: %w", err)
 	}
-	res := make([]*regexp.Regexp, len(tags))
+	res := make([]tagPattern, len(tags))
 	for k, t := range tags {
-		re, err := regexp.Compile("(?im)" + t.Pattern)
+		p, err := compileTag(t.Pattern)
 		if err != nil {
 			i.log.Warn("tag pattern does not compile", "tag", t.Name, "err", err)
 			continue
 		}
-		res[k] = re
+		res[k] = p
 	}
 	if tags == nil {
 		tags = []store.Tag{}
@@ -154,23 +154,6 @@ func (i *Ingester) loadRules(ctx context.Context, tx store.Store, projectID int6
 	}
 	i.rules[projectID] = rs
 	return rs, nil
-}
-
-// countTags counts tag lines in text (only counts > 0).
-func countTags(tags []store.Tag, res []*regexp.Regexp, text string) store.TagCounts {
-	var out store.TagCounts
-	for k, t := range tags {
-		if res[k] == nil {
-			continue
-		}
-		if n := len(res[k].FindAllStringIndex(text, -1)); n > 0 {
-			if out == nil {
-				out = store.TagCounts{}
-			}
-			out[t.ID] += n
-		}
-	}
-	return out
 }
 
 // txState carries what one transaction learned; it is merged into the

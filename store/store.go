@@ -184,6 +184,9 @@ type CoverStore interface {
 	GetCoverByMsgID(ctx context.Context, projectID int64, msgid string) (*Cover, error)
 	FindCoversByMsgID(ctx context.Context, msgid string) ([]Cover, error)
 	ListCovers(ctx context.Context, q CoverQuery) ([]Cover, error)
+	// CountCoversNamed counts the covers of every project named exactly
+	// name (byte for byte).
+	CountCoversNamed(ctx context.Context, name string) (int, error)
 	CountCovers(ctx context.Context, q CoverQuery) (int, error) // ListCovers without paging
 }
 

@@ -550,6 +550,11 @@ func TestCountsAndPullURL(t *testing.T) {
 		if n, err = s.CountCovers(ctx, store.CoverQuery{ProjectID: f.proj.ID}); err != nil || n != 3 {
 			t.Errorf("count covers: %d %v", n, err)
 		}
+		for name, want := range map[string]int{"cover": 3, "Cover": 0, "cover ": 0, "cove": 0} {
+			if n, err := s.CountCoversNamed(ctx, name); err != nil || n != want {
+				t.Errorf("covers named %q: %d %v, want %d", name, n, err, want)
+			}
+		}
 		url := "git://example.org/repo.git main"
 		got, err := s.UpdatePatch(ctx, p.ID, store.PatchUpdate{PullURL: &url}, f.maint.ID)
 		must(t, err)
