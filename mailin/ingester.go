@@ -323,6 +323,10 @@ func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState,
 	if err := i.loadPeople(ctx, tx, ts, emails); err != nil {
 		return err
 	}
+	if d, ok := tx.(store.WriteDeferrer); ok && len(ts.names) == 0 && len(ts.mails) > 1 {
+		// Any error in the batch redoes it mail by mail, without deferral.
+		d.DeferWrites(ts.expectRows(proj, own))
+	}
 	var subs []int64
 	i.mu.Lock()
 	for _, e := range emails {
@@ -495,10 +499,6 @@ func (i *Ingester) IngestBatch(ctx context.Context, mails []*Mail, listID string
 		return nil, classifyErr(err)
 	}
 	err := i.inTx(ctx, ts, func(tx store.Store) error {
-		// Any error below redoes the batch mail by mail, without deferral.
-		if d, ok := tx.(store.WriteDeferrer); ok && len(mails) > 1 {
-			d.DeferWrites()
-		}
 		for k, m := range mails {
 			r, err := i.ingestTx(ctx, tx, ts, m, listID)
 			if err != nil {

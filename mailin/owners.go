@@ -3,6 +3,7 @@ package mailin
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -106,4 +107,39 @@ func (o msgOwners) storedComment(c *store.Comment) {
 // lookup answers for the mail's project.
 func (mc *mailCtx) lookup() msgLookup {
 	return msgLookup{tx: mc.tx, own: mc.ts.owners[mc.proj.ID], projectID: mc.proj.ID}
+}
+
+// expectRows guesses what the batch will store, for the ids a deferring
+// transaction takes in advance: an overestimate leaves gaps in the ids, an
+// underestimate costs a round trip per row beyond it. Mails the project
+// already holds count for nothing, so that a restarted import leaves no
+// gaps; mails of other projects count as if they were this one's.
+func (ts *txState) expectRows(proj *store.Project, own msgOwners) store.RowCounts {
+	var c store.RowCounts
+	for _, m := range ts.mails {
+		if m.MsgID == "" || !m.SubjectOK || (m.Diff == "" && m.Content == "") || strings.EqualFold(m.Hint, "ignore") {
+			continue
+		}
+		if o := own[m.MsgID]; o != nil && (o.PatchID != 0 || o.CoverID != 0 || o.CommentID != 0) {
+			continue
+		}
+		sub := ParseSubject(m.RawSubject, proj.LinkName)
+		root := len(m.References) == 0 // starts a thread, so a series
+		switch {
+		case !sub.IsReply && (m.Diff != "" || m.PullURL != ""):
+			c.Patches++
+			if root {
+				c.Series++
+			}
+		case !sub.IsReply && sub.HasMarker && sub.X == 0:
+			// Also in a thread (a v2 cover answering v1): a cover unless
+			// one of that name exists already.
+			c.Covers++
+			c.Series++
+		case !root:
+			c.Comments++
+		}
+	}
+	c.People = len(ts.newPeople)
+	return c
 }

@@ -329,5 +329,14 @@ type MailStore interface {
 // send many at once. A held write's error then comes from a later call, so
 // only a caller that redoes the whole transaction on any error may use it.
 type WriteDeferrer interface {
-	DeferWrites()
+	// DeferWrites starts holding writes back; expect is how many rows of
+	// each kind the caller thinks it will insert (ids are taken for them
+	// in advance: too many leaves gaps in the ids, too few costs round
+	// trips).
+	DeferWrites(expect RowCounts)
+}
+
+// RowCounts counts mail rows by kind.
+type RowCounts struct {
+	Patches, Series, Covers, Comments, People int
 }

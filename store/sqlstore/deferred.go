@@ -5,43 +5,16 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/patchwork-go/patchwork/store"
 )
 
 // deferredTables are the tables whose inserts a deferring transaction holds
-// back, in the order their ids are taken: the rows of mail in, whose ids
-// come from their sequences in advance so that the caller has one at once.
+// back: the rows of mail in, whose ids come from their sequences in
+// advance so that the caller has one at once.
 var deferredTables = []string{"patches", "series", "covers", "comments", "people"}
-
-// minIDs is the fewest ids a table is given at a time; a table gets as
-// many as it used so far in the transaction, so that a batch needs few
-// refills and leaves few unused ids (gaps) behind.
-const minIDs = 8
-
-// idHints are how many ids of each table the last deferring transaction
-// took: the next one (an archive's next batch, most likely alike) starts
-// with as many, in one round trip.
-type idHints struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (h *idHints) keep(used map[string]int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	clear(h.n)
-	for t, n := range used {
-		h.n[t] = n
-	}
-}
-
-func (h *idHints) get(table string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.n[table]
-}
 
 // deferred is a PostgreSQL transaction's pending writes. An archive import
 // spends its time waiting on one round trip per statement; held back, the
@@ -50,8 +23,10 @@ func (h *idHints) get(table string) int {
 // other statement of the transaction sends them first, so nothing reads
 // around them and their order is kept.
 type deferred struct {
-	ids   map[string][]int64
-	used  map[string]int
+	ids map[string][]int64
+	// left is how many more rows of each table the caller expects: ids
+	// are taken for as many at once (an unused one is a gap in the ids).
+	left  map[string]int
 	stmts []pendingStmt
 	err   error // the first failed send; the transaction is aborted
 }
@@ -66,28 +41,35 @@ type pendingStmt struct {
 
 // DeferWrites makes this transaction hold back the inserts of mail rows
 // and series updates until its next read or its commit (PostgreSQL only;
-// elsewhere a round trip costs little and nothing changes). Errors of held
-// writes come from a later call, not from the one that made them, so only
-// callers that redo the whole transaction on any error should ask for it.
-func (s *Store) DeferWrites() {
-	if s.tx != nil && s.d.name == "postgres" && s.pend == nil {
-		s.pend = &deferred{ids: map[string][]int64{}, used: map[string]int{}}
+// elsewhere a round trip costs little and nothing changes). expect is how
+// many rows the caller thinks it will insert: ids are taken for them in
+// one round trip, one at a time beyond. Errors of held writes come from a
+// later call, not from the one that made them, so only callers that redo
+// the whole transaction on any error should ask for it.
+func (s *Store) DeferWrites(expect store.RowCounts) {
+	if s.tx == nil || s.d.name != "postgres" || s.pend != nil {
+		return
 	}
+	s.pend = &deferred{ids: map[string][]int64{}, left: map[string]int{
+		"patches": expect.Patches, "series": expect.Series, "covers": expect.Covers,
+		"comments": expect.Comments, "people": expect.People,
+	}}
 }
 
 // nextID is a fresh id of table taken from its sequence. When table has
-// none left, every held-back table is given more in the same round trip.
+// none left, it and every other table still expecting rows are given ids
+// for them in one round trip.
 func (s *Store) nextID(ctx context.Context, table string) (int64, error) {
 	p := s.pend
 	if len(p.ids[table]) == 0 {
 		var q strings.Builder
 		var args []any
 		for _, t := range deferredTables {
-			n := max(minIDs, p.used[t])
-			if p.used[t] == 0 {
-				n = max(n, s.idHints.get(t))
+			n := p.left[t]
+			if t == table {
+				n = max(n, 1)
 			}
-			if t != table && len(p.ids[t]) >= n/2 {
+			if n <= 0 || len(p.ids[t]) > 0 {
 				continue
 			}
 			if q.Len() > 0 {
@@ -119,7 +101,7 @@ func (s *Store) nextID(ctx context.Context, table string) (int64, error) {
 	}
 	ids := p.ids[table]
 	p.ids[table] = ids[1:]
-	p.used[table]++
+	p.left[table]--
 	return ids[0], nil
 }
 

@@ -33,7 +33,8 @@ func TestDeferWrites(t *testing.T) {
 			if !ok {
 				t.Fatal("a transaction's store does not defer writes")
 			}
-			d.DeferWrites()
+			// One patch fewer than it writes: the last takes its id alone.
+			d.DeferWrites(store.RowCounts{Patches: 2, Series: 1, Comments: 1, People: 1})
 			ser = store.Series{ProjectID: f.proj.ID, Name: "deferred", Date: base, SubmitterID: f.sub.ID, Total: 3}
 			if err := tx.CreateSeries(ctx, &ser); err != nil {
 				return err
@@ -71,6 +72,10 @@ func TestDeferWrites(t *testing.T) {
 			return nil
 		})
 		must(t, err)
+		// As many ids as rows: no gaps.
+		if ps[1].ID != ps[0].ID+1 || ps[2].ID != ps[1].ID+1 {
+			t.Fatalf("patch ids %d %d %d, want consecutive", ps[0].ID, ps[1].ID, ps[2].ID)
+		}
 		got, err := s.GetSeries(ctx, ser.ID)
 		must(t, err)
 		if got.Name != "deferred, renamed" || got.ReceivedTotal != 3 {
@@ -88,7 +93,7 @@ func TestDeferWrites(t *testing.T) {
 		// A duplicate message id fails at the insert or, held back, at the
 		// commit: either way the transaction leaves nothing.
 		err = s.InTx(ctx, func(tx store.Store) error {
-			tx.(store.WriteDeferrer).DeferWrites()
+			tx.(store.WriteDeferrer).DeferWrites(store.RowCounts{})
 			if err := tx.CreatePatch(ctx, patch(4, 0), nil); err != nil {
 				return err
 			}

@@ -36,7 +36,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", d.name, err)
 	}
-	s := &Store{d: d, db: db, wdb: db, logger: logger, cache: &stateCache{}, idHints: &idHints{n: map[string]int{}}}
+	s := &Store{d: d, db: db, wdb: db, logger: logger, cache: &stateCache{}}
 	switch d.name {
 	case "sqlite":
 		// One writer connection: writers in this process queue in the pool

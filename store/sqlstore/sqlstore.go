@@ -40,9 +40,8 @@ type Store struct {
 	// database/sql closes them when it ends.
 	txStmts *txStmtCache
 	// pend holds the writes a transaction defers (DeferWrites), nil
-	// otherwise; idHints how many ids the last deferring transaction took.
-	pend    *deferred
-	idHints *idHints
+	// otherwise.
+	pend *deferred
 }
 
 // reboundCache maps query texts to their rebound form, up to

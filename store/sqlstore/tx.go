@@ -50,9 +50,6 @@ func (s *Store) inTx(ctx context.Context, fn func(*Store) error) (err error) {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", mapErr(err))
 	}
-	if child.pend != nil {
-		s.idHints.keep(child.pend.used)
-	}
 	return nil
 }
 
