@@ -381,6 +381,9 @@ func baseName(name string) string {
 		}
 		name = strings.TrimLeftFunc(name[end+1:], isPySpace)
 	}
+	if !strings.HasSuffix(name, ")") { // the regexp's only possible end
+		return name
+	}
 	return pyStrip(versionSuffix.ReplaceAllString(name, ""))
 }
 

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -148,7 +151,9 @@ func (s *Store) execWrite(ctx context.Context, q string, args ...any) error {
 	return err
 }
 
-// flush sends the held-back writes, if any, in one round trip.
+// flush sends the held-back writes, if any, in one round trip: one
+// pipelined batch of statements, values as text parameters (nothing to
+// quote into the SQL, no statement to prepare).
 func (s *Store) flush(ctx context.Context) error {
 	p := s.pend
 	if p == nil || len(p.stmts) == 0 {
@@ -157,25 +162,78 @@ func (s *Store) flush(ctx context.Context) error {
 		}
 		return nil
 	}
-	var b strings.Builder
-	args := []any{pgx.QueryExecModeSimpleProtocol}
-	for k, st := range p.stmts {
-		joins := k > 0 && st.row != "" && p.stmts[k-1].head == st.head && p.stmts[k-1].row == st.row
-		switch {
-		case joins:
-			b.WriteString(", ")
-		case k > 0:
-			b.WriteString(";\n")
-			fallthrough
-		default:
-			b.WriteString(st.head)
+	var batch pgconn.Batch
+	var q strings.Builder
+	var args []any
+	add := func() error {
+		if q.Len() == 0 {
+			return nil
 		}
-		b.WriteString(st.row)
+		params := make([][]byte, len(args))
+		for k, a := range args {
+			v, err := pgText(a)
+			if err != nil {
+				return err
+			}
+			params[k] = v
+		}
+		batch.ExecParams(s.d.rebind(q.String()), params, nil, nil, nil)
+		q.Reset()
+		args = args[:0:0]
+		return nil
+	}
+	var err error
+	for k, st := range p.stmts {
+		// PostgreSQL takes up to 65,535 parameters per statement.
+		if k > 0 && st.row != "" && p.stmts[k-1].head == st.head && p.stmts[k-1].row == st.row && len(args)+len(st.args) <= 65535 {
+			q.WriteString(", ")
+		} else {
+			if err = add(); err != nil {
+				break
+			}
+			q.WriteString(st.head)
+		}
+		q.WriteString(st.row)
 		args = append(args, st.args...)
 	}
+	if err == nil {
+		err = add()
+	}
 	p.stmts = p.stmts[:0]
-	if _, err := s.tx.ExecContext(ctx, s.d.rebind(b.String()), args...); err != nil && p.err == nil {
+	if err == nil {
+		err = s.conn.Raw(func(dc any) error {
+			c, ok := dc.(interface{ Conn() *pgx.Conn })
+			if !ok {
+				return fmt.Errorf("driver connection %T is not pgx's", dc)
+			}
+			_, err := c.Conn().PgConn().ExecBatch(ctx, &batch).ReadAll()
+			return err
+		})
+	}
+	if err != nil && p.err == nil {
 		p.err = fmt.Errorf("held-back writes: %w", mapErr(err))
 	}
 	return p.err
+}
+
+// pgText is a value in PostgreSQL's text format (nil is NULL).
+func pgText(v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []byte(v), nil
+	case int64:
+		return strconv.AppendInt(nil, v, 10), nil
+	case int:
+		return strconv.AppendInt(nil, int64(v), 10), nil
+	case bool:
+		if v {
+			return []byte("t"), nil
+		}
+		return []byte("f"), nil
+	case time.Time:
+		return v.UTC().AppendFormat(nil, "2006-01-02 15:04:05.999999Z07:00"), nil
+	}
+	return nil, fmt.Errorf("held-back write: no text form for %T", v)
 }

@@ -40,8 +40,9 @@ type Store struct {
 	// database/sql closes them when it ends.
 	txStmts *txStmtCache
 	// pend holds the writes a transaction defers (DeferWrites), nil
-	// otherwise.
+	// otherwise; conn is a PostgreSQL transaction's connection.
 	pend *deferred
+	conn *sql.Conn
 }
 
 // reboundCache maps query texts to their rebound form, up to

@@ -24,12 +24,24 @@ func (s *Store) inTx(ctx context.Context, fn func(*Store) error) (err error) {
 	if s.d.name == "mysql" {
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
-	tx, err := s.wdb.BeginTx(ctx, opts)
+	// On PostgreSQL the transaction's connection is kept: held-back writes
+	// (deferred.go) are sent through the driver's own pipeline on it.
+	var conn *sql.Conn
+	var tx *sql.Tx
+	if s.d.name == "postgres" {
+		if conn, err = s.wdb.Conn(ctx); err != nil {
+			return fmt.Errorf("begin transaction: %w", mapErr(err))
+		}
+		defer conn.Close() // after the transaction ends
+		tx, err = conn.BeginTx(ctx, opts)
+	} else {
+		tx, err = s.wdb.BeginTx(ctx, opts)
+	}
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", mapErr(err))
 	}
 	child := *s
-	child.tx = tx
+	child.tx, child.conn = tx, conn
 	if s.stmts != nil {
 		child.txStmts = &txStmtCache{m: map[string]*sql.Stmt{}}
 	}
