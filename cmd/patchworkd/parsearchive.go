@@ -27,7 +27,7 @@ func newParsearchiveCmd(a *App) *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 	}
 	cmd.Flags().StringVar(&listID, "list-id", "", "take every mail as coming from this list id")
-	cmd.Flags().IntVar(&batch, "batch", 100, "mails per transaction")
+	cmd.Flags().IntVar(&batch, "batch", 400, "mails per transaction (a transaction also ends at 32 MiB of mail)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if batch < 1 {
 			return fmt.Errorf("--batch must be at least 1")
@@ -77,6 +77,11 @@ type parsedBatch struct {
 	b    *mailin.ParsedBatch
 }
 
+// batchBytes ends a batch early: a batch and the one parsed ahead of it
+// are in memory at once, and an archive may hold huge mails. 400 mails of
+// a list are a few MiB.
+const batchBytes = 32 << 20
+
 // run reads and parses the next batch while the current one is stored:
 // parsing is a good part of an import's CPU, and the database waits
 // otherwise.
@@ -88,12 +93,13 @@ func (imp *importer) run(paths []string, batch int) error {
 	go func() {
 		defer close(batches)
 		var pending [][]byte
+		var size int
 		send := func(path string) error {
 			if len(pending) == 0 {
 				return nil
 			}
 			pb := parsedBatch{path: path, b: mailin.ParseBatch(pending)}
-			pending = nil
+			pending, size = nil, 0
 			select {
 			case batches <- pb:
 				return nil
@@ -104,7 +110,8 @@ func (imp *importer) run(paths []string, batch int) error {
 		for _, path := range paths {
 			err := mailin.ReadArchive(path, func(raw []byte) error {
 				pending = append(pending, raw)
-				if len(pending) >= batch {
+				size += len(raw)
+				if len(pending) >= batch || size >= batchBytes {
 					return send(path)
 				}
 				return nil

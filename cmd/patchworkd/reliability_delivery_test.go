@@ -93,7 +93,8 @@ func TestReliabilityDelivery(t *testing.T) {
 	t.Run("kill -9 halfway", func(t *testing.T) {
 		db := relNewDB(t, "sqlite")
 		s := relOpen(t, db)
-		cmd := relCmd(t, db, "parsearchive", relCorpusFile(t))
+		// Small batches: many commits, so that the kill lands between two.
+		cmd := relCmd(t, db, "parsearchive", "--batch", "50", relCorpusFile(t))
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -196,6 +196,24 @@ func placeholders(n int) string {
 }
 
 // argsOf turns values (ids, message ids) into query arguments.
+// inList is "col IN (?, ...)" and its arguments, or on PostgreSQL "col =
+// ANY(?)" with one array: the same statement for any count, which pgx
+// prepares once instead of once per length (a prepare is a round trip and
+// a plan of the whole list).
+func inList[T string | int64](d dialect, col string, vals []T) (string, []any) {
+	if d.name != "postgres" || len(vals) == 0 {
+		return col + " IN (" + placeholders(len(vals)) + ")", argsOf(vals)
+	}
+	if ss, ok := any(vals).([]string); ok {
+		clean := make([]string, len(ss))
+		for k, v := range ss {
+			clean[k] = cleanString(v)
+		}
+		return col + " = ANY(?)", []any{clean}
+	}
+	return col + " = ANY(?)", []any{vals}
+}
+
 func argsOf[T any](vs []T) []any {
 	out := make([]any, len(vs))
 	for i, v := range vs {

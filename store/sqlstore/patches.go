@@ -413,11 +413,11 @@ func (s *Store) MsgIDOwners(ctx context.Context, projectID int64, msgids []strin
 	out := map[string]store.MsgIDOwner{}
 	for _, chunk := range chunks(uniq(msgids), 200) {
 		// The three tables in one round trip.
-		in := placeholders(len(chunk))
-		args := append([]any{projectID}, argsOf(chunk)...)
-		rows, err := s.query(ctx, "SELECT 1, msgid, id, 0, 0, msg_date FROM patches WHERE project_id = ? AND msgid IN ("+in+
-			") UNION ALL SELECT 2, msgid, id, 0, 0, msg_date FROM covers WHERE project_id = ? AND msgid IN ("+in+
-			") UNION ALL SELECT 3, msgid, id, COALESCE(patch_id, 0), COALESCE(cover_id, 0), msg_date FROM comments WHERE project_id = ? AND msgid IN ("+in+")",
+		in, inArgs := inList(s.d, "msgid", chunk)
+		args := append([]any{projectID}, inArgs...)
+		rows, err := s.query(ctx, "SELECT 1, msgid, id, 0, 0, msg_date FROM patches WHERE project_id = ? AND "+in+
+			" UNION ALL SELECT 2, msgid, id, 0, 0, msg_date FROM covers WHERE project_id = ? AND "+in+
+			" UNION ALL SELECT 3, msgid, id, COALESCE(patch_id, 0), COALESCE(cover_id, 0), msg_date FROM comments WHERE project_id = ? AND "+in,
 			append(append(args, args...), args...)...)
 		if err != nil {
 			return nil, fmt.Errorf("owners of message ids: %w", err)

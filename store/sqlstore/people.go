@@ -117,8 +117,8 @@ func (s *Store) PeopleByEmails(ctx context.Context, emails []string) (map[string
 	}
 	out := make(map[string]store.Person, len(keys))
 	for _, chunk := range chunks(uniq(keys), 500) {
-		ps, err := collect(ctx, s, func(r *sql.Rows) (store.Person, error) { return scanPerson(r) }, "SELECT "+personCols+" FROM people WHERE "+col+" IN ("+
-			placeholders(len(chunk))+")", argsOf(chunk)...)
+		in, inArgs := inList(s.d, col, chunk)
+		ps, err := collect(ctx, s, func(r *sql.Rows) (store.Person, error) { return scanPerson(r) }, "SELECT "+personCols+" FROM people WHERE "+in, inArgs...)
 		if err != nil {
 			return nil, fmt.Errorf("people by e-mail: %w", err)
 		}

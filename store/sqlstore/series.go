@@ -77,7 +77,8 @@ func (s *Store) GetSeries(ctx context.Context, id int64) (*store.Series, error) 
 func (s *Store) GetSeriesByIDs(ctx context.Context, ids []int64) (map[int64]store.Series, error) {
 	out := make(map[int64]store.Series, len(ids))
 	for _, chunk := range chunks(uniq(ids), 500) {
-		rows, err := collect(ctx, s, scanSeriesRows, "SELECT "+seriesCols+" FROM series s WHERE s.id IN ("+placeholders(len(chunk))+")", argsOf(chunk)...)
+		in, inArgs := inList(s.d, "s.id", chunk)
+		rows, err := collect(ctx, s, scanSeriesRows, "SELECT "+seriesCols+" FROM series s WHERE "+in, inArgs...)
 		if err != nil {
 			return nil, fmt.Errorf("get series: %w", err)
 		}
@@ -140,12 +141,12 @@ func (s *Store) ListSeries(ctx context.Context, q store.SeriesQuery) ([]store.Se
 func (s *Store) SeriesNamesOf(ctx context.Context, projectID int64, submitterIDs []int64) ([]store.SeriesName, error) {
 	var out []store.SeriesName
 	for _, chunk := range chunks(uniq(submitterIDs), 500) {
+		in, inArgs := inList(s.d, "submitter_id", chunk)
 		rows, err := collect(ctx, s, func(r *sql.Rows) (store.SeriesName, error) {
 			var n store.SeriesName
 			err := r.Scan(&n.ID, &n.SubmitterID, nullStr{&n.Name})
 			return n, err
-		}, "SELECT id, submitter_id, name FROM series WHERE project_id = ? AND submitter_id IN ("+placeholders(len(chunk))+")",
-			append([]any{projectID}, argsOf(chunk)...)...)
+		}, "SELECT id, submitter_id, name FROM series WHERE project_id = ? AND "+in, append([]any{projectID}, inArgs...)...)
 		if err != nil {
 			return nil, fmt.Errorf("series names: %w", err)
 		}
@@ -297,8 +298,9 @@ func (s *Store) AddSeriesReferences(ctx context.Context, projectID int64, refs [
 func (s *Store) SeriesRefsIn(ctx context.Context, projectID int64, msgids []string) (map[string][]int64, error) {
 	out := map[string][]int64{}
 	for _, chunk := range chunks(uniq(msgids), 200) {
-		rows, err := s.query(ctx, "SELECT r.msgid, r.series_id FROM series_references r WHERE r.project_id = ? AND r.msgid IN ("+
-			placeholders(len(chunk))+") ORDER BY r.id", append([]any{projectID}, argsOf(chunk)...)...)
+		in, inArgs := inList(s.d, "r.msgid", chunk)
+		rows, err := s.query(ctx, "SELECT r.msgid, r.series_id FROM series_references r WHERE r.project_id = ? AND "+in+
+			" ORDER BY r.id", append([]any{projectID}, inArgs...)...)
 		if err != nil {
 			return nil, fmt.Errorf("series references: %w", err)
 		}
