@@ -20,11 +20,11 @@ import (
 var deferredTables = []string{"patches", "series", "covers", "comments", "people"}
 
 // deferred is a PostgreSQL transaction's pending writes. An archive import
-// spends its time waiting on one round trip per statement; held back, the
+// spent its time waiting on one round trip per statement; held back, the
 // writes of many mails travel together, consecutive rows of one table as
-// one multi-row INSERT, everything in one simple-protocol message. Every
-// other statement of the transaction sends them first, so nothing reads
-// around them and their order is kept.
+// one multi-row INSERT, all of them in one pipelined batch. Every other
+// statement of the transaction sends them first, so nothing reads around
+// them and their order is kept.
 type deferred struct {
 	ids map[string][]int64
 	// left is how many more rows of each table the caller expects: ids
