@@ -42,6 +42,7 @@ type Model struct {
 	// Updates, and bubbletea asks for one after every message: a frame is
 	// kept until a message that can change it arrives (see frame).
 	frame   frameCache
+	grace   graceFrame           // nav.go
 	footers map[string]string    // drawn footers by footerLine's key
 	headers map[headerKey]string // drawn headers by headerLine's key
 }
@@ -328,6 +329,13 @@ func (m *Model) View() tea.View {
 	v.MouseMode = tea.MouseModeCellMotion
 	if m.quitting {
 		return v
+	}
+	if m.grace.content != "" {
+		if l, ok := m.top().(common.Loader); ok && !l.Loaded() && m.c.Now().Before(m.grace.until) {
+			v.SetContent(m.grace.content)
+			return v
+		}
+		m.grace = graceFrame{}
 	}
 	if now := m.c.Now(); m.frame.valid && now.Sub(m.frame.at) < frameMaxAge && !now.Before(m.frame.at) {
 		v.SetContent(m.frame.content)

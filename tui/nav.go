@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -63,8 +64,27 @@ func (m *Model) open(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	m.push(p)
+	if _, ok := p.(common.Loader); ok && m.frame.content != "" {
+		m.grace = graceFrame{until: c.Now().Add(loadGrace), content: m.frame.content}
+		return tea.Batch(p.Init(), tea.Tick(loadGrace, func(time.Time) tea.Msg { return graceOverMsg{} }))
+	}
 	return p.Init()
 }
+
+// loadGrace is how long the page below stays on screen while a Loader
+// loads: a patch loads in a few milliseconds, a "loading…" shown for that
+// long is a flash and a frame to draw.
+const loadGrace = 150 * time.Millisecond
+
+// graceFrame is the frame kept on screen while the page on top loads.
+type graceFrame struct {
+	until   time.Time
+	content string
+}
+
+// graceOverMsg ends a grace: the next frame shows the page on top,
+// loaded or not.
+type graceOverMsg struct{}
 
 // bundleMsg carries a bundle's patch ids; the list is built in Update,
 // never inside a command.

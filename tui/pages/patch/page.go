@@ -201,6 +201,9 @@ func (p *Page) View() string {
 	return common.PadLines(p.pager.View(), w, h)
 }
 
+// Loaded implements common.Loader.
+func (p *Page) Loaded() bool { return p.d != nil || p.err != nil }
+
 // ProjectID implements common.ProjectScoped (0 until the patch is loaded).
 func (p *Page) ProjectID() int64 {
 	if p.d == nil || p.d.patch == nil {
