@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/mailin"
@@ -63,6 +65,13 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	})
 	if err := hs.Listen(); err != nil {
 		return err
+	}
+	// Connection pool statistics (go_sql_*{db_name=...}): how often and
+	// how long requests and sessions waited for a connection.
+	if p, ok := s.(interface{ Pools() map[string]*sql.DB }); ok {
+		for name, db := range p.Pools() {
+			hs.Registry().MustRegister(collectors.NewDBStatsCollector(db, name))
+		}
 	}
 	// SSH output has no request to learn the host from: derive the URL
 	// from the bound address (the real port when configured as :0).

@@ -325,6 +325,13 @@ func TestServeEachDialect(t *testing.T) {
 			if code, body := get(t, base+"/healthz"); code != 200 {
 				t.Errorf("/healthz: %d %q", code, body)
 			}
+			pool := `go_sql_wait_count_total{db_name="patchwork"}`
+			if d == "sqlite" {
+				pool = `go_sql_wait_count_total{db_name="patchwork-write"}`
+			}
+			if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(body, pool) {
+				t.Errorf("/metrics: %d, no %s", code, pool)
+			}
 			if code, _ := get(t, base+"/xmlrpc/"); code != http.StatusNotFound {
 				t.Errorf("/xmlrpc/ with xmlrpc=false: %d, want 404", code)
 			}

@@ -340,6 +340,7 @@ func TestSoak(t *testing.T) {
 	xmlrpc := &soakKind{name: "XML-RPC", target: float64(reqRate) - float64(reqRate)/2}
 
 	cpu0 := soakCPUNow(pid)
+	waits0, waited0 := soakPoolWaits(d.http)
 	begin := time.Now()
 	end := begin.Add(dur)
 	var wg sync.WaitGroup
@@ -481,6 +482,7 @@ func TestSoak(t *testing.T) {
 	elapsed := time.Since(begin)
 	load1, _ := os.ReadFile("/proc/loadavg")
 	cpu1 := soakCPUNow(pid)
+	waits1, waited1 := soakPoolWaits(d.http)
 	hwm := relsshHWM(pid)
 	rss := soakRSS(pid)
 
@@ -519,6 +521,7 @@ func TestSoak(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "daemon RSS: peak (VmHWM) %d MiB, now %d MiB\n", hwm>>20, rss>>20)
 	fmt.Fprintf(&b, "CPU used (in cores, over the run): %s\n", cpu1.since(cpu0))
+	fmt.Fprintf(&b, "database connections: %.0f waits for a free one, %.1f s waited in all\n", waits1-waits0, waited1-waited0)
 	fmt.Fprintf(&b, "load average before: %s      after: %s\n", strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)))
 	fmt.Fprintf(&b, "mails: %d sent, %d refused with 75 and %d of them stored when delivered again after the run; %d stored, %d distinct message ids; read project still %d patches\n",
 		sent.Load(), len(tempfailed), redelivered, stored, distinct, benchCount)
@@ -605,4 +608,34 @@ func (c soakCPU) since(c0 soakCPU) string {
 	m, d, s, ch := cores(c.machine-c0.machine), cores(c.daemon-c0.daemon), cores(c.self-c0.self), cores(c.children-c0.children)
 	return fmt.Sprintf("machine %.2f = daemon %.2f + load generator %.2f + parsemail processes %.2f + rest (database, system) %.2f",
 		m, d, s, ch, m-d-s-ch)
+}
+
+// soakPoolWaits reads the daemon's connection pool statistics from its
+// /metrics: waits for a free connection and the seconds waited, summed
+// over its pools (0 when unreadable).
+func soakPoolWaits(httpAddr string) (waits, seconds float64) {
+	resp, err := http.Get("http://" + httpAddr + "/metrics")
+	if err != nil {
+		return 0, 0
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		name, rest, ok := strings.Cut(line, "{")
+		if !ok {
+			continue
+		}
+		_, value, _ := strings.Cut(rest, "} ")
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "go_sql_wait_count_total":
+			waits += v
+		case "go_sql_wait_duration_seconds_total":
+			seconds += v
+		}
+	}
+	return waits, seconds
 }

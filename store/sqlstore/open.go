@@ -58,8 +58,12 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*Store, erro
 		if d.name == "postgres" {
 			s.rebound = &reboundCache{}
 		}
+		// As many kept idle as may be open: database/sql closes a returned
+		// connection when the idle pool is full, so after each burst of
+		// TUI sessions the next one would open connections again (a
+		// forked backend each on PostgreSQL).
 		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(10)
+		db.SetMaxIdleConns(20)
 		db.SetConnMaxLifetime(30 * time.Minute)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -155,6 +155,15 @@ func (s *Store) Dialect() string { return s.d.name }
 // DB returns the read pool (for tools and tests that need raw SQL).
 func (s *Store) DB() *sql.DB { return s.db }
 
+// Pools names the connection pools, for their statistics: one on
+// PostgreSQL and MySQL; on SQLite the readers' and the single writer's.
+func (s *Store) Pools() map[string]*sql.DB {
+	if s.wdb == s.db {
+		return map[string]*sql.DB{"patchwork": s.db}
+	}
+	return map[string]*sql.DB{"patchwork-read": s.db, "patchwork-write": s.wdb}
+}
+
 // Close releases the connection pools.
 func (s *Store) Close() error {
 	if s.tx != nil {
