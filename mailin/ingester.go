@@ -515,6 +515,9 @@ func (i *Ingester) IngestBatch(ctx context.Context, mails []*Mail, listID string
 	if isUnavailable(err) {
 		return nil, classifyErr(err)
 	}
+	// Slower, and on PostgreSQL it leaves the ids the batch had taken
+	// unused: say so.
+	i.log.Info("batch failed, storing its mails one by one", "mails", len(mails), "err", err)
 	for k, m := range mails {
 		r, err := i.IngestMail(ctx, m, listID)
 		if err != nil && !isUnavailable(err) && (errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict)) {
