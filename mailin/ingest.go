@@ -56,7 +56,7 @@ func (i *Ingester) ingestTx(ctx context.Context, tx store.Store, ts *txState, m 
 	if !m.SubjectOK {
 		return rejected(m.MsgID, "Broken 'Subject' header"), nil
 	}
-	mc := &mailCtx{tx: tx, ts: ts, m: m, proj: proj, sub: ParseSubject(m.RawSubject, proj.LinkName)}
+	mc := &mailCtx{tx: tx, ts: ts, m: m, proj: proj, sub: ts.subject(proj, m)}
 	res, err := i.classify(ctx, mc)
 	res.MsgID = m.MsgID
 	if res.ProjectID == 0 {

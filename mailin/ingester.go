@@ -196,6 +196,25 @@ type txState struct {
 	newPeople map[string]bool
 	// createdPeople are the people this transaction created.
 	createdPeople map[int64]bool
+	// subjects are the mails' subjects as each project parses them:
+	// locking a project reads those of the whole batch, and its mails
+	// need them again.
+	subjects map[int64]map[*Mail]Subject
+}
+
+// subject is ParseSubject of m's subject for proj, parsed once.
+func (ts *txState) subject(proj *store.Project, m *Mail) Subject {
+	byMail := ts.subjects[proj.ID]
+	if byMail == nil {
+		byMail = map[*Mail]Subject{}
+		ts.subjects[proj.ID] = byMail
+	}
+	sub, ok := byMail[m]
+	if !ok {
+		sub = ParseSubject(m.RawSubject, proj.LinkName)
+		byMail[m] = sub
+	}
+	return sub
 }
 
 // newTxState starts the state of one transaction; batch lists the message
@@ -204,7 +223,8 @@ func newTxState(batch []string) *txState {
 	return &txState{people: map[string]store.Person{}, locked: map[int64]bool{},
 		mayHold: map[int64]bool{}, batch: batch, owners: map[int64]msgOwners{}, numbers: map[int64][]int{},
 		tags: map[int64]store.TagCounts{}, refs: map[int64]*seriesRefs{}, newPeople: map[string]bool{},
-		series: map[int64]store.Series{}, names: map[int64]*seriesNames{}, createdPeople: map[int64]bool{}}
+		series: map[int64]store.Series{}, names: map[int64]*seriesNames{}, createdPeople: map[int64]bool{},
+		subjects: map[int64]map[*Mail]Subject{}}
 }
 
 // seriesNumbers is tx.SeriesNumbers, read once per transaction.

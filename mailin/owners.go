@@ -123,7 +123,7 @@ func (ts *txState) expectRows(proj *store.Project, own msgOwners) store.RowCount
 		if o := own[m.MsgID]; o != nil && (o.PatchID != 0 || o.CoverID != 0 || o.CommentID != 0) {
 			continue
 		}
-		sub := ParseSubject(m.RawSubject, proj.LinkName)
+		sub := ts.subject(proj, m)
 		root := len(m.References) == 0 // starts a thread, so a series
 		switch {
 		case !sub.IsReply && (m.Diff != "" || m.PullURL != ""):

@@ -34,7 +34,7 @@ func (ts *txState) loadSeriesNames(ctx context.Context, tx store.Store, proj *st
 	n := &seriesNames{bases: map[string]bool{}, subs: map[int64]bool{}, ids: map[int64]bool{}, fresh: len(ts.names) == 0}
 	ts.names[proj.ID] = n
 	for _, m := range ts.mails {
-		if b := baseName(cut255(ParseSubject(m.RawSubject, proj.LinkName).Name)); b != "" {
+		if b := baseName(cut255(ts.subject(proj, m).Name)); b != "" {
 			n.bases[strings.ToLower(b)] = true
 		}
 	}

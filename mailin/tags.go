@@ -49,7 +49,7 @@ func requiredWord(pattern string) string {
 			continue
 		}
 		w := strings.ToLower(string(p.Rune))
-		if len(w) > len(best) && len(w) == utf8.RuneCountInString(w) && w[0] >= 'a' && w[0] <= 'z' && isASCII(w) {
+		if len(w) > len(best) && isASCII(w) && w[0] >= 'a' && w[0] <= 'z' {
 			best = w
 		}
 	}
