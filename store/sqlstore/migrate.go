@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 
 	"github.com/patchwork-go/patchwork/migrations"
 )
@@ -22,14 +21,15 @@ func (s *Store) provider() (*goose.Provider, error) {
 		gd = goose.DialectSQLite3
 	case "postgres":
 		gd = goose.DialectPostgres
-		// Two processes migrating at once (serve on two hosts) take turns.
-		l, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
-		if err != nil {
-			return nil, fmt.Errorf("migration lock: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(l))
 	case "mysql":
 		gd = goose.DialectMySQL
+	}
+	l, err := s.locker()
+	if err != nil {
+		return nil, fmt.Errorf("migration lock: %w", err)
+	}
+	if l != nil {
+		opts = append(opts, goose.WithSessionLocker(l))
 	}
 	opts = append(opts, goose.WithSlog(s.logger), goose.WithDisableGlobalRegistry(true))
 	return goose.NewProvider(gd, s.wdb, fsys, opts...)

@@ -39,6 +39,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*Store, erro
 	s := &Store{d: d, db: db, wdb: db, logger: logger, cache: &stateCache{}}
 	switch d.name {
 	case "sqlite":
+		s.path = sqliteFile(rawURL)
 		// One writer connection: writers in this process queue in the pool
 		// instead of meeting SQLITE_BUSY; other processes wait on the busy
 		// timeout. Readers use their own pool (WAL lets them run alongside).
@@ -105,6 +106,17 @@ func redact(raw string) string {
 		return raw
 	}
 	return u.Redacted()
+}
+
+// sqliteFile is the file of a sqlite:PATH URL, "" for an in-memory
+// database.
+func sqliteFile(raw string) string {
+	_, rest, _ := strings.Cut(raw, ":")
+	path, extra, _ := strings.Cut(strings.TrimPrefix(rest, "//"), "?")
+	if path == ":memory:" || strings.HasPrefix(path, ":memory:") || strings.Contains(extra, "mode=memory") {
+		return ""
+	}
+	return path
 }
 
 // parseURL turns one of our URL forms into a driver name and DSN.

@@ -29,6 +29,9 @@ type Store struct {
 	tx     *sql.Tx // non-nil inside InTx
 	logger *slog.Logger
 	cache  *stateCache
+	// path is the SQLite file ("" elsewhere and in memory): migrations
+	// lock a file beside it.
+	path string
 	// stmts keeps prepared statements on SQLite, nil elsewhere (pgx
 	// caches them itself). The driver would otherwise parse every query's
 	// SQL on every call, a third of the CPU of a mail import.
