@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"os/exec"
 	"strings"
@@ -20,7 +21,23 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	flag.Parse()
 	os.Exit(m.Run())
+}
+
+// coverEnv is the environment a child patchworkd needs to add its coverage
+// to this test run's under `go test -cover`: without GOCOVERDIR a binary
+// built with coverage prints a warning on stderr (which tests read) and
+// its counters are lost.
+func coverEnv() []string {
+	if testing.CoverMode() == "" {
+		return nil
+	}
+	f := flag.Lookup("test.gocoverdir")
+	if f == nil || f.Value.String() == "" {
+		return nil
+	}
+	return []string{"GOCOVERDIR=" + f.Value.String()}
 }
 
 // result is what one in-process command run gave.
@@ -58,7 +75,7 @@ func daemon(t *testing.T, dir string, env []string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Dir = dir
-	cmd.Env = append([]string{mainEnv + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
+	cmd.Env = append(append([]string{mainEnv + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + dir}, coverEnv()...), env...)
 	return cmd
 }
 

@@ -68,6 +68,7 @@ func relCmd(t testing.TB, db string, args ...string) *exec.Cmd {
 		"PATCHWORK_DB=" + db,
 		"PATCHWORK_LOG_LEVEL=warn",
 	}
+	cmd.Env = append(cmd.Env, coverEnv()...)
 	return cmd
 }
 

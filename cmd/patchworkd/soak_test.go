@@ -384,6 +384,7 @@ func TestSoak(t *testing.T) {
 		cmd.Dir = mailDir
 		cmd.Env = []string{mainEnv + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + mailDir,
 			"PATCHWORK_DB=" + db, "PATCHWORK_LOG_LEVEL=warn", "PATCHWORK_MAIL_SOCKET=" + mailSock}
+		cmd.Env = append(cmd.Env, coverEnv()...)
 		cmd.Stdin = bytes.NewReader(soakMail(run, proj.ListID, i))
 		var errb bytes.Buffer
 		cmd.Stderr = &errb
