@@ -36,7 +36,8 @@ func installHook(t *testing.T, w *githooktest.World, extra ...string) {
 	}
 	env := mainEnv + "=1"
 	for _, e := range coverEnv() {
-		env += " '" + strings.ReplaceAll(e, "'", `'\''`) + "'"
+		k, v, _ := strings.Cut(e, "=")
+		env += " " + k + "='" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 	}
 	script := fmt.Sprintf("#!/bin/sh\n%s exec '%s' %s\n", env, os.Args[0], strings.Join(quoted, " "))
 	must(t, os.WriteFile(filepath.Join(w.Origin, "hooks", "post-receive"), []byte(script), 0o755))
