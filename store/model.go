@@ -191,6 +191,19 @@ type Comment struct {
 	Headers     string
 	Content     string
 	Addressed   *bool // nil: not tracked
+	// Alias is the number an imported upstream cover comment had there
+	// (upstream counted cover comments apart from patch comments); 0 for
+	// every other comment.
+	Alias int64
+}
+
+// Number is the id clients see: upstream's for an imported cover comment,
+// the row's id otherwise.
+func (c Comment) Number() int64 {
+	if c.Alias != 0 {
+		return c.Alias
+	}
+	return c.ID
 }
 
 // MsgIDOwner is what a project holds under one message id: its patch, its

@@ -196,6 +196,12 @@ type CommentStore interface {
 	// under the same parent.
 	CreateComment(ctx context.Context, c *Comment) error
 	GetComment(ctx context.Context, id int64) (*Comment, error)
+	// CommentByNumber finds the comment clients know by number (see
+	// Comment.Number) under one patch or, when patchID is 0, one cover.
+	CommentByNumber(ctx context.Context, patchID, coverID, number int64) (*Comment, error)
+	// ResolveComment is the comment /comment/N/ names, as upstream
+	// resolves it: the patch comment N, else the cover comment N.
+	ResolveComment(ctx context.Context, number int64) (*Comment, error)
 	ListComments(ctx context.Context, q CommentQuery) ([]Comment, error)
 	// FindCommentParent returns the patch (or, when patchID is 0, the cover)
 	// that a comment with that msgid in the project hangs off; the newest

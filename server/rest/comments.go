@@ -98,14 +98,7 @@ func (c *call) commentByPath(patchID, coverID int64) (*store.Comment, error) {
 	if !ok {
 		return nil, notFound()
 	}
-	cm, err := c.h.store.GetComment(c.ctx, cid)
-	if err != nil {
-		return nil, err
-	}
-	if cm.PatchID != patchID || cm.CoverID != coverID {
-		return nil, notFound()
-	}
-	return cm, nil
+	return c.h.store.CommentByNumber(c.ctx, patchID, coverID, cid)
 }
 
 func (c *call) patchCommentDetail() error {

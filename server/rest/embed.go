@@ -148,18 +148,18 @@ func (c *call) embSeries(s *store.Series) (obj, error) {
 // commentURL is a comment's API URL under its parent.
 func (c *call) commentURL(cm *store.Comment) string {
 	if cm.PatchID != 0 {
-		return c.api("patches/" + itoa(cm.PatchID) + "/comments/" + itoa(cm.ID) + "/")
+		return c.api("patches/" + itoa(cm.PatchID) + "/comments/" + itoa(cm.Number()) + "/")
 	}
-	return c.api("covers/" + itoa(cm.CoverID) + "/comments/" + itoa(cm.ID) + "/")
+	return c.api("covers/" + itoa(cm.CoverID) + "/comments/" + itoa(cm.Number()) + "/")
 }
 
 func (c *call) embComment(cm *store.Comment) (obj, error) {
-	o := obj{{"id", cm.ID}}
+	o := obj{{"id", cm.Number()}}
 	if c.since(3) {
 		o = o.add("url", c.commentURL(cm))
 	}
 	if c.since(1) {
-		o = o.add("web_url", c.web("/comment/"+itoa(cm.ID)+"/"))
+		o = o.add("web_url", c.web("/comment/"+itoa(cm.Number())+"/"))
 	}
 	o = o.add("msgid", cm.MsgID)
 	if c.since(2) {

@@ -336,7 +336,8 @@ func (h *handler) coverByID(w http.ResponseWriter, r *http.Request, idSeg string
 }
 
 // commentByID redirects /comment/<id>/ to its patch or cover page + #<id>.
-// Comment ids are one space for patches and covers, so this is unambiguous.
+// The number is resolved as upstream does (a patch comment first), so an
+// imported instance's links name what they named there.
 func (h *handler) commentByID(w http.ResponseWriter, r *http.Request, idSeg string) {
 	ctx := r.Context()
 	id, ok := parseID(idSeg)
@@ -344,7 +345,7 @@ func (h *handler) commentByID(w http.ResponseWriter, r *http.Request, idSeg stri
 		h.notFound(w, r)
 		return
 	}
-	c, err := h.store.GetComment(ctx, id)
+	c, err := h.store.ResolveComment(ctx, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -375,5 +376,5 @@ func (h *handler) commentByID(w http.ResponseWriter, r *http.Request, idSeg stri
 		}
 		target = mbox.CoverPath(proj.LinkName, cv.MsgID)
 	}
-	h.redirect(w, r, target+"#"+strconv.FormatInt(c.ID, 10))
+	h.redirect(w, r, target+"#"+strconv.FormatInt(c.Number(), 10))
 }

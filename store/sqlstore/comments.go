@@ -9,12 +9,12 @@ import (
 	"github.com/patchwork-go/patchwork/store"
 )
 
-const commentCols = "id, patch_id, cover_id, project_id, msgid, msg_date, submitter_id, headers, content, addressed"
+const commentCols = "id, patch_id, cover_id, project_id, msgid, msg_date, submitter_id, headers, content, addressed, alias_id"
 
 func scanComment(r rowScanner) (store.Comment, error) {
 	var c store.Comment
 	err := r.Scan(&c.ID, nullInt64{&c.PatchID}, nullInt64{&c.CoverID}, &c.ProjectID, &c.MsgID,
-		timeCol{&c.Date}, &c.SubmitterID, nullStr{&c.Headers}, nullStr{&c.Content}, nullBoolPtr{&c.Addressed})
+		timeCol{&c.Date}, &c.SubmitterID, nullStr{&c.Headers}, nullStr{&c.Content}, nullBoolPtr{&c.Addressed}, nullInt64{&c.Alias})
 	return c, err
 }
 
@@ -51,6 +51,35 @@ func (s *Store) GetComment(ctx context.Context, id int64) (*store.Comment, error
 	c, err := scanComment(s.queryRow(ctx, "SELECT "+commentCols+" FROM comments WHERE id = ?", id))
 	if err != nil {
 		return nil, fmt.Errorf("get comment %d: %w", id, mapErr(err))
+	}
+	return &c, nil
+}
+
+// CommentByNumber finds a comment by the number clients see under its
+// parent: an imported cover comment by its upstream number, any other by id.
+func (s *Store) CommentByNumber(ctx context.Context, patchID, coverID, number int64) (*store.Comment, error) {
+	q := "SELECT " + commentCols + " FROM comments WHERE patch_id = ? AND id = ?"
+	args := []any{patchID, number}
+	if patchID == 0 {
+		q = "SELECT " + commentCols + " FROM comments WHERE cover_id = ? AND (alias_id = ? OR (alias_id IS NULL AND id = ?))"
+		args = []any{coverID, number, number}
+	}
+	c, err := scanComment(s.queryRow(ctx, q, args...))
+	if err != nil {
+		return nil, fmt.Errorf("comment %d of patch %d/cover %d: %w", number, patchID, coverID, mapErr(err))
+	}
+	return &c, nil
+}
+
+// ResolveComment finds the comment /comment/N/ names. Patch comments win
+// over an imported cover comment of the same number, as upstream looks in
+// its patch comments first.
+func (s *Store) ResolveComment(ctx context.Context, number int64) (*store.Comment, error) {
+	c, err := scanComment(s.queryRow(ctx, "SELECT "+commentCols+
+		" FROM comments WHERE (id = ? AND alias_id IS NULL) OR alias_id = ?"+
+		" ORDER BY CASE WHEN patch_id IS NULL THEN 1 ELSE 0 END, id"+s.d.limit(1, 0), number, number))
+	if err != nil {
+		return nil, fmt.Errorf("resolve comment %d: %w", number, mapErr(err))
 	}
 	return &c, nil
 }

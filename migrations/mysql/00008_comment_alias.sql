@@ -1,0 +1,12 @@
+-- A cover comment imported from upstream Patchwork keeps the id upstream
+-- gave it (alias_id): upstream numbered patch comments and cover comments
+-- in two tables, each from 1, where ours share one id space. Patch
+-- comments keep their ids as ids; cover comments get ids past them and
+-- answer to their old number under their cover (REST) and at /comment/N/
+-- where no patch comment N exists. NULL for every comment made here.
+
+-- +goose Up
+ALTER TABLE comments ADD COLUMN alias_id BIGINT, ADD INDEX comments_alias (alias_id);
+
+-- +goose Down
+ALTER TABLE comments DROP INDEX comments_alias, DROP COLUMN alias_id;
