@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/patchwork-go/patchwork/store"
 )
 
@@ -66,7 +64,11 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request) (*store.Use
 		if err != nil {
 			return nil, h.internal(ctx, fmt.Errorf("user %q: %w", name, err))
 		}
-		if u.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		ok, err = store.CheckPassword(ctx, h.store, u, password)
+		if err != nil {
+			h.logger.WarnContext(ctx, "password re-hash failed", "err", err)
+		}
+		if !ok {
 			return nil, authFailed("Invalid username/password.")
 		}
 		if !u.Active {

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/patchwork-go/patchwork/server/mbox"
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -32,7 +30,7 @@ func (h *handler) requester(ctx context.Context, r *http.Request) *store.User {
 	if err != nil || !u.Active || u.PasswordHash == "" {
 		return nil
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(pass)) != nil {
+	if ok, _ := store.CheckPassword(ctx, h.store, u, pass); !ok {
 		return nil
 	}
 	return u

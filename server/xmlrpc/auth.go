@@ -30,13 +30,17 @@ func (h *Handler) authenticate(ctx context.Context, header string) (*store.User,
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("authenticate %q: %w", username, err)
 	}
-	hash := h.dummyHash()
+	var match bool
 	if u != nil && u.PasswordHash != "" {
-		hash = []byte(u.PasswordHash)
+		var err error
+		if match, err = store.CheckPassword(ctx, h.store, u, password); err != nil {
+			h.log.WarnContext(ctx, "password re-hash failed", "err", err)
+		}
+	} else {
+		// Compare even for unknown users so that timing does not tell which
+		// usernames exist.
+		_ = bcrypt.CompareHashAndPassword(h.dummyHash(), []byte(password))
 	}
-	// Compare even for unknown users so that timing does not tell which
-	// usernames exist.
-	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 	if u == nil || u.PasswordHash == "" || !u.Active || !match {
 		h.log.InfoContext(ctx, "xmlrpc login failed", "username", username)
 		return nil, errBadLogin
