@@ -248,3 +248,30 @@ func (s *Store) LimitConns(n int) {
 	s.db.SetMaxOpenConns(n)
 	s.db.SetMaxIdleConns(n)
 }
+
+// OpenForeign opens another application's database (an upstream Patchwork
+// being imported) by a URL of our forms, for reading only: a SQLite file
+// is opened read-only and keeps its journal mode, and no migration or
+// pool tuning of ours applies. It returns the pool and the dialect name.
+func OpenForeign(ctx context.Context, rawURL string) (*sql.DB, string, error) {
+	d, driverName, dsn, err := parseURL(rawURL)
+	if err != nil {
+		return nil, "", err
+	}
+	if d.name == "sqlite" {
+		path := strings.TrimPrefix(strings.SplitN(rawURL, ":", 2)[1], "//")
+		path, _, _ = strings.Cut(path, "?")
+		dsn = "file:" + path + "?mode=ro&_pragma=busy_timeout(10000)"
+	}
+	db, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, "", fmt.Errorf("open %s database: %w", d.name, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, "", fmt.Errorf("connect to %s database %s: %w", d.name, redact(rawURL), unavailable(err))
+	}
+	return db, d.name, nil
+}
