@@ -139,7 +139,7 @@ func (a *App) StoreAnySchema(cmd *cobra.Command, migrate bool) (store.Store, err
 	}
 	u := a.Config.DB
 	switch cmd.Name() {
-	case "serve", "parsearchive":
+	case "serve", "parsearchive", "import-upstream":
 		// Long runs: each statement is prepared once and reused.
 	default:
 		u = sqlstore.OneShotURL(u)

@@ -96,6 +96,7 @@ func newRootCmd(app *App) *cobra.Command {
 		newHeldCmd(app),
 		newCronCmd(app),
 		newHookCmd(app),
+		newImportUpstreamCmd(app),
 	)
 	return root
 }

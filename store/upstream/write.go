@@ -37,8 +37,10 @@ func (im *importer) write(ctx context.Context, resume bool) error {
 		fn   func(context.Context, int64, *sqlstore.ImportBatch) (int64, error)
 	}{
 		{"people", im.writePeople},
-		{"covers", im.writeCovers},
+		// Series before covers: a cover's series is a foreign key, a
+		// series' cover is not.
 		{"series", im.writeSeries},
+		{"covers", im.writeCovers},
 		{"patches", im.writePatches},
 		{"patch comments", im.writePatchComments},
 		{"cover comments", im.writeCoverComments},
