@@ -413,3 +413,102 @@ func checkNextIDs(t *testing.T, dst *sqlstore.Store) {
 		t.Errorf("new person got id %d, an imported one's", p.ID)
 	}
 }
+
+// TestImportUpstreamResume cuts an import short the way a crash in the
+// middle of the patches leaves it (everything after patch 1000 missing),
+// then resumes: no row may be written twice (the inserts would collide)
+// and the result must answer as a whole import does.
+func TestImportUpstreamResume(t *testing.T) {
+	path := upstreamFixture(t)
+	ctx := context.Background()
+	for _, d := range sqltest.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			dst, ts, _ := importFixture(t, d, "sqlite:"+path)
+			for _, q := range []string{"DELETE FROM events", "DELETE FROM bundle_patches", "DELETE FROM bundles",
+				"DELETE FROM checks", "DELETE FROM comments", "DELETE FROM patch_tags WHERE patch_id > 1000",
+				"DELETE FROM patches WHERE id > 1000"} {
+				if _, err := dst.DB().ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			src, sd, err := sqlstore.OpenForeign(ctx, "sqlite:"+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			if _, err := upstream.Import(ctx, src, sd, dst, upstream.Options{}); err == nil {
+				t.Fatal("a second import without --resume was not refused")
+			}
+			rep, err := upstream.Import(ctx, src, sd, dst, upstream.Options{Resume: true, Batch: 300})
+			if err != nil {
+				t.Fatalf("resume: %v", err)
+			}
+			got := map[string]int{}
+			for _, c := range rep.Counts {
+				got[c.Kind] = c.Written
+			}
+			if got["patches"] != 1000 || got["people"] != 0 || got["users"] != 0 || got["events"] != 6032 {
+				t.Errorf("resume wrote %v", got)
+			}
+			checkAnswers(t, ts)
+		})
+	}
+}
+
+// TestImportUpstreamBadData breaks the fixture (a patch without a state,
+// a password hash of no known format): the import stops with both
+// reported and nothing written; with SkipBad it leaves out the patch and
+// what hangs off it and keeps the user, without a password.
+func TestImportUpstreamBadData(t *testing.T) {
+	ctx := context.Background()
+	bad := filepath.Join(t.TempDir(), "bad.sqlite")
+	raw, err := os.ReadFile(upstreamFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := sqlstore.Open(ctx, "sqlite:"+bad, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"UPDATE patchwork_patch SET state_id = NULL WHERE id = 19",
+		"UPDATE auth_user SET password = 'crypt$$xyz' WHERE username = 'maint2'"} {
+		if _, err := w.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	src, sd, err := sqlstore.OpenForeign(ctx, "sqlite:"+bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst := sqltest.Open(t, "sqlite")
+	_, err = upstream.Import(ctx, src, sd, dst, upstream.Options{})
+	msg := fmt.Sprint(err)
+	if err == nil || !strings.Contains(msg, "patchwork_patch 19: no state") || !strings.Contains(msg, "auth_user 4: unknown password hash") ||
+		!strings.Contains(msg, "patchwork_patchcomment") {
+		t.Fatalf("import of bad data: %v", err)
+	}
+	if empty, err := dst.ImportTargetEmpty(ctx); err != nil || !empty {
+		t.Fatalf("bad data left rows behind (empty %v, %v)", empty, err)
+	}
+	rep, err := upstream.Import(ctx, src, sd, dst, upstream.Options{SkipBad: true})
+	if err != nil {
+		t.Fatalf("import with SkipBad: %v", err)
+	}
+	for _, c := range rep.Counts {
+		if c.Kind == "patches" && (c.Written != 1999 || c.Skipped != 1) {
+			t.Errorf("patches: %+v", c)
+		}
+	}
+	if _, err := dst.GetPatch(ctx, 19); err == nil {
+		t.Error("the patch without a state was imported")
+	}
+	u, err := dst.GetUserByName(ctx, "maint2")
+	if err != nil || u.PasswordHash != "" {
+		t.Errorf("maint2: %+v, %v", u, err)
+	}
+}
