@@ -36,7 +36,7 @@ var (
 
 // upstreamFixture is the path of the fixture's SQLite database, unpacked
 // once per test binary.
-func upstreamFixture(t *testing.T) string {
+func upstreamFixture(t testing.TB) string {
 	t.Helper()
 	gz := filepath.Join(corpustest.Path(t, "upstream-instance"), "patchwork-v3.1.3.sqlite.gz")
 	fixtureOnce.Do(func() {
