@@ -154,7 +154,11 @@ func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) 
 		return Result{}, fmt.Errorf("no patch states (database not migrated?): %w", store.ErrUnavailable)
 	}
 	state := states[0]
-	if m.State != "" {
+	trusted, err := i.trustsHints(ctx, mc, author)
+	if err != nil {
+		return Result{}, err
+	}
+	if m.State != "" && trusted {
 		for _, st := range states {
 			if strings.EqualFold(st.Name, m.State) {
 				state = st
@@ -162,7 +166,7 @@ func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) 
 			}
 		}
 	}
-	delegate, err := i.delegate(ctx, mc)
+	delegate, err := i.delegate(ctx, mc, trusted)
 	if err != nil {
 		return Result{}, err
 	}
@@ -243,10 +247,29 @@ func (i *Ingester) patchSeries(ctx context.Context, mc *mailCtx, g group, p *sto
 	return i.addDependencies(ctx, mc, g.series, p.Content)
 }
 
-// delegate picks the patch delegate: the X-Patchwork-Delegate user, else
-// the project's delegation rules (§10).
-func (i *Ingester) delegate(ctx context.Context, mc *mailCtx) (int64, error) {
-	if mc.m.Delegate != "" {
+// trustsHints tells whether the patch's X-Patchwork-State and
+// X-Patchwork-Delegate headers count: only from senders the project
+// trusts (store.TrustsHints), or a stranger could post a patch already
+// Accepted, or delegated to anyone.
+func (i *Ingester) trustsHints(ctx context.Context, mc *mailCtx, author store.Person) (bool, error) {
+	if mc.m.State == "" && mc.m.Delegate == "" {
+		return false, nil
+	}
+	ok, err := store.TrustsHints(ctx, mc.tx, mc.proj, author.Email)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		i.log.Info("X-Patchwork hint headers ignored: the sender is not trusted by the project",
+			"msgid", mc.m.MsgID, "sender", author.Email, "state", mc.m.State, "delegate", mc.m.Delegate)
+	}
+	return ok, nil
+}
+
+// delegate picks the patch delegate: the X-Patchwork-Delegate user when
+// the sender is trusted, else the project's delegation rules (§10).
+func (i *Ingester) delegate(ctx context.Context, mc *mailCtx, trusted bool) (int64, error) {
+	if mc.m.Delegate != "" && trusted {
 		u, err := mc.tx.GetUserByEmail(ctx, mc.m.Delegate)
 		if err == nil {
 			return u.ID, nil
