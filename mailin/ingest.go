@@ -19,6 +19,10 @@ type mailCtx struct {
 	// force places a held reply on the best parent known even when the
 	// mail it answers directly never arrived (patchworkd held place).
 	force bool
+	// keepName leaves an existing person's name as it is: a held reply
+	// placed late had its sender recorded when it arrived, and mails that
+	// came after it may have renamed the person since.
+	keepName bool
 	// threadRefs is what seriesOfThread read: the series of the mail's
 	// own id and references.
 	threadRefs map[string][]store.Series
@@ -62,6 +66,7 @@ func (i *Ingester) ingestTx(ctx context.Context, tx store.Store, ts *txState, m 
 	if res.ProjectID == 0 {
 		res.ProjectID = proj.ID
 	}
+	res.Placed, ts.placed = ts.placed, nil
 	return res, err
 }
 
@@ -103,7 +108,7 @@ func (i *Ingester) sender(ctx context.Context, mc *mailCtx) (store.Person, bool,
 	if err != nil {
 		return store.Person{}, false, nil
 	}
-	p, err := i.person(ctx, mc.tx, mc.ts, s)
+	p, err := i.person(ctx, mc.tx, mc.ts, s, mc.keepName)
 	if err != nil {
 		return store.Person{}, false, err
 	}
@@ -409,7 +414,7 @@ func (i *Ingester) storeComment(ctx context.Context, mc *mailCtx) (Result, error
 		return Result{}, err
 	}
 	if (patchID == 0 && coverID == 0) || (!direct && !mc.force) {
-		return i.hold(ctx, mc)
+		return i.hold(ctx, mc, patchID != 0 || coverID != 0)
 	}
 	dup, err := commentExists(ctx, l, patchID, coverID, m.MsgID)
 	if err != nil {

@@ -222,6 +222,9 @@ type txState struct {
 	// locking a project reads those of the whole batch, and its mails
 	// need them again.
 	subjects map[int64]map[*Mail]Subject
+	// placed are the held replies the current mail placed (or refused as
+	// failed mail) along with itself: Result.Placed.
+	placed []Result
 }
 
 // subject is ParseSubject of m's subject for proj, parsed once.
@@ -425,8 +428,9 @@ func (i *Ingester) commit(ts *txState) {
 	}
 }
 
-// person finds or creates the sender and keeps the newest non-empty name.
-func (i *Ingester) person(ctx context.Context, tx store.Store, ts *txState, s Sender) (store.Person, error) {
+// person finds or creates the sender and keeps the newest non-empty name
+// (with keepName: the name it has, when it exists).
+func (i *Ingester) person(ctx context.Context, tx store.Store, ts *txState, s Sender, keepName bool) (store.Person, error) {
 	key := strings.ToLower(s.Email)
 	p, ok := ts.people[key]
 	if !ok {
@@ -434,14 +438,14 @@ func (i *Ingester) person(ctx context.Context, tx store.Store, ts *txState, s Se
 		p, ok = i.people[key]
 		i.mu.Unlock()
 	}
-	if ok && (s.Name == "" || s.Name == p.Name) {
+	if ok && (s.Name == "" || s.Name == p.Name || (keepName && p.Name != "")) {
 		return p, nil
 	}
 	upsert := tx.UpsertPerson
 	if ts.newPeople[key] {
 		upsert = tx.InsertPerson
 	}
-	np, err := upsert(ctx, s.Email, s.Name, s.Name != "")
+	np, err := upsert(ctx, s.Email, s.Name, s.Name != "" && !keepName)
 	if errors.Is(err, store.ErrNotFound) {
 		// MySQL: another transaction created the person after ours took
 		// its snapshot; a fresh transaction sees it.

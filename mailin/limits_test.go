@@ -91,4 +91,3 @@ func TestRefusedMailKept(t *testing.T) {
 		}
 	})
 }
-
