@@ -160,3 +160,39 @@ func TestOffListReplyParsemail(t *testing.T) {
 		})
 	}
 }
+
+// TestParsemailRefusedKept: a mail over max_mail_bytes and one nested
+// deeper than the parser reads both exit 0 (no bounce) and are kept as
+// failed mail with their reason; neither is stored.
+func TestParsemailRefusedKept(t *testing.T) {
+	db, _ := mailDB(t, "sqlite")
+	patch, _, _ := offListThread()
+	big := strings.Replace(patch, "<p@x>", "<big@x>", 1) + strings.Repeat("+y\n", 1000)
+	env := map[string]string{"PATCHWORK_MAX_MAIL_BYTES": "2000"}
+	var nested strings.Builder
+	nested.WriteString("From: A <a@example.org>\nSubject: [PATCH] nested\nMessage-Id: <nested@x>\nList-Id: <test.example.com>\n" +
+		"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b0\"\n\n")
+	for i := 1; i < 100; i++ {
+		fmt.Fprintf(&nested, "--b%d\nContent-Type: multipart/mixed; boundary=\"b%d\"\n\n", i-1, i)
+	}
+	nested.WriteString("--b99\nContent-Type: text/plain\n\nx\n")
+	for k, m := range []string{big, nested.String()} {
+		if k == 1 {
+			env = nil // the nested mail is refused for its depth alone
+		}
+		if r := pw(t, db, env, m, "parsemail"); r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+	}
+	var list []failedJSON
+	if err := json.Unmarshal([]byte(mustPW(t, db, nil, "", "failed", "list", "--json")), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || !strings.Contains(list[0].Error, "more than max_mail_bytes (2000)") ||
+		!strings.Contains(list[1].Error, "nested more than 64 levels") || list[0].Size != len(big) {
+		t.Errorf("failed mails %+v", list)
+	}
+	if out := mustPW(t, db, nil, "", "patch", "list", "--project", "test-project"); strings.Contains(out, "big") || strings.Contains(out, "nested") {
+		t.Errorf("a refused mail was stored:\n%s", out)
+	}
+}
