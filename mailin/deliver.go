@@ -48,7 +48,7 @@ func (i *Ingester) DeliverBatch(ctx context.Context, raws [][]byte, listID strin
 	var mails []*Mail
 	var at []int
 	for k, raw := range raws {
-		m, err := Parse(raw)
+		m, err := i.parse(raw)
 		if err != nil {
 			out[k] = i.keep(ctx, raw, Result{Kind: Rejected, Reason: err.Error()})
 			continue

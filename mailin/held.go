@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -19,11 +20,17 @@ import (
 // mail that completes it, as soon as the mail it answers directly arrives,
 // so the result is the one in-order delivery gives.
 //
-// A reply whose direct parent never arrives (a reply to an off-list mail,
-// to a dropped mail) stays held: it is listed by `patchworkd held list`,
-// and `patchworkd held place` puts it where upstream would have put it on
-// arrival (the best parent among the ids it names), or keeps it when it
-// names nothing known. It is never dropped silently.
+// A reply whose direct parent never arrives (it answers an off-list mail)
+// but whose thread holds a stored patch or cover is placed where upstream
+// places it on arrival (the nearest stored mail it names, newest first)
+// once its delivery batch is stored: at the end of an archive import
+// (PlaceHeld with the batch's ids), and for single deliveries after a
+// grace period in which its parent may still come (cron and serve:
+// PlaceHeld with Before). Its sender is recorded when it arrives, as
+// upstream records it then. One that names nothing stored stays held until
+// ExpireHeld, which keeps it as a failed mail when its thread holds stored
+// mail, and drops it (counted) only when nothing of its thread is stored,
+// as upstream drops it at once. None disappears without a trace.
 
 // knownMsgID tells whether the mail a reply answers directly (its
 // In-Reply-To, the first reference) is stored as a patch, cover or
@@ -43,8 +50,17 @@ func knownMsgID(ctx context.Context, l msgLookup, refs []string) (bool, error) {
 	return found, err
 }
 
-// hold keeps a reply until its parent arrives.
-func (i *Ingester) hold(ctx context.Context, mc *mailCtx) (Result, error) {
+// hold keeps a reply until its parent arrives. threadStored tells that
+// it names a stored patch or cover: upstream would store it now, so its
+// sender is checked and recorded now, as upstream does.
+func (i *Ingester) hold(ctx context.Context, mc *mailCtx, threadStored bool) (Result, error) {
+	var sender Sender
+	if threadStored {
+		var err error
+		if sender, err = mc.m.Sender(mc.proj.ListEmail); err != nil {
+			return rejected(mc.m.MsgID, ErrInvalidFrom.Error()), nil
+		}
+	}
 	h := &store.HeldMail{ProjectID: mc.proj.ID, MsgID: mc.m.MsgID, References: mc.m.References,
 		Received: i.now().UTC(), Raw: mc.m.raw}
 	added, err := mc.tx.HoldMail(ctx, h)
@@ -52,11 +68,16 @@ func (i *Ingester) hold(ctx context.Context, mc *mailCtx) (Result, error) {
 		return Result{}, fmt.Errorf("hold reply %s: %w", mc.m.MsgID, err)
 	}
 	mc.ts.mayHold[mc.proj.ID] = true
-	reason := "a reply that arrived before the mail it answers: held until it arrives"
 	if !added {
-		reason = "already held"
+		return Result{Kind: Held, Reason: "already held"}, nil
 	}
-	return Result{Kind: Held, Reason: reason}, nil
+	if threadStored {
+		if _, err := i.person(ctx, mc.tx, mc.ts, sender, false); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{Kind: Held, HeldID: h.ID,
+		Reason: "a reply that arrived before the mail it answers: held until it arrives"}, nil
 }
 
 // placeHeld places the held replies that name the mail just stored; each
@@ -81,18 +102,13 @@ func (i *Ingester) placeHeld(ctx context.Context, mc *mailCtx) error {
 // force: any mail it names); otherwise it stays held, under the same id.
 // A reply already placed by another placement (the reply it answers was
 // placed first, or another process got there) is skipped: zero Result.
+// What it placed or refused is also added to ts.placed.
 func (i *Ingester) placeOne(ctx context.Context, tx store.Store, ts *txState, proj *store.Project, h store.HeldMail, force bool) (Result, error) {
 	m, err := Parse(h.Raw)
 	if err != nil {
 		// It parsed when it was held; a parser change may have made it
 		// bad: keep it where an admin sees it.
-		if gone, derr := deleteHeld(ctx, tx, h.ID); gone || derr != nil {
-			return Result{}, derr
-		}
-		if serr := tx.SaveFailedMail(ctx, &store.FailedMail{Received: h.Received, Error: err.Error(), Raw: h.Raw}); serr != nil {
-			return Result{}, serr
-		}
-		return Result{Kind: Rejected, MsgID: h.MsgID, Reason: err.Error(), HeldID: h.ID}, nil
+		return keepHeldAsFailed(ctx, tx, ts, proj, h, err.Error())
 	}
 	ok, err := placeable(ctx, msgLookup{tx: tx, own: ts.owners[proj.ID], projectID: proj.ID}, m.References, force)
 	if err != nil {
@@ -107,10 +123,34 @@ func (i *Ingester) placeOne(ctx context.Context, tx store.Store, ts *txState, pr
 	if gone, err := deleteHeld(ctx, tx, h.ID); gone || err != nil {
 		return Result{}, err
 	}
-	mc := &mailCtx{tx: tx, ts: ts, m: m, proj: proj, sub: ParseSubject(m.RawSubject, proj.LinkName), force: force}
+	mc := &mailCtx{tx: tx, ts: ts, m: m, proj: proj, sub: ParseSubject(m.RawSubject, proj.LinkName),
+		force: force, keepName: force}
 	res, err := i.storeComment(ctx, mc)
+	if err != nil {
+		return Result{}, err
+	}
 	res.MsgID, res.ProjectID, res.HeldID = m.MsgID, proj.ID, h.ID
-	return res, err
+	if res.Kind == Rejected {
+		// A sender upstream refuses too: kept, not lost with the held row.
+		if err := tx.SaveFailedMail(ctx, &store.FailedMail{Received: h.Received, Error: res.Reason, Raw: h.Raw}); err != nil {
+			return Result{}, fmt.Errorf("keep held mail %d: %w", h.ID, err)
+		}
+	}
+	ts.placed = append(ts.placed, res)
+	return res, nil
+}
+
+// keepHeldAsFailed moves a held mail to the failed mails with the reason.
+func keepHeldAsFailed(ctx context.Context, tx store.Store, ts *txState, proj *store.Project, h store.HeldMail, reason string) (Result, error) {
+	if gone, err := deleteHeld(ctx, tx, h.ID); gone || err != nil {
+		return Result{}, err
+	}
+	if err := tx.SaveFailedMail(ctx, &store.FailedMail{Received: h.Received, Error: reason, Raw: h.Raw}); err != nil {
+		return Result{}, fmt.Errorf("keep held mail %d: %w", h.ID, err)
+	}
+	res := Result{Kind: Rejected, MsgID: h.MsgID, ProjectID: proj.ID, Reason: reason, HeldID: h.ID}
+	ts.placed = append(ts.placed, res)
+	return res, nil
 }
 
 // deleteHeld removes a held mail; gone tells that it was removed already.
@@ -138,49 +178,112 @@ func placeable(ctx context.Context, l msgLookup, refs []string, force bool) (boo
 	return knownMsgID(ctx, l, refs)
 }
 
-// PlaceHeld places every held reply of the project (0: of all projects)
-// on the best parent known among the ids it names, as upstream would have
-// on arrival, even when the mail it answers directly never came. Replies
-// naming nothing known stay held. Each reply is its own transaction. The
-// results are one per reply handled; a reply placed because the reply it
-// answers was placed is not listed.
-func (i *Ingester) PlaceHeld(ctx context.Context, projectID int64) ([]Result, error) {
-	hs, err := i.s.ListHeldMails(ctx, projectID)
+// HeldSelect chooses held replies for PlaceHeld.
+type HeldSelect struct {
+	ProjectID int64 // 0: of every project
+	// Before, when set, takes only replies received before it: those
+	// whose grace period is over.
+	Before time.Time
+	// Keys, when not nil, takes only these replies (an archive's).
+	Keys map[HeldKey]bool
+}
+
+// HeldKey names a held reply: a project holds a message id once.
+type HeldKey struct {
+	ProjectID int64
+	MsgID     string
+}
+
+func (sel HeldSelect) takes(h store.HeldMail) bool {
+	return (sel.Before.IsZero() || h.Received.Before(sel.Before)) &&
+		(sel.Keys == nil || sel.Keys[HeldKey{h.ProjectID, h.MsgID}])
+}
+
+// PlaceReport is what PlaceHeld did.
+type PlaceReport struct {
+	// Results has one entry per held reply handled: placed (a Stored
+	// kind), refused and kept as failed mail (Rejected), or still held
+	// (Held); replies placed along with the one they answer included.
+	Results []Result
+	// Placed, Failed and StillHeld count them.
+	Placed, Failed, StillHeld int
+}
+
+func (r *PlaceReport) add(res Result) {
+	r.Results = append(r.Results, res)
+	switch {
+	case res.Kind == Rejected:
+		r.Failed++
+	case res.Kind == Held:
+		r.StillHeld++
+	default:
+		r.Placed++
+	}
+}
+
+// PlaceHeld places the chosen held replies on the nearest stored mail each
+// names (newest first), as upstream would have on arrival, even when the
+// mail it answers directly never came. Replies naming nothing stored stay
+// held. Each reply is its own transaction.
+func (i *Ingester) PlaceHeld(ctx context.Context, sel HeldSelect) (PlaceReport, error) {
+	var rep PlaceReport
+	hs, err := i.s.ListHeldMails(ctx, sel.ProjectID)
 	if err != nil {
-		return nil, err
+		return rep, err
 	}
 	projs, err := i.projects(ctx)
 	if err != nil {
-		return nil, err
+		return rep, err
 	}
-	var out []Result
 	for _, h := range hs {
-		var proj *store.Project
-		for k := range projs {
-			if projs[k].ID == h.ProjectID {
-				proj = &projs[k]
-			}
+		if !sel.takes(h) {
+			continue
 		}
+		proj := projectByID(projs, h.ProjectID)
 		if proj == nil {
 			continue
 		}
+		// Most still-held replies name nothing stored: a read outside any
+		// transaction spares them the project lock (placeOne asks again
+		// under it).
+		if ok, err := placeable(ctx, msgLookup{tx: i.s, projectID: proj.ID}, h.References, true); err != nil {
+			return rep, classifyErr(err)
+		} else if !ok {
+			rep.add(Result{Kind: Held, MsgID: h.MsgID, ProjectID: proj.ID, HeldID: h.ID, Reason: "names no stored mail: still held"})
+			continue
+		}
 		var res Result
+		var placed []Result
 		ts := newTxState(nil)
 		err := i.inTx(ctx, ts, func(tx store.Store) error {
+			ts.placed = nil
 			if err := i.lockProject(ctx, tx, ts, proj); err != nil {
 				return err
 			}
 			var err error
 			res, err = i.placeOne(ctx, tx, ts, proj, h, true)
+			placed = ts.placed
 			return err
 		})
 		if err != nil {
-			return out, classifyErr(err)
+			return rep, classifyErr(err)
 		}
 		i.commit(ts)
-		if res.HeldID != 0 {
-			out = append(out, res)
+		if res.Kind == Held && res.HeldID != 0 {
+			rep.add(res)
+		}
+		for _, p := range placed {
+			rep.add(p)
 		}
 	}
-	return out, nil
+	return rep, nil
+}
+
+func projectByID(projs []store.Project, id int64) *store.Project {
+	for k := range projs {
+		if projs[k].ID == id {
+			return &projs[k]
+		}
+	}
+	return nil
 }

@@ -209,17 +209,20 @@ func TestPlaceHeld(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		results, err := ing.PlaceHeld(ctx, a.ID)
+		rep, err := ing.PlaceHeld(ctx, HeldSelect{ProjectID: a.ID})
 		if err != nil {
 			t.Fatalf("place held: %v", err)
 		}
 		got := map[string]Kind{}
-		for _, r := range results {
+		for _, r := range rep.Results {
 			got[r.MsgID] = r.Kind
 		}
-		want := map[string]Kind{"<r1@x>": StoredPatchComment, "<rc@x>": StoredCoverComment, "<orphan@x>": Held}
+		want := map[string]Kind{"<r1@x>": StoredPatchComment, "<r2@x>": StoredPatchComment, "<rc@x>": StoredCoverComment, "<orphan@x>": Held}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("results %v, want %v (r2 is placed with r1)", got, want)
+		}
+		if rep.Placed != 3 || rep.StillHeld != 1 || rep.Failed != 0 {
+			t.Errorf("report: placed %d, still held %d, failed %d; want 3, 1, 0", rep.Placed, rep.StillHeld, rep.Failed)
 		}
 		if c := commentIDs(t, s, patchID, 0); fmt.Sprint(c) != "[<r1@x> <r2@x>]" {
 			t.Errorf("comments of the patch %v, want r1 and r2", c)
@@ -243,15 +246,15 @@ func TestPlaceHeld(t *testing.T) {
 		}
 
 		// Again: nothing more to place, nothing doubled.
-		results, err = ing.PlaceHeld(ctx, a.ID)
-		if err != nil || len(results) != 1 || results[0].Kind != Held {
-			t.Errorf("second run: %+v (%v)", results, err)
+		rep, err = ing.PlaceHeld(ctx, HeldSelect{ProjectID: a.ID})
+		if err != nil || len(rep.Results) != 1 || rep.Results[0].Kind != Held {
+			t.Errorf("second run: %+v (%v)", rep.Results, err)
 		}
 		if c := commentIDs(t, s, patchID, 0); len(c) != 2 {
 			t.Errorf("comments after a second run %v", c)
 		}
 		// Every project.
-		if _, err := ing.PlaceHeld(ctx, 0); err != nil {
+		if _, err := ing.PlaceHeld(ctx, HeldSelect{}); err != nil {
 			t.Fatal(err)
 		}
 		if h := heldIDs(t, s, 0); fmt.Sprint(h) != "[<orphan@x>]" {

@@ -19,6 +19,10 @@ type mailCtx struct {
 	// force places a held reply on the best parent known even when the
 	// mail it answers directly never arrived (patchworkd held place).
 	force bool
+	// keepName leaves an existing person's name as it is: a held reply
+	// placed late had its sender recorded when it arrived, and mails that
+	// came after it may have renamed the person since.
+	keepName bool
 	// threadRefs is what seriesOfThread read: the series of the mail's
 	// own id and references.
 	threadRefs map[string][]store.Series
@@ -62,6 +66,7 @@ func (i *Ingester) ingestTx(ctx context.Context, tx store.Store, ts *txState, m 
 	if res.ProjectID == 0 {
 		res.ProjectID = proj.ID
 	}
+	res.Placed, ts.placed = ts.placed, nil
 	return res, err
 }
 
@@ -103,7 +108,7 @@ func (i *Ingester) sender(ctx context.Context, mc *mailCtx) (store.Person, bool,
 	if err != nil {
 		return store.Person{}, false, nil
 	}
-	p, err := i.person(ctx, mc.tx, mc.ts, s)
+	p, err := i.person(ctx, mc.tx, mc.ts, s, mc.keepName)
 	if err != nil {
 		return store.Person{}, false, err
 	}
@@ -154,7 +159,11 @@ func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) 
 		return Result{}, fmt.Errorf("no patch states (database not migrated?): %w", store.ErrUnavailable)
 	}
 	state := states[0]
-	if m.State != "" {
+	trusted, err := i.trustsHints(ctx, mc, author)
+	if err != nil {
+		return Result{}, err
+	}
+	if m.State != "" && trusted {
 		for _, st := range states {
 			if strings.EqualFold(st.Name, m.State) {
 				state = st
@@ -162,7 +171,7 @@ func (i *Ingester) storePatch(ctx context.Context, mc *mailCtx) (Result, error) 
 			}
 		}
 	}
-	delegate, err := i.delegate(ctx, mc)
+	delegate, err := i.delegate(ctx, mc, trusted)
 	if err != nil {
 		return Result{}, err
 	}
@@ -243,10 +252,29 @@ func (i *Ingester) patchSeries(ctx context.Context, mc *mailCtx, g group, p *sto
 	return i.addDependencies(ctx, mc, g.series, p.Content)
 }
 
-// delegate picks the patch delegate: the X-Patchwork-Delegate user, else
-// the project's delegation rules (§10).
-func (i *Ingester) delegate(ctx context.Context, mc *mailCtx) (int64, error) {
-	if mc.m.Delegate != "" {
+// trustsHints tells whether the patch's X-Patchwork-State and
+// X-Patchwork-Delegate headers count: only from senders the project
+// trusts (store.TrustsHints), or a stranger could post a patch already
+// Accepted, or delegated to anyone.
+func (i *Ingester) trustsHints(ctx context.Context, mc *mailCtx, author store.Person) (bool, error) {
+	if mc.m.State == "" && mc.m.Delegate == "" {
+		return false, nil
+	}
+	ok, err := store.TrustsHints(ctx, mc.tx, mc.proj, author.Email)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		i.log.Info("X-Patchwork hint headers ignored: the sender is not trusted by the project",
+			"msgid", mc.m.MsgID, "sender", author.Email, "state", mc.m.State, "delegate", mc.m.Delegate)
+	}
+	return ok, nil
+}
+
+// delegate picks the patch delegate: the X-Patchwork-Delegate user when
+// the sender is trusted, else the project's delegation rules (§10).
+func (i *Ingester) delegate(ctx context.Context, mc *mailCtx, trusted bool) (int64, error) {
+	if mc.m.Delegate != "" && trusted {
 		u, err := mc.tx.GetUserByEmail(ctx, mc.m.Delegate)
 		if err == nil {
 			return u.ID, nil
@@ -386,7 +414,7 @@ func (i *Ingester) storeComment(ctx context.Context, mc *mailCtx) (Result, error
 		return Result{}, err
 	}
 	if (patchID == 0 && coverID == 0) || (!direct && !mc.force) {
-		return i.hold(ctx, mc)
+		return i.hold(ctx, mc, patchID != 0 || coverID != 0)
 	}
 	dup, err := commentExists(ctx, l, patchID, coverID, m.MsgID)
 	if err != nil {

@@ -24,6 +24,8 @@ type Ingester struct {
 	s   store.Store
 	log *slog.Logger
 	now func() time.Time
+	// maxBytes bounds a mail (DefaultMaxMailBytes unless set).
+	maxBytes int64
 
 	mu         sync.Mutex
 	projList   []store.Project
@@ -47,12 +49,32 @@ func NewIngester(s store.Store, logger *slog.Logger) *Ingester {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Ingester{
-		s: s, log: logger, now: time.Now,
+		s: s, log: logger, now: time.Now, maxBytes: DefaultMaxMailBytes,
 		rules:      map[int64]ruleSet{},
 		people:     map[string]store.Person{},
 		subjectRes: map[string]*regexp.Regexp{},
 	}
 }
+
+// DefaultMaxMailBytes is the largest mail taken in unless configured
+// otherwise (max_mail_bytes): list mail is rarely over a few MiB, and a
+// patch of more is unreadable and costly in every view.
+const DefaultMaxMailBytes = 25 << 20
+
+// SetMaxMailBytes sets the largest mail taken in (n <= 0: no limit);
+// larger ones are refused, and kept as failed mail by Deliver.
+func (i *Ingester) SetMaxMailBytes(n int64) { i.maxBytes = n }
+
+// parse is Parse under the size limit.
+func (i *Ingester) parse(raw []byte) (*Mail, error) {
+	if i.maxBytes > 0 && int64(len(raw)) > i.maxBytes {
+		return nil, fmt.Errorf("%w: the mail is %d bytes, more than max_mail_bytes (%d)", ErrTooLarge, len(raw), i.maxBytes)
+	}
+	return Parse(raw)
+}
+
+// ErrTooLarge refuses a mail over the size limit (SetMaxMailBytes).
+var ErrTooLarge = fmt.Errorf("%w: too large", ErrRejected)
 
 // SetClock replaces the clock used for event dates and fallback mail dates
 // (tests).
@@ -200,6 +222,9 @@ type txState struct {
 	// locking a project reads those of the whole batch, and its mails
 	// need them again.
 	subjects map[int64]map[*Mail]Subject
+	// placed are the held replies the current mail placed (or refused as
+	// failed mail) along with itself: Result.Placed.
+	placed []Result
 }
 
 // subject is ParseSubject of m's subject for proj, parsed once.
@@ -403,8 +428,9 @@ func (i *Ingester) commit(ts *txState) {
 	}
 }
 
-// person finds or creates the sender and keeps the newest non-empty name.
-func (i *Ingester) person(ctx context.Context, tx store.Store, ts *txState, s Sender) (store.Person, error) {
+// person finds or creates the sender and keeps the newest non-empty name
+// (with keepName: the name it has, when it exists).
+func (i *Ingester) person(ctx context.Context, tx store.Store, ts *txState, s Sender, keepName bool) (store.Person, error) {
 	key := strings.ToLower(s.Email)
 	p, ok := ts.people[key]
 	if !ok {
@@ -412,14 +438,14 @@ func (i *Ingester) person(ctx context.Context, tx store.Store, ts *txState, s Se
 		p, ok = i.people[key]
 		i.mu.Unlock()
 	}
-	if ok && (s.Name == "" || s.Name == p.Name) {
+	if ok && (s.Name == "" || s.Name == p.Name || (keepName && p.Name != "")) {
 		return p, nil
 	}
 	upsert := tx.UpsertPerson
 	if ts.newPeople[key] {
 		upsert = tx.InsertPerson
 	}
-	np, err := upsert(ctx, s.Email, s.Name, s.Name != "")
+	np, err := upsert(ctx, s.Email, s.Name, s.Name != "" && !keepName)
 	if errors.Is(err, store.ErrNotFound) {
 		// MySQL: another transaction created the person after ours took
 		// its snapshot; a fresh transaction sees it.
@@ -463,7 +489,7 @@ var errDuplicate = errors.New("duplicate mail")
 // error is for the store (wrapping store.ErrUnavailable when the database
 // cannot be reached): the caller should retry later.
 func (i *Ingester) Ingest(ctx context.Context, raw []byte, listID string) (Result, error) {
-	m, err := Parse(raw)
+	m, err := i.parse(raw)
 	if err != nil {
 		return Result{Kind: Rejected, Reason: err.Error()}, nil
 	}
@@ -590,14 +616,19 @@ type ParsedBatch struct {
 
 // ParseBatch parses raw mails, spread over the cores (parsing is CPU-bound
 // and independent per mail).
-func ParseBatch(raws [][]byte) *ParsedBatch {
+func ParseBatch(raws [][]byte) *ParsedBatch { return parseBatch(raws, Parse) }
+
+// ParseBatch is ParseBatch under the ingester's size limit.
+func (i *Ingester) ParseBatch(raws [][]byte) *ParsedBatch { return parseBatch(raws, i.parse) }
+
+func parseBatch(raws [][]byte, parse func([]byte) (*Mail, error)) *ParsedBatch {
 	b := &ParsedBatch{Raws: raws, parsed: make([]*Mail, len(raws)), results: make([]Result, len(raws))}
 	var wg sync.WaitGroup
 	workers := min(runtime.GOMAXPROCS(0), len(raws))
 	for w := range workers {
 		wg.Go(func() {
 			for k := w; k < len(raws); k += workers {
-				m, err := Parse(raws[k])
+				m, err := parse(raws[k])
 				if err != nil {
 					b.results[k] = Result{Kind: Rejected, Reason: err.Error()}
 					continue
@@ -635,5 +666,5 @@ func (i *Ingester) IngestParsed(ctx context.Context, b *ParsedBatch, listID stri
 // IngestRawBatch parses raw mails and stores them with IngestBatch; a mail
 // that does not parse is Rejected in its place.
 func (i *Ingester) IngestRawBatch(ctx context.Context, raws [][]byte, listID string) ([]Result, error) {
-	return i.IngestParsed(ctx, ParseBatch(raws), listID)
+	return i.IngestParsed(ctx, i.ParseBatch(raws), listID)
 }

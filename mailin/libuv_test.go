@@ -89,7 +89,7 @@ func TestLibuvArchive(t *testing.T) {
 			if first.String() != want {
 				t.Errorf("first run %v\nwant      %v", first, want)
 			}
-		} else if *first != *sliceWant {
+		} else if first.String() != sliceWant.String() {
 			t.Errorf("first run %v\nSQLite    %v", first, sliceWant)
 		}
 		series, err := s.ListSeries(ctx, store.SeriesQuery{ProjectID: proj.ID})

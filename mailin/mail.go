@@ -80,12 +80,17 @@ func Parse(raw []byte) (m *Mail, err error) {
 }
 
 func parse(raw []byte, now func() time.Time) (*Mail, error) {
-	root := parseMessage(raw)
+	root, tooDeep := parseMessage(raw)
 	m := &Mail{root: root, raw: raw}
 	for _, h := range []string{"From", "Subject", "Message-Id"} {
 		if _, ok := root.get(h); !ok {
 			return nil, fmt.Errorf("%w: Missing '%s' header", ErrRejected, h)
 		}
+	}
+	if tooDeep {
+		// Upstream's parser would exhaust Python's recursion limit here;
+		// reading only the outer parts could store a patch without its diff.
+		return nil, fmt.Errorf("%w: MIME parts nested more than %d levels deep", ErrRejected, maxDepth)
 	}
 	m.From, _ = m.header("From")
 	if v, ok := m.header("Message-Id"); ok && v != "" {

@@ -52,18 +52,27 @@ type Result struct {
 	// SeriesCreated tells whether this mail created it.
 	SeriesID      int64
 	SeriesCreated bool
-	// HeldID is the held mail a PlaceHeld result is about.
+	// HeldID is the held mail the result is about: the one a reply was
+	// held as (Held), or the one placed (PlaceHeld, Placed).
 	HeldID int64
+	// Placed are the held replies this mail's storing placed (or, when
+	// they no longer parse, kept as failed mail: Rejected).
+	Placed []Result
 }
 
-// Tally counts the outcomes of many mails (parsearchive's summary).
+// Tally counts the outcomes of many mails (parsearchive's summary). A
+// held reply counts as held until it is placed, then as the comment it
+// became (or the failed mail it was kept as), so the kinds always add up
+// to Messages.
 type Tally struct {
 	Messages      int
 	Kinds         [len(kindNames)]int
 	SeriesCreated int
+	held          map[HeldKey]bool
 }
 
-// Add counts one result.
+// Add counts one result, and moves the replies it placed that this tally
+// counted as held.
 func (t *Tally) Add(r Result) {
 	t.Messages++
 	if r.Kind >= 0 && int(r.Kind) < len(t.Kinds) {
@@ -72,6 +81,38 @@ func (t *Tally) Add(r Result) {
 	if r.SeriesCreated {
 		t.SeriesCreated++
 	}
+	if r.Kind == Held {
+		if t.held == nil {
+			t.held = map[HeldKey]bool{}
+		}
+		t.held[HeldKey{r.ProjectID, r.MsgID}] = true
+	}
+	t.placed(r.Placed)
+}
+
+// AddPlaced moves the replies a PlaceHeld placed or refused that this
+// tally counted as held.
+func (t *Tally) AddPlaced(rep PlaceReport) { t.placed(rep.Results) }
+
+func (t *Tally) placed(rs []Result) {
+	for _, p := range rs {
+		k := HeldKey{p.ProjectID, p.MsgID}
+		if p.Kind == Held || !t.held[k] || p.Kind < 0 || int(p.Kind) >= len(t.Kinds) {
+			continue
+		}
+		delete(t.held, k)
+		t.Kinds[Held]--
+		t.Kinds[p.Kind]++
+	}
+}
+
+// Held is the replies this tally counts as held, for PlaceHeld.
+func (t *Tally) Held() map[HeldKey]bool {
+	out := make(map[HeldKey]bool, len(t.held))
+	for k := range t.held {
+		out[k] = true
+	}
+	return out
 }
 
 // Count is how many results had kind k.

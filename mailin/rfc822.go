@@ -195,6 +195,9 @@ type lineReader struct {
 	back   [][]byte
 	eof    []func([]byte) bool
 	budget int // lines left before the reader gives up on pathological input
+	// tooDeep is set when a part nests deeper than maxDepth: what is below
+	// is not read, so the mail is refused rather than half understood.
+	tooDeep bool
 }
 
 func (r *lineReader) readRaw() []byte {
@@ -277,12 +280,13 @@ func trimEOL(b []byte) []byte {
 // maxDepth bounds MIME nesting so hostile mail cannot exhaust the stack.
 const maxDepth = 64
 
-// parseMessage reads a whole message.
-func parseMessage(raw []byte) *entity {
+// parseMessage reads a whole message; tooDeep tells that its parts nest
+// deeper than maxDepth.
+func parseMessage(raw []byte) (e *entity, tooDeep bool) {
 	r := &lineReader{data: raw}
-	e := &entity{defaultType: "text/plain"}
+	e = &entity{defaultType: "text/plain"}
 	r.parse(e, 0)
-	return e
+	return e, r.tooDeep
 }
 
 // parse fills e from the reader (feedparser._parsegen).
@@ -306,7 +310,10 @@ func (r *lineReader) parse(e *entity, depth int) {
 	ct := e.contentType()
 	main := ct[:strings.IndexByte(ct, '/')]
 	switch {
-	case ct == "message/delivery-status" || depth >= maxDepth:
+	case ct == "message/delivery-status":
+		e.payload = r.rest()
+	case depth >= maxDepth && (main == "message" || main == "multipart"):
+		r.tooDeep = true
 		e.payload = r.rest()
 	case main == "message":
 		child := &entity{defaultType: "text/plain"}

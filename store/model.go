@@ -26,6 +26,10 @@ type Project struct {
 	// SupersedeOldVersions marks older versions' patches Superseded when a
 	// complete new version of a series arrives (our extension, off by default).
 	SupersedeOldVersions bool
+	// HintSenders are the addresses (space-separated), besides the
+	// project's maintainers, whose X-Patchwork-State and
+	// X-Patchwork-Delegate headers are honoured; anyone else's are ignored.
+	HintSenders string
 }
 
 // Person is a mail address seen on a list; it may be linked to a User.

@@ -40,6 +40,17 @@ type Config struct {
 	// database connections instead of opening one. The socket is made
 	// mode 0660: give the mail server's user the daemon's group.
 	MailSocket string `toml:"mail_socket" env:"MAIL_SOCKET"`
+	// MaxMailBytes is the largest mail taken in; a larger one is kept as a
+	// failed mail (the mail server still gets success: no bounce).
+	MaxMailBytes int64 `toml:"max_mail_bytes" env:"MAX_MAIL_BYTES"`
+	// HeldGraceMinutes is how long a reply whose direct parent has not
+	// arrived waits for it before cron or serve places it on the nearest
+	// stored mail it names, as upstream does at once.
+	HeldGraceMinutes int `toml:"held_grace_minutes" env:"HELD_GRACE_MINUTES"`
+	// HeldRetentionDays is how long a reply that names no stored patch or
+	// cover stays held; then it is kept as a failed mail, or dropped when
+	// its thread has no stored mail at all.
+	HeldRetentionDays int `toml:"held_retention_days" env:"HELD_RETENTION_DAYS"`
 }
 
 // LogConfig selects the slog handler.
@@ -117,6 +128,9 @@ func DefaultConfig() Config {
 		NotificationDelayMinutes: 10,
 		ConfirmationValidityDays: 7,
 		ShutdownTimeout:          15 * time.Second,
+		MaxMailBytes:             25 << 20,
+		HeldGraceMinutes:         10,
+		HeldRetentionDays:        14,
 	}
 }
 

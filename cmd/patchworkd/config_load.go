@@ -121,6 +121,15 @@ func (c *Config) Validate() error {
 	if c.HTTP.MaxBodyBytes <= 0 {
 		bad("http.max_body_bytes: must be positive")
 	}
+	if c.MaxMailBytes <= 0 {
+		bad("max_mail_bytes: must be positive")
+	}
+	if c.HeldGraceMinutes < 0 {
+		bad("held_grace_minutes: must not be negative")
+	}
+	if c.HeldRetentionDays <= 0 {
+		bad("held_retention_days: must be positive")
+	}
 	switch c.SMTP.TLS {
 	case "none", "starttls", "tls":
 	default:

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,33 +55,17 @@ func newFailedListCmd(a *App) *cobra.Command {
 	return cmd
 }
 
-// failedByID finds kept mails by id (the store lists them all; there are
-// few).
-func failedByID(cmd *cobra.Command, s store.Store, ids []string, all bool) ([]store.FailedMail, error) {
-	fms, err := s.ListFailedMails(ctxOf(cmd))
-	if err != nil {
-		return nil, fmt.Errorf("list failed mails: %w", err)
-	}
+// failedByID finds kept mails by the ids given as arguments (all: every
+// one).
+func failedByID(cmd *cobra.Command, s store.Store, args []string, all bool) ([]store.FailedMail, error) {
 	if all {
-		return fms, nil
+		return mailin.FailedByIDs(ctxOf(cmd), s, nil)
 	}
-	byID := map[int64]store.FailedMail{}
-	for _, fm := range fms {
-		byID[fm.ID] = fm
+	ids, err := parseIDs("failed mail", args)
+	if err != nil {
+		return nil, err
 	}
-	var out []store.FailedMail
-	for _, a := range ids {
-		id, err := strconv.ParseInt(a, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("failed mail id %q: not a number", a)
-		}
-		fm, ok := byID[id]
-		if !ok {
-			return nil, fmt.Errorf("no failed mail %d", id)
-		}
-		out = append(out, fm)
-	}
-	return out, nil
+	return mailin.FailedByIDs(ctxOf(cmd), s, ids)
 }
 
 func newFailedShowCmd(a *App) *cobra.Command {
@@ -124,23 +107,19 @@ func newFailedRetryCmd(a *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		ing := mailin.NewIngester(s, a.Logger)
+		rs, err := a.newIngester(s).RetryFailed(ctx, fms, listID)
 		w := cmd.OutOrStdout()
 		still := 0
-		for _, fm := range fms {
-			res, err := ing.Ingest(ctx, fm.Raw, listID)
-			if err != nil {
-				return fmt.Errorf("retry failed mail %d: %w", fm.ID, err)
-			}
-			if res.Kind == mailin.Rejected {
+		for _, r := range rs {
+			if r.Still {
 				still++
-				fmt.Fprintf(w, "%d: still failing: %s\n", fm.ID, res.Reason)
+				fmt.Fprintf(w, "%d: still failing: %s\n", r.FailedID, r.Result.Reason)
 				continue
 			}
-			if err := s.DeleteFailedMail(ctx, fm.ID); err != nil {
-				return fmt.Errorf("remove failed mail %d: %w", fm.ID, err)
-			}
-			fmt.Fprintf(w, "%d: %s %s\n", fm.ID, res.Kind, res.MsgID)
+			fmt.Fprintf(w, "%d: %s %s\n", r.FailedID, r.Result.Kind, r.Result.MsgID)
+		}
+		if err != nil {
+			return err
 		}
 		if still > 0 {
 			return fmt.Errorf("%d of %d mails still fail", still, len(fms))
@@ -157,16 +136,15 @@ func newFailedDeleteCmd(a *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		fms, err := failedByID(cmd, s, args, false)
+		ids, err := parseIDs("failed mail", args)
 		if err != nil {
 			return err
 		}
-		for _, fm := range fms {
-			if err := s.DeleteFailedMail(ctxOf(cmd), fm.ID); err != nil {
-				return fmt.Errorf("delete failed mail %d: %w", fm.ID, err)
-			}
+		n, err := mailin.DeleteFailed(ctxOf(cmd), s, ids)
+		if err != nil {
+			return err
 		}
-		_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted %d failed mails\n", len(fms))
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted %d failed mails\n", n)
 		return err
 	}
 	return cmd

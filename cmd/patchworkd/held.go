@@ -52,24 +52,22 @@ func heldProject(ctx context.Context, s store.Store, linkname string) (int64, er
 	return p.ID, nil
 }
 
-func toHeldJSON(h store.HeldMail, links map[int64]string) heldJSON {
-	out := heldJSON{ID: h.ID, Project: links[h.ProjectID], MsgID: h.MsgID, Received: h.Received.UTC(),
-		WaitsFor: []string{}, References: h.References}
-	if out.References == nil {
-		out.References = []string{}
+func toHeldJSON(h mailin.HeldInfo, links map[int64]string) heldJSON {
+	return heldJSON{ID: h.ID, Project: links[h.ProjectID], MsgID: h.MsgID, Subject: h.Subject,
+		Date: h.Date, Received: h.Received.UTC(), WaitsFor: h.WaitsFor, References: h.References, Error: h.Err}
+}
+
+// parseIDs reads numeric ids given as arguments.
+func parseIDs(what string, args []string) ([]int64, error) {
+	ids := make([]int64, len(args))
+	for k, a := range args {
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s id %q: not a number", what, a)
+		}
+		ids[k] = id
 	}
-	// The store keeps the ids as a set; the mail itself says which one it
-	// answers and in what order it names the others.
-	m, err := mailin.Parse(h.Raw)
-	if err != nil {
-		out.Error = err.Error()
-		return out
-	}
-	out.Subject, out.Date, out.References = m.RawSubject, m.Date.UTC(), m.References
-	if len(m.References) > 0 {
-		out.WaitsFor = m.References[:1]
-	}
-	return out
+	return ids, nil
 }
 
 func newHeldListCmd(a *App) *cobra.Command {
@@ -101,7 +99,7 @@ func newHeldListCmd(a *App) *cobra.Command {
 		}
 		out := make([]heldJSON, len(hs))
 		for k, h := range hs {
-			out[k] = toHeldJSON(h, links)
+			out[k] = toHeldJSON(mailin.DescribeHeld(h), links)
 		}
 		if *asJSON {
 			return writeJSON(cmd.OutOrStdout(), out)
@@ -123,30 +121,13 @@ func newHeldListCmd(a *App) *cobra.Command {
 	return cmd
 }
 
-// heldByID finds held replies by id (the store lists them all; there are
-// few).
-func heldByID(ctx context.Context, s store.Store, ids []string) ([]store.HeldMail, error) {
-	hs, err := s.ListHeldMails(ctx, 0)
+// heldByID finds held replies by the ids given as arguments.
+func heldByID(ctx context.Context, s store.Store, args []string) ([]store.HeldMail, error) {
+	ids, err := parseIDs("held mail", args)
 	if err != nil {
-		return nil, fmt.Errorf("list held mails: %w", err)
+		return nil, err
 	}
-	byID := map[int64]store.HeldMail{}
-	for _, h := range hs {
-		byID[h.ID] = h
-	}
-	var out []store.HeldMail
-	for _, a := range ids {
-		id, err := strconv.ParseInt(a, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("held mail id %q: not a number", a)
-		}
-		h, ok := byID[id]
-		if !ok {
-			return nil, fmt.Errorf("no held mail %d", id)
-		}
-		out = append(out, h)
-	}
-	return out, nil
+	return mailin.HeldByIDs(ctx, s, ids)
 }
 
 func newHeldShowCmd(a *App) *cobra.Command {
@@ -188,17 +169,11 @@ func newHeldPlaceCmd(a *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		before, err := s.ListHeldMails(ctx, pid)
-		if err != nil {
-			return fmt.Errorf("list held mails: %w", err)
-		}
-		results, err := mailin.NewIngester(s, a.Logger).PlaceHeld(ctx, pid)
+		rep, err := a.newIngester(s).PlaceHeld(ctx, mailin.HeldSelect{ProjectID: pid})
 		w := cmd.OutOrStdout()
-		failed := 0
-		for _, r := range results {
+		for _, r := range rep.Results {
 			switch {
 			case r.Kind == mailin.Rejected:
-				failed++
 				fmt.Fprintf(w, "%d: %s no longer parses, kept as a failed mail: %s\n", r.HeldID, r.MsgID, r.Reason)
 			case r.Kind.Stored():
 				on := fmt.Sprintf("patch %d", r.PatchID)
@@ -211,13 +186,7 @@ func newHeldPlaceCmd(a *App) *cobra.Command {
 		if err != nil {
 			return fmt.Errorf("place held mails: %w", err)
 		}
-		after, err := s.ListHeldMails(ctx, pid)
-		if err != nil {
-			return fmt.Errorf("list held mails: %w", err)
-		}
-		// Replies placed along with the one they answer have no result of
-		// their own: the counts come from the table.
-		_, err = fmt.Fprintf(w, "placed %d, still held %d, failed %d\n", len(before)-len(after)-failed, len(after), failed)
+		_, err = fmt.Fprintf(w, "placed %d, still held %d, failed %d\n", rep.Placed, rep.StillHeld, rep.Failed)
 		return err
 	}
 	return cmd
@@ -231,16 +200,15 @@ func newHeldDeleteCmd(a *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		hs, err := heldByID(ctx, s, args)
+		ids, err := parseIDs("held mail", args)
 		if err != nil {
 			return err
 		}
-		for _, h := range hs {
-			if err := s.DeleteHeldMail(ctx, h.ID); err != nil {
-				return fmt.Errorf("delete held mail %d: %w", h.ID, err)
-			}
+		n, err := mailin.DeleteHeld(ctx, s, ids)
+		if err != nil {
+			return err
 		}
-		_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted %d held mails\n", len(hs))
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted %d held mails\n", n)
 		return err
 	}
 	return cmd

@@ -41,17 +41,20 @@ func newParsearchiveCmd(a *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		imp := &importer{ctx: ctx, s: s, ing: mailin.NewIngester(s, a.Logger), listID: listID,
+		imp := &importer{ctx: ctx, s: s, ing: a.newIngester(s), listID: listID,
 			kept: kept, progress: progressWriter(a.stderr)}
 		runErr := imp.run(args, batch)
+		if runErr == nil {
+			runErr = imp.placeHeld()
+		}
 		if imp.progress != nil {
 			fmt.Fprintln(imp.progress)
 		}
 		t := &imp.tally
-		fmt.Fprintf(cmd.OutOrStdout(), "Processed %d messages --> %d patches, %d covers, %d comments, %d series, %d duplicates, %d dropped, %d failed\n",
+		fmt.Fprintf(cmd.OutOrStdout(), "Processed %d messages --> %d patches, %d covers, %d comments, %d series, %d duplicates, %d dropped, %d failed, %d held\n",
 			t.Messages, t.Count(mailin.StoredPatch), t.Count(mailin.StoredCover),
 			t.Count(mailin.StoredPatchComment)+t.Count(mailin.StoredCoverComment), t.SeriesCreated,
-			t.Count(mailin.Duplicate), t.Count(mailin.Dropped), t.Count(mailin.Rejected))
+			t.Count(mailin.Duplicate), t.Count(mailin.Dropped), t.Count(mailin.Rejected), t.Count(mailin.Held))
 		if runErr != nil && errors.Is(runErr, store.ErrUnavailable) {
 			return tempFail(fmt.Errorf("%w (run parsearchive again to continue: stored mails count as duplicates)", runErr))
 		}
@@ -98,7 +101,7 @@ func (imp *importer) run(paths []string, batch int) error {
 			if len(pending) == 0 {
 				return nil
 			}
-			pb := parsedBatch{path: path, b: mailin.ParseBatch(pending)}
+			pb := parsedBatch{path: path, b: imp.ing.ParseBatch(pending)}
 			pending, size = nil, 0
 			select {
 			case batches <- pb:
@@ -164,6 +167,23 @@ func (imp *importer) store(pb *mailin.ParsedBatch) error {
 	if imp.progress != nil {
 		fmt.Fprintf(imp.progress, "\r%d messages, %d patches, %d duplicates", imp.tally.Messages,
 			imp.tally.Count(mailin.StoredPatch), imp.tally.Count(mailin.Duplicate))
+	}
+	return nil
+}
+
+// placeHeld places, now that the whole archive is stored, the replies it
+// held whose direct parent it did not hold (answers to off-list mail) on
+// the nearest stored mail they name, as upstream does on arrival; the
+// summary then counts them as the comments they became.
+func (imp *importer) placeHeld() error {
+	held := imp.tally.Held()
+	if len(held) == 0 {
+		return nil
+	}
+	rep, err := imp.ing.PlaceHeld(imp.ctx, mailin.HeldSelect{Keys: held})
+	imp.tally.AddPlaced(rep)
+	if err != nil {
+		return fmt.Errorf("place held replies: %w", err)
 	}
 	return nil
 }

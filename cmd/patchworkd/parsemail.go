@@ -106,7 +106,7 @@ func newParsemailCmd(a *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		d := mailin.NewIngester(s, a.Logger).Deliver(ctx, raw, listID)
+		d := a.newIngester(s).Deliver(ctx, raw, listID)
 		if d.Temporary {
 			return tempFail(d.Err) // printed once, as the command's error
 		}

@@ -241,12 +241,12 @@ func TestParsearchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := mustPW(t, db, nil, "", "parsearchive", "--list-id", "test.example.com", mdir, mbox, bad)
-	want := "Processed 9 messages --> 5 patches, 2 covers, 1 comments, 3 series, 0 duplicates, 0 dropped, 1 failed\n"
+	want := "Processed 9 messages --> 5 patches, 2 covers, 1 comments, 3 series, 0 duplicates, 0 dropped, 1 failed, 0 held\n"
 	if first != want {
 		t.Errorf("first run:\n got %s\nwant %s", first, want)
 	}
 	second := mustPW(t, db, nil, "", "parsearchive", "--list-id", "test.example.com", mdir, mbox, bad)
-	want = "Processed 9 messages --> 0 patches, 0 covers, 0 comments, 0 series, 8 duplicates, 0 dropped, 1 failed\n"
+	want = "Processed 9 messages --> 0 patches, 0 covers, 0 comments, 0 series, 8 duplicates, 0 dropped, 1 failed, 0 held\n"
 	if second != want {
 		t.Errorf("second run:\n got %s\nwant %s", second, want)
 	}

@@ -39,6 +39,7 @@ var projectFields = []projectField{
 	{flag: "use-tags", usage: "count Acked-by/Reviewed-by/Tested-by tags", boo: func(p *store.Project) *bool { return &p.UseTags }},
 	{flag: "show-dependencies", usage: "show series dependencies", boo: func(p *store.Project) *bool { return &p.ShowDependencies }},
 	{flag: "supersede-old-versions", usage: "mark older series versions superseded when a new complete version arrives", boo: func(p *store.Project) *bool { return &p.SupersedeOldVersions }},
+	{flag: "hint-senders", usage: "addresses (space-separated) besides the maintainers whose X-Patchwork-State/-Delegate headers are honoured", str: func(p *store.Project) *string { return &p.HintSenders }},
 }
 
 // bindProjectFlags declares one flag per field, writing into p.
@@ -95,6 +96,11 @@ func validateProject(p *store.Project) error {
 	if a, err := mail.ParseAddress(p.ListEmail); err != nil || a.Name != "" {
 		return fmt.Errorf("listemail %q is not a bare mail address", p.ListEmail)
 	}
+	senders, err := store.ParseHintSenders(p.HintSenders)
+	if err != nil {
+		return fmt.Errorf("hint-senders: %w", err)
+	}
+	p.HintSenders = strings.Join(senders, " ")
 	if p.SubjectMatch != "" {
 		if _, err := regexp.Compile(p.SubjectMatch); err != nil {
 			return fmt.Errorf("subject-match %q is not a valid regexp: %v", p.SubjectMatch, err)
@@ -139,6 +145,7 @@ type projectJSON struct {
 	UseTags              bool     `json:"use_tags"`
 	ShowDependencies     bool     `json:"show_dependencies"`
 	SupersedeOldVersions bool     `json:"supersede_old_versions"`
+	HintSenders          string   `json:"hint_senders"`
 	Maintainers          []string `json:"maintainers,omitempty"`
 }
 
@@ -149,6 +156,6 @@ func toProjectJSON(p *store.Project) projectJSON {
 		ListArchiveURL: p.ListArchiveURL, ListArchiveURLFormat: p.ListArchiveURLFormat,
 		CommitURLFormat: p.CommitURLFormat, SendNotifications: p.SendNotifications,
 		UseTags: p.UseTags, ShowDependencies: p.ShowDependencies,
-		SupersedeOldVersions: p.SupersedeOldVersions,
+		SupersedeOldVersions: p.SupersedeOldVersions, HintSenders: p.HintSenders,
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
-	"github.com/patchwork-go/patchwork/mailin"
 	httpserver "github.com/patchwork-go/patchwork/server/http"
 	"github.com/patchwork-go/patchwork/server/mailsock"
 	sshserver "github.com/patchwork-go/patchwork/server/ssh"
@@ -125,7 +124,7 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	if cfg.MailSocket != "" {
 		ms, err = mailsock.Listen(mailsock.Options{Path: cfg.MailSocket, Logger: logger,
 			Deliver: func(ctx context.Context, mails []mailsock.Mail) []mailsock.Answer {
-				return deliverMails(ctx, s, logger, mails)
+				return deliverMails(ctx, s, logger, cfg, mails)
 			}})
 		if err != nil {
 			_ = hs.Shutdown(ctx)
@@ -133,6 +132,12 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 			return err
 		}
 	}
+
+	// Stopped and waited for before the store closes.
+	heldCtx, stopHeld := context.WithCancel(ctx)
+	heldDone := make(chan struct{})
+	go func() { defer close(heldDone); placeHeldPeriodically(heldCtx, s, logger, cfg) }()
+	defer func() { stopHeld(); <-heldDone }()
 
 	errc := make(chan error, 3)
 	running := 2
@@ -197,7 +202,7 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 // one transaction per list id (parsemail --list-id), with a fresh
 // Ingester each time, since its caches (projects, rules) must not outlive
 // an admin's change made in another process.
-func deliverMails(ctx context.Context, s store.Store, logger *slog.Logger, mails []mailsock.Mail) []mailsock.Answer {
+func deliverMails(ctx context.Context, s store.Store, logger *slog.Logger, cfg *Config, mails []mailsock.Mail) []mailsock.Answer {
 	out := make([]mailsock.Answer, len(mails))
 	byList := map[string][]int{}
 	var lists []string
@@ -213,7 +218,7 @@ func deliverMails(ctx context.Context, s store.Store, logger *slog.Logger, mails
 		for n, k := range at {
 			raws[n] = mails[k].Raw
 		}
-		for n, d := range mailin.NewIngester(s, logger).DeliverBatch(ctx, raws, list) {
+		for n, d := range newIngester(s, logger, cfg).DeliverBatch(ctx, raws, list) {
 			msg := logDelivery(logger, d)
 			code := mailsock.CodeOK
 			if d.Temporary {

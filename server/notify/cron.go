@@ -30,10 +30,6 @@ type Cron struct {
 	Delay time.Duration
 	// ConfirmationValidity is how long a confirmation link stays valid.
 	ConfirmationValidity time.Duration
-	// HeldRetention is how long a reply whose parent never arrived is kept
-	// (0: 14 days); most are replies in threads without a patch, which
-	// upstream drops at once.
-	HeldRetention time.Duration
 }
 
 // Report says what one run did.
@@ -44,11 +40,10 @@ type Report struct {
 	Failed        int `json:"failed"`        // submitters whose mail failed (their changes stay queued)
 	Confirmations int `json:"confirmations"` // expired confirmations
 	Registrations int `json:"registrations"` // expired never-activated users
-	Held          int `json:"held"`          // expired held replies
 }
 
-// Run sends due notifications and expires stale confirmations and held
-// replies.
+// Run sends due notifications and expires stale confirmations (held
+// replies are mailin's: ExpireHeld).
 //
 // Delivery is at-least-once: a batch is deleted from the queue only after
 // the SMTP server accepted its mail, so a crash between the two re-sends
@@ -75,14 +70,6 @@ func (c *Cron) Run(ctx context.Context) (Report, error) {
 		return rep, fmt.Errorf("expire registrations: %w", err)
 	}
 	rep.Registrations = n
-	retention := c.HeldRetention
-	if retention == 0 {
-		retention = 14 * 24 * time.Hour
-	}
-	if n, err = c.Store.ExpireHeldMails(ctx, now.Add(-retention)); err != nil {
-		return rep, fmt.Errorf("expire held mails: %w", err)
-	}
-	rep.Held = n
 	return rep, nil
 }
 

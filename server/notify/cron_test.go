@@ -3,7 +3,6 @@ package notify_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/mail"
 	"sort"
 	"strconv"
@@ -425,33 +424,6 @@ func TestExpiry(t *testing.T) {
 			if _, err := s.GetUserByName(ctx, name); err != nil {
 				t.Fatalf("user %s expired: %v", name, err)
 			}
-		}
-	})
-}
-
-// TestHeldRepliesExpire: a reply whose parent never came (a thread with no
-// patch) is kept for the retention period, then cron deletes it.
-func TestHeldRepliesExpire(t *testing.T) {
-	t.Parallel()
-	sqltest.Each(t, func(t *testing.T, s store.Store) {
-		ctx := context.Background()
-		p := &store.Project{LinkName: "p", Name: "P", ListID: "p.example.org", ListEmail: "p@example.org"}
-		must(t, s.CreateProject(ctx, p))
-		now := time.Now().UTC()
-		for i, age := range []time.Duration{20 * 24 * time.Hour, time.Hour} {
-			_, err := s.HoldMail(ctx, &store.HeldMail{ProjectID: p.ID, MsgID: fmt.Sprintf("<held%d@example.org>", i),
-				References: []string{"<never@example.org>"}, Received: now.Add(-age), Raw: []byte("Subject: re\n\nx\n")})
-			must(t, err)
-		}
-		rep, err := (&notify.Cron{Store: s, Now: time.Now}).Run(ctx)
-		must(t, err)
-		if rep.Held != 1 {
-			t.Fatalf("expired %d held replies, want 1", rep.Held)
-		}
-		left, err := s.ListHeldMails(ctx, 0)
-		must(t, err)
-		if len(left) != 1 || left[0].MsgID != "<held1@example.org>" {
-			t.Fatalf("held replies left: %+v", left)
 		}
 	})
 }

@@ -10,7 +10,7 @@ import (
 
 const projectCols = `id, linkname, name, listid, listemail, subject_match, web_url, scm_url,
 	webscm_url, list_archive_url, list_archive_url_format, commit_url_format,
-	send_notifications, use_tags, show_dependencies, supersede_old_versions`
+	send_notifications, use_tags, show_dependencies, supersede_old_versions, hint_senders`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -19,22 +19,23 @@ func scanProject(r rowScanner) (store.Project, error) {
 	err := r.Scan(&p.ID, &p.LinkName, &p.Name, &p.ListID, &p.ListEmail, &p.SubjectMatch,
 		&p.WebURL, &p.SCMURL, &p.WebSCMURL, &p.ListArchiveURL, &p.ListArchiveURLFormat,
 		&p.CommitURLFormat, &p.SendNotifications, &p.UseTags, &p.ShowDependencies,
-		&p.SupersedeOldVersions)
+		&p.SupersedeOldVersions, &p.HintSenders)
 	return p, err
 }
 
 func projectArgs(p *store.Project) []any {
 	return []any{p.LinkName, p.Name, p.ListID, p.ListEmail, p.SubjectMatch, p.WebURL,
 		p.SCMURL, p.WebSCMURL, p.ListArchiveURL, p.ListArchiveURLFormat, p.CommitURLFormat,
-		p.SendNotifications, p.UseTags, p.ShowDependencies, p.SupersedeOldVersions}
+		p.SendNotifications, p.UseTags, p.ShowDependencies, p.SupersedeOldVersions, p.HintSenders}
 }
 
 // CreateProject inserts a project and sets p.ID.
 func (s *Store) CreateProject(ctx context.Context, p *store.Project) error {
 	id, err := s.insert(ctx, `INSERT INTO projects (linkname, name, listid, listemail,
 		subject_match, web_url, scm_url, webscm_url, list_archive_url, list_archive_url_format,
-		commit_url_format, send_notifications, use_tags, show_dependencies, supersede_old_versions)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, projectArgs(p)...)
+		commit_url_format, send_notifications, use_tags, show_dependencies, supersede_old_versions,
+		hint_senders)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, projectArgs(p)...)
 	if err != nil {
 		return fmt.Errorf("create project %q: %w", p.LinkName, err)
 	}
@@ -48,7 +49,7 @@ func (s *Store) UpdateProject(ctx context.Context, p *store.Project) error {
 	res, err := s.exec(ctx, `UPDATE projects SET linkname = ?, name = ?, listid = ?, listemail = ?,
 		subject_match = ?, web_url = ?, scm_url = ?, webscm_url = ?, list_archive_url = ?,
 		list_archive_url_format = ?, commit_url_format = ?, send_notifications = ?, use_tags = ?,
-		show_dependencies = ?, supersede_old_versions = ? WHERE id = ?`, args...)
+		show_dependencies = ?, supersede_old_versions = ?, hint_senders = ? WHERE id = ?`, args...)
 	if err != nil {
 		return fmt.Errorf("update project %d: %w", p.ID, err)
 	}
