@@ -114,9 +114,7 @@ func parseDate(h string) (time.Time, bool) {
 	if month > 12 {
 		month -= 12
 	}
-	if strings.HasSuffix(dd, ",") {
-		dd = dd[:len(dd)-1]
-	}
+	dd = strings.TrimSuffix(dd, ",")
 	if i := strings.IndexByte(yy, ':'); i > 0 {
 		yy, tm = tm, yy
 	}
@@ -129,9 +127,7 @@ func parseDate(h string) (time.Time, bool) {
 	if r := []rune(yy); len(r) == 0 || !isPyDigit(r[0]) {
 		yy, tz = tz, yy
 	}
-	if strings.HasSuffix(tm, ",") {
-		tm = tm[:len(tm)-1]
-	}
+	tm = strings.TrimSuffix(tm, ",")
 	parts := strings.Split(tm, ":")
 	var thh, tmm, tss string
 	switch {

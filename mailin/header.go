@@ -78,7 +78,6 @@ func decodeHeader(raw string) (string, bool) {
 	type frag struct {
 		b       []byte
 		charset string
-		set     bool
 	}
 	var frags []frag
 	for i, w := range words {

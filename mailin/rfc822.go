@@ -190,11 +190,10 @@ func (e *entity) walk(fn func(*entity)) {
 // feedparser's BufferedSubFile, reports EOF when a line matches any boundary
 // on its stack, leaving that line unread.
 type lineReader struct {
-	data   []byte
-	pos    int
-	back   [][]byte
-	eof    []func([]byte) bool
-	budget int // lines left before the reader gives up on pathological input
+	data []byte
+	pos  int
+	back [][]byte
+	eof  []func([]byte) bool
 	// tooDeep is set when a part nests deeper than maxDepth: what is below
 	// is not read, so the mail is refused rather than half understood.
 	tooDeep bool

@@ -6,7 +6,10 @@ import (
 	"strings"
 )
 
-// ErrInvalidFrom is the rejection of a mail whose sender is not an address.
+// ErrInvalidFrom is the rejection of a mail whose sender is not an address
+// (upstream's wording, which failed-mail reasons show).
+//
+//lint:ignore ST1005 upstream's message, capital included
 var ErrInvalidFrom = errors.New("Invalid 'From' header")
 
 var (

@@ -69,10 +69,7 @@ func splitPrefixes(p string) []string {
 		out = append(out, "PATCH", m[1])
 		p = m[2]
 	}
-	for _, f := range strings.FieldsFunc(p, func(r rune) bool { return r == ',' || isPySpace(r) }) {
-		out = append(out, f)
-	}
-	return out
+	return append(out, strings.FieldsFunc(p, func(r rune) bool { return r == ',' || isPySpace(r) })...)
 }
 
 func seriesMarker(prefixes []string) (x, n int, ok bool) {

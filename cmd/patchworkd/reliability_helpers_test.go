@@ -455,22 +455,6 @@ func relDiff(got, want []string) string {
 	return strings.Join(out, "\n")
 }
 
-// relOnly keeps the snapshot lines that mention one of the message ids
-// (a reference restricted to the mails a test fed).
-func relOnly(s relSnap, msgids map[string]bool) []string {
-	var out []string
-	for _, l := range s.lines {
-		f := strings.Fields(l)
-		if len(f) < 2 {
-			continue
-		}
-		if msgids[f[1]] {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // relParallel runs fn(i) for i in [0, n) on at most width goroutines.
 func relParallel(n, width int, fn func(i int)) {
 	var wg sync.WaitGroup

@@ -202,13 +202,3 @@ func relHostKey(t *testing.T) string {
 	}
 	return path
 }
-
-// relKnownBug skips a test that shows a bug reported to the package's
-// owner and not fixed yet, unless PATCHWORK_RELIABILITY_STRICT=1 (set it
-// to check a fix).
-func relKnownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("PATCHWORK_RELIABILITY_STRICT") != "1" {
-		t.Skip("known bug, reported: " + what + " (PATCHWORK_RELIABILITY_STRICT=1 runs the test)")
-	}
-}

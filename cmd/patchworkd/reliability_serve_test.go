@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -281,5 +280,3 @@ func relEmptyDB(t *testing.T, dialect string) string {
 	u.Path = "/" + name
 	return u.String()
 }
-
-func relItoa(n int64) string { return strconv.FormatInt(n, 10) }

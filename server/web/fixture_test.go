@@ -19,7 +19,7 @@ const (
 
 // fixture is a small but complete data set built through store methods.
 type fixture struct {
-	proj, other                *store.Project
+	proj                       *store.Project
 	jane, evil                 *store.Person
 	maint, owner               *store.User
 	token                      string

@@ -2,7 +2,6 @@ package xmlrpc
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -304,5 +303,3 @@ func wantMembers(t testing.TB, what string, s Struct, want Struct) {
 		}
 	}
 }
-
-func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

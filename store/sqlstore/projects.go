@@ -145,12 +145,6 @@ func (s *Store) MaintainedProjects(ctx context.Context, userID int64) ([]int64, 
 	return out, nil
 }
 
-func scanString(r *sql.Rows) (string, error) {
-	var v string
-	err := r.Scan(&v)
-	return v, err
-}
-
 func scanInt64(r *sql.Rows) (int64, error) {
 	var v int64
 	err := r.Scan(&v)

@@ -185,10 +185,3 @@ func nullID(id int64) any {
 	}
 	return id
 }
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t
-}
