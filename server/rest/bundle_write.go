@@ -12,6 +12,9 @@ import (
 // bundleInput validates the writable bundle fields. required: POST
 // semantics (name and patches must be present).
 func (c *call) bundleInput(b *body, required bool, ownerID, selfID int64) (name *string, public *bool, patches []int64, projectID int64, err error) {
+	if err := c.stringFields(b, "name"); err != nil {
+		return nil, nil, nil, 0, err
+	}
 	var v validation
 	if s, present, null := b.strField("name"); present || required {
 		s = strings.TrimSpace(s)
