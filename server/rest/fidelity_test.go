@@ -1,0 +1,70 @@
+package rest_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/patchwork-go/patchwork/mailin"
+	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
+)
+
+// seriesMails is a cover letter and two patches of one series, as a list
+// delivers them.
+func seriesMails(listID string) [][]byte {
+	mail := func(n int, subject, body string, refs string) []byte {
+		return fmt.Appendf(nil, "From: Ann Author <ann@example.org>\r\nTo: list@example.com\r\nList-Id: <%s>\r\n"+
+			"Subject: %s\r\nDate: Mon, 6 May 2024 10:0%d:00 +0000\r\nMessage-Id: <s%d@example.org>\r\n%s"+
+			"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s", listID, subject, n, n, refs, body)
+	}
+	diff := func(f string) string {
+		return "Change.\n\nSigned-off-by: Ann Author <ann@example.org>\n---\n" +
+			"diff --git a/" + f + " b/" + f + "\n--- a/" + f + "\n+++ b/" + f + "\n@@ -1 +1 @@\n-a\n+b\n"
+	}
+	refs := "In-Reply-To: <s0@example.org>\r\nReferences: <s0@example.org>\r\n"
+	return [][]byte{
+		mail(0, "[PATCH 0/2] Two changes", "Two changes.\n", ""),
+		mail(1, "[PATCH 1/2] first", diff("a.c"), refs),
+		mail(2, "[PATCH 2/2] second", diff("b.c"), refs),
+	}
+}
+
+func ingestAll(t *testing.T, s store.Store, raws [][]byte) {
+	t.Helper()
+	res, err := mailin.NewIngester(s, nil).IngestRawBatch(context.Background(), raws, "")
+	must(t, err)
+	for i, r := range res {
+		if r.Kind == mailin.Rejected {
+			t.Fatalf("mail %d rejected: %s", i, r.Reason)
+		}
+	}
+}
+
+// /events/?series=N lists the series' events but not its cover-created,
+// to which upstream attaches no series (issue 22.2); the event is still
+// listed by category and by cover.
+func TestEventsSeriesFilterLeavesOutCoverCreated(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		must(t, s.CreateProject(context.Background(), &store.Project{LinkName: "evs", Name: "evs", ListID: "evs.example.com", ListEmail: "evs@example.com"}))
+		ingestAll(t, s, seriesMails("evs.example.com"))
+		series := list(t, e.getOK("/api/series/?project=evs", ""))
+		if len(series) != 1 {
+			t.Fatalf("%d series", len(series))
+		}
+		sid := int64(at(t, series[0], "id").(float64))
+		cats := map[string]int{}
+		for _, ev := range list(t, e.getOK("/api/events/?series="+itoa(sid)+"&per_page=100", "")) {
+			cats[at(t, ev, "category").(string)]++
+		}
+		if cats["cover-created"] != 0 || cats["series-created"] != 1 || cats["patch-completed"] != 2 {
+			t.Errorf("events of series %d by category: %v", sid, cats)
+		}
+		covers := list(t, e.getOK("/api/events/?category=cover-created&project=evs", ""))
+		if len(covers) != 1 || at(t, covers[0], "payload", "cover", "name") != "[0/2] Two changes" {
+			t.Errorf("cover-created events %v", covers)
+		}
+	})
+}
