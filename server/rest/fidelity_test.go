@@ -68,3 +68,22 @@ func TestEventsSeriesFilterLeavesOutCoverCreated(t *testing.T) {
 		}
 	})
 }
+
+// A single-valued parameter given twice counts with its last value, as
+// Django's QueryDict.get answers (issue 22.3).
+func TestRepeatedParamLastWins(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		f := e.f
+		base := "/api/1.3/patches/?project=test&archived=false"
+		if n := len(list(t, e.getOK(base+"&per_page=5&per_page=1", ""))); n != 1 {
+			t.Errorf("per_page=5&per_page=1 gave %d patches", n)
+		}
+		eqIDs(t, ids(t, e.getOK(base+"&order=id&order=-id", "")), f.p2.ID, f.p1.ID)
+		eqIDs(t, ids(t, e.getOK(base+"&q=use&q=add", "")), f.p1.ID)
+		eqIDs(t, ids(t, e.getOK(base+"&hash=ffff&hash="+f.p1.Hash, "")), f.p1.ID)
+		eqIDs(t, ids(t, e.getOK(base+"&hash="+f.p1.Hash+"&hash=", "")), f.p1.ID, f.p2.ID)
+		eqIDs(t, ids(t, e.getOK(base+"&msgid=p2@example.com&msgid=p1/x@example.com", "")), f.p1.ID)
+	})
+}
