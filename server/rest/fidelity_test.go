@@ -87,3 +87,39 @@ func TestRepeatedParamLastWins(t *testing.T) {
 		eqIDs(t, ids(t, e.getOK(base+"&msgid=p2@example.com&msgid=p1/x@example.com", "")), f.p1.ID)
 	})
 }
+
+// patch-relation-changed: as upstream, only the event of the patch the
+// request edited names the actor, and it comes last (issue 22.4).
+func TestRelationEventsActorOnEditedPatchLast(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		f := e.f
+		ctx := context.Background()
+		maint := tokenAuth(f.tokMaint)
+		check := func(edited int64, others ...int64) {
+			t.Helper()
+			evs, err := s.ListEvents(ctx, store.EventQuery{Categories: []string{store.EventPatchRelationChanged}, Asc: true})
+			must(t, err)
+			if len(evs) != len(others)+1 {
+				t.Fatalf("%d relation events, want %d: %+v", len(evs), len(others)+1, evs)
+			}
+			for i, ev := range evs[:len(others)] {
+				if ev.PatchID != others[i] || ev.ActorID != 0 {
+					t.Errorf("event %d: patch %d actor %d, want patch %d and no actor", i, ev.PatchID, ev.ActorID, others[i])
+				}
+			}
+			if last := evs[len(others)]; last.PatchID != edited || last.ActorID != f.maint.ID {
+				t.Errorf("last event: patch %d actor %d, want patch %d actor %d", last.PatchID, last.ActorID, edited, f.maint.ID)
+			}
+			l := list(t, e.getOK("/api/1.2/events/?category=patch-relation-changed&order=date", ""))
+			if at(t, l[len(l)-1], "actor", "username") != "maint" || at(t, l[0], "actor") != nil {
+				t.Errorf("REST events %v", l)
+			}
+		}
+		// p1 lists p3 and p2 (this order): p3's and p2's events first, p1's last.
+		e.expect(e.jsonReq("PATCH", "/api/1.2/patches/"+itoa(f.p1.ID)+"/", maint,
+			`{"related": [`+itoa(f.p3.ID)+`, `+itoa(f.p2.ID)+`]}`), 200, "")
+		check(f.p1.ID, f.p3.ID, f.p2.ID)
+	})
+}
