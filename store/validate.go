@@ -259,3 +259,27 @@ func urlsplitHostname(netloc string) string {
 	}
 	return strings.ToLower(netloc)
 }
+
+// Bounds of a search text (REST and web q): far above what a person types,
+// below what the databases refuse (SQLite: expression trees of 1,000
+// nodes, LIKE patterns of 50,000 bytes), so that such a query is the
+// client's error (400) and not the server's (500).
+const (
+	MaxSearchTerms   = 100
+	MaxSearchTermLen = 1000
+)
+
+// ValidateSearchText checks a search text, split into terms as upstream
+// splits it (whitespace and commas).
+func ValidateSearchText(s string) error {
+	terms := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if len(terms) > MaxSearchTerms {
+		return &FieldError{"q", fmt.Sprintf("Ensure this search has no more than %d terms (it has %d).", MaxSearchTerms, len(terms))}
+	}
+	for _, t := range terms {
+		if n := utf8.RuneCountInString(t); n > MaxSearchTermLen {
+			return &FieldError{"q", fmt.Sprintf("Ensure each search term has no more than %d characters (one has %d).", MaxSearchTermLen, n)}
+		}
+	}
+	return nil
+}

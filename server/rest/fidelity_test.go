@@ -3,6 +3,7 @@ package rest_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/patchwork-go/patchwork/mailin"
@@ -121,5 +122,26 @@ func TestRelationEventsActorOnEditedPatchLast(t *testing.T) {
 		e.expect(e.jsonReq("PATCH", "/api/1.2/patches/"+itoa(f.p1.ID)+"/", maint,
 			`{"related": [`+itoa(f.p3.ID)+`, `+itoa(f.p2.ID)+`]}`), 200, "")
 		check(f.p1.ID, f.p3.ID, f.p2.ID)
+	})
+}
+
+// A search the database cannot run (1,000 terms: SQLite's expression tree
+// limit; a 50,000-character term: its LIKE pattern limit) is a 400 that
+// says why, on every list with q, not a 500 (issue 16.8).
+func TestHugeSearchIs400(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		words := strings.TrimSuffix(strings.Repeat("fix+", 1000), "+")
+		long := strings.Repeat("x", 50000)
+		for _, path := range []string{"/api/patches/", "/api/people/", "/api/covers/", "/api/series/", "/api/projects/", "/api/users/", "/api/bundles/"} {
+			e.expect(e.get(path+"?q="+words, tokenAuth(e.f.tokMaint)), 400,
+				`{"q": ["Ensure this search has no more than 100 terms (it has 1000)."]}`)
+			e.expect(e.get(path+"?q="+long, tokenAuth(e.f.tokMaint)), 400,
+				`{"q": ["Ensure each search term has no more than 1000 characters (one has 50000)."]}`)
+		}
+		// At the limits the search runs.
+		e.expect(e.get("/api/patches/?q="+strings.TrimSuffix(strings.Repeat("frob+", store.MaxSearchTerms), "+"), ""), 200, "")
+		e.expect(e.get("/api/patches/?q="+strings.Repeat("y", store.MaxSearchTermLen), ""), 200, "")
 	})
 }
