@@ -1,0 +1,100 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
+)
+
+// listOrder returns the patch message ids in the order a list page shows
+// them (each id appears in its row's link).
+func listOrder(t *testing.T, body string, ids ...string) []string {
+	t.Helper()
+	type pos struct {
+		id string
+		at int
+	}
+	var ps []pos
+	for _, id := range ids {
+		if i := strings.Index(body, "/patch/"+id+"/"); i >= 0 {
+			ps = append(ps, pos{id, i})
+		}
+	}
+	for i := range ps {
+		for j := i + 1; j < len(ps); j++ {
+			if ps[j].at < ps[i].at {
+				ps[i], ps[j] = ps[j], ps[i]
+			}
+		}
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.id
+	}
+	return out
+}
+
+// Web list fidelity to upstream (issue 22.6, 22.7): order=submitter sorts
+// by name, ties of a non-date order go by date the other way round;
+// ?submitter=TEXT matches names only and a text naming nobody filters
+// nothing; ?q= with plain words is one substring, as upstream's search box
+// means it, while a query of our language still works.
+func TestListUpstreamSemantics(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ctx := context.Background()
+		proj := &store.Project{LinkName: "ord", Name: "Ord", ListID: "ord.example.com", ListEmail: "ord@example.com"}
+		must(t, s.CreateProject(ctx, proj))
+		// Zed has the lower id, Amy the name that sorts first.
+		zed := mustT(s.UpsertPerson(ctx, "zed@example.org", "Zed Zulu", false))(t)
+		amy := mustT(s.UpsertPerson(ctx, "amy@example.org", "Amy Alpha", false))(t)
+		day := func(d int) time.Time { return time.Date(2024, 1, d, 12, 0, 0, 0, time.UTC) }
+		mk := func(id string, who *store.Person, name string, d int) {
+			p := &store.Patch{ProjectID: proj.ID, MsgID: "<" + id + "@x>", Name: name, Date: day(d), SubmitterID: who.ID,
+				StateID: e.f.stateNew.ID, Headers: "Subject: " + name + "\n", Diff: "--- a/f\n+++ b/f\n"}
+			must(t, s.CreatePatch(ctx, p, nil))
+		}
+		mk("z1", zed, "fix build system", 1)
+		mk("z2", zed, "same name", 2)
+		mk("a1", amy, "same name", 3)
+		mk("a2", amy, "build: fix", 4)
+		ids := []string{"z1@x", "z2@x", "a1@x", "a2@x"}
+		order := func(query string) string {
+			t.Helper()
+			return strings.Join(listOrder(t, e.page("/project/ord/list/?"+query), ids...), " ")
+		}
+		for _, c := range []struct{ query, want string }{
+			{"order=submitter", "a2@x a1@x z2@x z1@x"},  // Amy first, ties newest first
+			{"order=-submitter", "z1@x z2@x a1@x a2@x"}, // Zed first, ties oldest first
+			{"order=name", "a2@x z1@x a1@x z2@x"},       // "same name" twice: newest first
+			{"order=-name", "z2@x a1@x z1@x a2@x"},      // ... oldest first
+			{"order=state", "a2@x a1@x z2@x z1@x"},      // one state: all ties, newest first
+			{"order=-state", "z1@x z2@x a1@x a2@x"},
+			{"order=delegate", "a2@x a1@x z2@x z1@x"}, // nobody delegated
+			{"submitter=amy", "a2@x a1@x"},
+			{"submitter=zed@example", "a2@x a1@x z2@x z1@x"}, // an e-mail matches no name: ignored
+			{"submitter=nobody-at-all", "a2@x a1@x z2@x z1@x"},
+			{"q=fix+build", "z1@x"},                  // upstream: one substring
+			{"q=%22fix%22+%22build%22", "a2@x z1@x"}, // ours: every quoted word
+			{"q=fix+-system", "a2@x"},                // ours: negation
+			{"q=build+from:amy", "a2@x"},             // ours: a key
+			{fmt.Sprintf("submitter=%d", zed.ID), "z2@x z1@x"},
+		} {
+			if got := order(c.query); got != c.want {
+				t.Errorf("?%s: rows %s, want %s", c.query, got, c.want)
+			}
+		}
+	})
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
