@@ -3,10 +3,15 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/patchwork-go/patchwork/server/web"
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
@@ -97,4 +102,50 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// pwclientrc points pwclient at XML-RPC whenever XML-RPC is on, as
+// upstream 3.1.3 does, with the REST form as a comment (issue 22.9); the
+// REST form alone is the file only when XML-RPC is off.
+func TestPwclientrcXMLRPCByDefault(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		newFixture(t, s)
+		srv := httptest.NewServer(web.New(web.Options{Store: s, BaseURL: "https://pw.example.org", XMLRPC: true}))
+		defer srv.Close()
+		res, err := http.Get(srv.URL + "/project/test/pwclientrc/")
+		must(t, err)
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		must(t, err)
+		want := `# Sample .pwclientrc file for the test project,
+# running on pw.example.org.
+#
+# Just append this file to your existing ~/.pwclientrc
+# If you do not already have a ~/.pwclientrc, then copy this file to
+# ~/.pwclientrc, and uncomment the following two lines:
+# [options]
+# default=test
+
+[test]
+backend = xmlrpc
+url = https://pw.example.org/xmlrpc/
+# pwclient's REST backend instead (no -n/-N, states or check-list without a project):
+# backend = rest
+# url = https://pw.example.org/api/
+`
+		if string(b) != want {
+			t.Errorf("pwclientrc:\n%s\nwant:\n%s", b, want)
+		}
+		// Python's configparser (pwclient's reader) sees the XML-RPC form.
+		if py, err := exec.LookPath("python3"); err == nil {
+			cmd := exec.Command(py, "-c", `import configparser,sys
+c = configparser.ConfigParser(); c.read_string(sys.stdin.read())
+print(c.get("test", "backend"), c.get("test", "url"))`)
+			cmd.Stdin = strings.NewReader(string(b))
+			out, err := cmd.CombinedOutput()
+			if err != nil || strings.TrimSpace(string(out)) != "xmlrpc https://pw.example.org/xmlrpc/" {
+				t.Errorf("configparser: %v %s", err, out)
+			}
+		}
+	})
 }
