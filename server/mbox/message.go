@@ -112,10 +112,10 @@ func (m *Message) String() string {
 	writeHeader(&b, "Content-Type", `text/plain; charset="utf-8"`)
 	writeHeader(&b, "MIME-Version", "1.0")
 	writeHeader(&b, "Content-Transfer-Encoding", cte)
-	writeHeader(&b, "X-Patchwork-Submitter", submitter)
-	writeHeader(&b, "X-Patchwork-Id", strconv.FormatInt(m.ID, 10))
+	writeGenerated(&b, "X-Patchwork-Submitter", submitter)
+	writeGenerated(&b, "X-Patchwork-Id", strconv.FormatInt(m.ID, 10))
 	if m.DelegateMail != "" {
-		writeHeader(&b, "X-Patchwork-Delegate", m.DelegateMail)
+		writeGenerated(&b, "X-Patchwork-Delegate", m.DelegateMail)
 	}
 	hasDate := false
 	for _, h := range ParseHeaders(m.Headers) {
@@ -128,7 +128,7 @@ func (m *Message) String() string {
 			strings.EqualFold(headerAddress(h.Value), m.ListEmail):
 			// DMARC: the list rewrote From; show the real author to git am.
 			writeHeader(&b, "X-Patchwork-Original-From", h.Value)
-			writeHeader(&b, h.Name, submitter)
+			writeGenerated(&b, h.Name, submitter)
 			continue
 		}
 		writeHeader(&b, h.Name, h.Value)
