@@ -187,13 +187,13 @@ type EventQuery struct {
 
 // PersonQuery selects people.
 type PersonQuery struct {
-	Text   string // substring of name or e-mail, case-insensitive
+	Text string // substring of name or e-mail, case-insensitive
 	// NameOnly matches Text against the name alone (upstream's web
 	// submitter filter).
 	NameOnly bool
 	Order    string // "id", "name", "email"
-	Limit  int
-	Offset int
+	Limit    int
+	Offset   int
 }
 
 // UserQuery selects users.
