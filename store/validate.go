@@ -283,3 +283,23 @@ func ValidateSearchText(s string) error {
 	}
 	return nil
 }
+
+// DefaultMaxBundlePatches is how many patches one bundle may hold unless
+// configured otherwise (max_bundle_patches): a public bundle is served to
+// anyone, whole, as REST JSON and one mbox.
+const DefaultMaxBundlePatches = 1000
+
+// BundleTooLarge is the refusal of a bundle of n patches over limit.
+func BundleTooLarge(limit, n int) error {
+	return &FieldError{"patches", fmt.Sprintf("A bundle holds at most %d patches (this would hold %d).", limit, n)}
+}
+
+// BundleLimit is how many patches a bundle of s may hold, for front ends
+// that refuse an oversized request before looking up its patches (the
+// store refuses it anyway).
+func BundleLimit(s Store) int {
+	if l, ok := s.(interface{ MaxBundlePatches() int }); ok {
+		return l.MaxBundlePatches()
+	}
+	return DefaultMaxBundlePatches
+}

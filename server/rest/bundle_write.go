@@ -50,6 +50,11 @@ func (c *call) bundleInput(b *body, required bool, ownerID, selfID int64) (name 
 			v.add("patches", "This field is required.")
 		case len(vals) == 0:
 			v.add("patches", "Bundles cannot be empty")
+		case len(vals) > store.BundleLimit(c.h.store):
+			// Before looking up every patch: one request may not cost
+			// a lookup per id of an unbounded list.
+			c.refused("bundle too large", "patches", len(vals))
+			v.addErr(store.BundleTooLarge(store.BundleLimit(c.h.store), len(vals)))
 		default:
 			seen := map[int64]bool{}
 			projects := map[int64]bool{}

@@ -60,9 +60,12 @@ func (c *call) refused(reason string, args ...any) {
 // errorResponse is the one place store errors become HTTP answers.
 func (c *call) errorResponse(err error) *apiError {
 	var ae *apiError
+	var fe *store.FieldError
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &fe):
+		return fieldError(fe.Field, fe.Message)
 	case errors.Is(err, store.ErrNotFound):
 		return notFound()
 	case errors.Is(err, store.ErrForbidden):

@@ -2,9 +2,12 @@ package rest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchwork-go/patchwork/mailin"
 	"github.com/patchwork-go/patchwork/store"
@@ -143,5 +146,52 @@ func TestHugeSearchIs400(t *testing.T) {
 		// At the limits the search runs.
 		e.expect(e.get("/api/patches/?q="+strings.TrimSuffix(strings.Repeat("frob+", store.MaxSearchTerms), "+"), ""), 200, "")
 		e.expect(e.get("/api/patches/?q="+strings.Repeat("y", store.MaxSearchTermLen), ""), 200, "")
+	})
+}
+
+// A bundle holds at most max_bundle_patches patches, whoever writes it
+// (REST here, the store for the TUI), and an older, larger bundle embeds
+// only that many (issue 16.9).
+func TestBundleLimit(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		f := e.f
+		ctx := context.Background()
+		lim, ok := s.(interface{ SetMaxBundlePatches(int) })
+		if !ok {
+			t.Fatal("store has no bundle limit")
+		}
+		var ids []string
+		for i := range 4 {
+			p := &store.Patch{ProjectID: f.proj.ID, MsgID: fmt.Sprintf("<lim%d@x>", i), Name: fmt.Sprintf("lim %d", i),
+				Date: f.date1.Add(time.Duration(i) * time.Hour), SubmitterID: f.person.ID, StateID: f.states["new"], Headers: "Subject: x\n"}
+			must(t, s.CreatePatch(ctx, p, nil))
+			ids = append(ids, itoa(p.ID))
+		}
+		lim.SetMaxBundlePatches(3)
+		auth := tokenAuth(f.tokSub)
+		e.expect(e.jsonReq("POST", "/api/1.2/bundles/", auth, `{"name": "big", "patches": [`+strings.Join(ids, ", ")+`]}`), 400,
+			`{"patches": ["A bundle holds at most 3 patches (this would hold 4)."]}`)
+		r := e.jsonReq("POST", "/api/1.2/bundles/", auth, `{"name": "big", "patches": [`+strings.Join(ids[:3], ", ")+`]}`)
+		e.expect(r, 201, "")
+		bid := int64(at(t, r.json(t), "id").(float64))
+		e.expect(e.jsonReq("PATCH", "/api/1.2/bundles/"+itoa(bid)+"/", auth, `{"patches": [`+strings.Join(ids, ", ")+`]}`), 400,
+			`{"patches": ["A bundle holds at most 3 patches (this would hold 4)."]}`)
+		// The store's own rule, for writers that are not REST (TUI).
+		last, _ := strconv.ParseInt(ids[3], 10, 64)
+		if _, err := store.AddToBundle(ctx, s, f.sub, f.proj.ID, "big", []int64{last}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("AddToBundle past the limit: %v", err)
+		}
+		got, err := s.BundlePatchIDs(ctx, bid)
+		must(t, err)
+		if len(got) != 3 {
+			t.Errorf("bundle holds %d patches", len(got))
+		}
+		// A bundle larger than a limit lowered later embeds the limit.
+		lim.SetMaxBundlePatches(2)
+		if n := len(list(t, at(t, e.getOK("/api/1.2/bundles/"+itoa(bid)+"/", auth), "patches"))); n != 2 {
+			t.Errorf("embedded %d patches, want 2", n)
+		}
 	})
 }

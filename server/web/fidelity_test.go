@@ -149,3 +149,49 @@ print(c.get("test", "backend"), c.get("test", "url"))`)
 		}
 	})
 }
+
+// A bundle page shows 100 patches a page with links to the others, as
+// upstream pages it like a patch list, instead of every patch at once
+// (issue 16.9).
+func TestBundlePagePaginated(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		e := newEnv(t, s)
+		ctx := context.Background()
+		ids := make([]int64, 0, 205)
+		err := s.InTx(ctx, func(tx store.Store) error {
+			for i := range 205 {
+				p := &store.Patch{ProjectID: e.f.proj.ID, MsgID: fmt.Sprintf("<bp%03d@x>", i), Name: fmt.Sprintf("bundled %03d", i),
+					Date: time.Date(2024, 3, 1, 0, i, 0, 0, time.UTC), SubmitterID: e.f.jane.ID, StateID: e.f.stateNew.ID, Headers: "Subject: x\n"}
+				if err := tx.CreatePatch(ctx, p, nil); err != nil {
+					return err
+				}
+				ids = append(ids, p.ID)
+			}
+			return nil
+		})
+		must(t, err)
+		b := &store.Bundle{OwnerID: e.f.owner.ID, ProjectID: e.f.proj.ID, Name: "many", Public: true}
+		must(t, s.CreateBundle(ctx, b))
+		must(t, s.SetBundlePatches(ctx, b.ID, ids))
+		base := "/bundle/" + e.f.owner.Username + "/many/"
+		count := func(body string) int { return strings.Count(body, "bundled ") }
+		p1 := e.page(base)
+		if n := count(p1); n != 100 || !strings.Contains(p1, `href="`+base+`?page=2"`) || strings.Contains(p1, `rel="prev"`) {
+			t.Errorf("page 1: %d patches, links %v", n, strings.Contains(p1, "?page=2"))
+		}
+		p2 := e.page(base + "?page=2")
+		if n := count(p2); n != 100 || !strings.Contains(p2, "bundled 100") || !strings.Contains(p2, `href="`+base+`?page=3"`) ||
+			!strings.Contains(p2, `href="`+base+`?page=1"`) {
+			t.Errorf("page 2: %d patches", n)
+		}
+		for _, path := range []string{base + "?page=3", base + "?page=99"} {
+			if p := e.page(path); count(p) != 5 || !strings.Contains(p, "bundled 204") || strings.Contains(p, `rel="next"`) {
+				t.Errorf("%s: %d patches", path, count(p))
+			}
+		}
+		// The mbox still has every patch.
+		if n := strings.Count(e.get(base+"mbox/").body, "\nFrom patchwork "); n != 204 {
+			t.Errorf("mbox: %d messages after the first", n)
+		}
+	})
+}
