@@ -356,7 +356,9 @@ func (i *Ingester) storeCover(ctx context.Context, mc *mailCtx) (Result, error) 
 			return Result{}, err
 		}
 	}
-	if err := i.event(ctx, mc, store.Event{Category: store.EventCoverCreated, CoverID: c.ID, SeriesID: series.ID}); err != nil {
+	// Upstream attaches no series to cover-created, so /events/?series=N
+	// does not list it.
+	if err := i.event(ctx, mc, store.Event{Category: store.EventCoverCreated, CoverID: c.ID}); err != nil {
 		return Result{}, err
 	}
 	if err := i.addDependencies(ctx, mc, series, c.Content); err != nil {

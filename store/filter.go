@@ -25,6 +25,7 @@ const (
 	FieldProject                         // Ints: project ids
 	FieldHasCommitRef                    // Bool
 	FieldIsPull                          // Bool: has a pull URL
+	FieldSubmitterName                   // Strs: substring of submitter name (any), case-insensitive
 )
 
 // Op compares dates.
@@ -65,6 +66,7 @@ const (
 	OrderArchived
 	OrderCheck // by combined check state: pending < success < warning < fail
 	OrderDelegate
+	OrderSubmitterName // by the submitter's name (upstream's web list)
 )
 
 // Cursor is a keyset position: the sort key and id of the last row seen.
@@ -79,6 +81,10 @@ type PatchQuery struct {
 	Conds []Cond
 	Order Order
 	Desc  bool
+	// DateTieBreak breaks ties of a non-date order by date in the opposite
+	// direction, then id (upstream's web list: "-name" ties oldest first).
+	// Page-number paging only.
+	DateTieBreak bool
 	// After continues after this row (keyset, for OrderID and OrderDate).
 	// Before goes backwards: the page that ends just before this row, still
 	// returned in the query's order.
@@ -181,10 +187,13 @@ type EventQuery struct {
 
 // PersonQuery selects people.
 type PersonQuery struct {
-	Text   string // substring of name or e-mail, case-insensitive
-	Order  string // "id", "name", "email"
-	Limit  int
-	Offset int
+	Text string // substring of name or e-mail, case-insensitive
+	// NameOnly matches Text against the name alone (upstream's web
+	// submitter filter).
+	NameOnly bool
+	Order    string // "id", "name", "email"
+	Limit    int
+	Offset   int
 }
 
 // UserQuery selects users.

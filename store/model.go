@@ -320,6 +320,13 @@ type Check struct {
 	TargetURL   string
 	Context     string
 	Description string
+	// TargetURLGiven and DescriptionGiven tell "" given from no value
+	// (null): upstream's XML-RPC check_create stores "" for the arguments
+	// it leaves out and REST reads that back as "", while a REST POST
+	// without the field reads back null. A non-empty value is always given
+	// (CreateCheck sets the flag).
+	TargetURLGiven   bool
+	DescriptionGiven bool
 }
 
 // Event categories, as upstream names them.

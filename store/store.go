@@ -165,7 +165,8 @@ type PatchStore interface {
 	UpdatePatch(ctx context.Context, id int64, u PatchUpdate, actorID int64) (*Patch, error)
 	// SetRelated puts the patches in one relation (replacing theirs), or
 	// takes them out of any relation when ids has one element; records
-	// patch-relation-changed.
+	// patch-relation-changed, with actorID on ids[0]'s event only (the
+	// patch edited), written last.
 	SetRelated(ctx context.Context, ids []int64, actorID int64) error
 	// RelatedPatches returns the other patches in the patch's relation.
 	RelatedPatches(ctx context.Context, patchID int64) ([]PatchRow, error)

@@ -153,6 +153,9 @@ func (a *App) StoreAnySchema(cmd *cobra.Command, migrate bool) (store.Store, err
 	if l, ok := s.(interface{ LimitConns(int) }); ok && cmd.Name() != "serve" {
 		l.LimitConns(2)
 	}
+	if l, ok := s.(interface{ SetMaxBundlePatches(int) }); ok {
+		l.SetMaxBundlePatches(a.Config.MaxBundlePatches)
+	}
 	a.store, a.closer = s, closer
 	return s, nil
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"net"
 	"time"
+
+	"github.com/patchwork-go/patchwork/store"
 )
 
 // Config is the whole configuration of patchworkd. Values come, in rising
@@ -51,6 +53,10 @@ type Config struct {
 	// cover stays held; then it is kept as a failed mail, or dropped when
 	// its thread has no stored mail at all.
 	HeldRetentionDays int `toml:"held_retention_days" env:"HELD_RETENTION_DAYS"`
+	// MaxBundlePatches is how many patches one bundle may hold (REST,
+	// TUI and every other writer are refused beyond it): a public bundle
+	// is served whole to anyone, as REST JSON and as one mbox.
+	MaxBundlePatches int `toml:"max_bundle_patches" env:"MAX_BUNDLE_PATCHES"`
 }
 
 // LogConfig selects the slog handler.
@@ -131,6 +137,7 @@ func DefaultConfig() Config {
 		MaxMailBytes:             25 << 20,
 		HeldGraceMinutes:         10,
 		HeldRetentionDays:        14,
+		MaxBundlePatches:         store.DefaultMaxBundlePatches,
 	}
 }
 

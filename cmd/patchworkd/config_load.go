@@ -154,6 +154,9 @@ func (c *Config) Validate() error {
 	if c.ConfirmationValidityDays <= 0 {
 		bad("confirmation_validity_days: must be positive")
 	}
+	if c.MaxBundlePatches <= 0 {
+		bad("max_bundle_patches: must be positive")
+	}
 	if len(errs) == 0 {
 		return nil
 	}

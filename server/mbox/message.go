@@ -1,6 +1,7 @@
 package mbox
 
 import (
+	"encoding/base64"
 	"io"
 	"regexp"
 	"strconv"
@@ -105,17 +106,26 @@ func (m *Message) String() string {
 	b.WriteByte('\n')
 
 	cte := "7bit"
-	if !isASCII(body) {
+	switch {
+	case hasFromLine(body):
+		// A body line starting with "From " would split the message in
+		// two for git am (and any mbox reader); upstream writes it as is.
+		// Base64 keeps every byte and every reader decodes it; mboxrd's
+		// ">From " would need git am --patch-format=mboxrd, and plain
+		// git am would keep the '>'.
+		cte = "base64"
+		body = base64Lines(body)
+	case !isASCII(body):
 		cte = "8bit"
 	}
 	submitter := FormatAddress(m.SubmitterName, m.SubmitterMail)
 	writeHeader(&b, "Content-Type", `text/plain; charset="utf-8"`)
 	writeHeader(&b, "MIME-Version", "1.0")
 	writeHeader(&b, "Content-Transfer-Encoding", cte)
-	writeHeader(&b, "X-Patchwork-Submitter", submitter)
-	writeHeader(&b, "X-Patchwork-Id", strconv.FormatInt(m.ID, 10))
+	writeGenerated(&b, "X-Patchwork-Submitter", submitter)
+	writeGenerated(&b, "X-Patchwork-Id", strconv.FormatInt(m.ID, 10))
 	if m.DelegateMail != "" {
-		writeHeader(&b, "X-Patchwork-Delegate", m.DelegateMail)
+		writeGenerated(&b, "X-Patchwork-Delegate", m.DelegateMail)
 	}
 	hasDate := false
 	for _, h := range ParseHeaders(m.Headers) {
@@ -128,7 +138,7 @@ func (m *Message) String() string {
 			strings.EqualFold(headerAddress(h.Value), m.ListEmail):
 			// DMARC: the list rewrote From; show the real author to git am.
 			writeHeader(&b, "X-Patchwork-Original-From", h.Value)
-			writeHeader(&b, h.Name, submitter)
+			writeGenerated(&b, h.Name, submitter)
 			continue
 		}
 		writeHeader(&b, h.Name, h.Value)
@@ -138,6 +148,26 @@ func (m *Message) String() string {
 	}
 	b.WriteByte('\n')
 	b.WriteString(body)
+	return b.String()
+}
+
+// hasFromLine reports whether a line of body starts with "From ".
+func hasFromLine(body string) bool {
+	return strings.HasPrefix(body, "From ") || strings.Contains(body, "\nFrom ")
+}
+
+// base64Lines encodes s in lines of 76 characters (RFC 2045).
+func base64Lines(s string) string {
+	enc := base64.StdEncoding.EncodeToString([]byte(s))
+	var b strings.Builder
+	b.Grow(len(enc) + len(enc)/76 + 1)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76])
+		b.WriteByte('\n')
+		enc = enc[76:]
+	}
+	b.WriteString(enc)
+	b.WriteByte('\n')
 	return b.String()
 }
 

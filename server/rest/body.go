@@ -207,6 +207,29 @@ func (b *body) strField(k string) (s string, present, null bool) {
 	return fmt.Sprint(b.raw(k)), true, false
 }
 
+// stringFields refuses JSON objects, arrays and booleans sent for the
+// given string fields, as DRF's CharField does ("Not a valid string.");
+// strField would otherwise store their Go formatting ("map[a:1]"). Form
+// bodies carry only strings. The refusal is logged (one line): a client
+// that sends these is broken or probing.
+func (c *call) stringFields(b *body, keys ...string) error {
+	if b.json == nil {
+		return nil
+	}
+	var v validation
+	for _, k := range keys {
+		switch b.json[k].(type) {
+		case map[string]any, []any, bool:
+			v.add(k, "Not a valid string.")
+		}
+	}
+	if err := v.err(); err != nil {
+		c.refused("string field of another JSON type", "fields", keys)
+		return err
+	}
+	return nil
+}
+
 // pk turns a primary-key value (int or decimal string) into an id.
 func pk(v any) (int64, bool) {
 	switch x := v.(type) {

@@ -12,6 +12,9 @@ import (
 // bundleInput validates the writable bundle fields. required: POST
 // semantics (name and patches must be present).
 func (c *call) bundleInput(b *body, required bool, ownerID, selfID int64) (name *string, public *bool, patches []int64, projectID int64, err error) {
+	if err := c.stringFields(b, "name"); err != nil {
+		return nil, nil, nil, 0, err
+	}
 	var v validation
 	if s, present, null := b.strField("name"); present || required {
 		s = strings.TrimSpace(s)
@@ -47,6 +50,11 @@ func (c *call) bundleInput(b *body, required bool, ownerID, selfID int64) (name 
 			v.add("patches", "This field is required.")
 		case len(vals) == 0:
 			v.add("patches", "Bundles cannot be empty")
+		case len(vals) > store.BundleLimit(c.h.store):
+			// Before looking up every patch: one request may not cost
+			// a lookup per id of an unbounded list.
+			c.refused("bundle too large", "patches", len(vals))
+			v.addErr(store.BundleTooLarge(store.BundleLimit(c.h.store), len(vals)))
 		default:
 			seen := map[int64]bool{}
 			projects := map[int64]bool{}

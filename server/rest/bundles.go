@@ -25,6 +25,12 @@ func (c *call) bundleObj(b *store.Bundle) (obj, error) {
 	if err != nil {
 		return nil, fmt.Errorf("patches of bundle %d: %w", b.ID, err)
 	}
+	// A bundle made before the limit existed may hold more: embed the
+	// first max_bundle_patches of them (in bundle order), so one anonymous
+	// request costs what a bundle may cost. Its mbox has them all.
+	if limit := store.BundleLimit(c.h.store); len(ids) > limit {
+		ids = ids[:limit]
+	}
 	var rows []store.PatchRow
 	if len(ids) > 0 {
 		if rows, err = c.h.store.GetPatchRows(c.ctx, ids); err != nil {

@@ -3,8 +3,6 @@ package rest
 import (
 	"fmt"
 	"net/http"
-	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -22,9 +20,9 @@ func (c *call) checkFull(ch *store.Check) (obj, error) {
 		{"user", u},
 		{"date", jsonDate(ch.Date)},
 		{"state", ch.State.String()},
-		{"target_url", nullStr(ch.TargetURL)},
+		{"target_url", givenStr(ch.TargetURL, ch.TargetURLGiven)},
 		{"context", ch.Context},
-		{"description", nullStr(ch.Description)},
+		{"description", givenStr(ch.Description, ch.DescriptionGiven)},
 	}, nil
 }
 
@@ -140,8 +138,6 @@ func (c *call) checkDetail() error {
 	return nil
 }
 
-var slugRe = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
-
 // checkCreate: POST patches/<id>/checks/ by someone who may edit the patch.
 // The check's user is always the requester.
 func (c *call) checkCreate() error {
@@ -160,6 +156,9 @@ func (c *call) checkCreate() error {
 	if err != nil {
 		return err
 	}
+	if err := c.stringFields(b, "context", "target_url", "description"); err != nil {
+		return err
+	}
 	var v validation
 	ch := store.Check{PatchID: p.ID, UserID: c.user.ID, Context: "default"}
 	state, present, null := b.strField("state")
@@ -174,19 +173,16 @@ func (c *call) checkCreate() error {
 		ch.State = st
 	}
 	if s, present, null := b.strField("context"); present && !null {
-		if len(s) > 255 || !slugRe.MatchString(s) {
-			v.add("context", `Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.`)
-		}
+		v.addErr(store.ValidateCheckContext(s))
 		ch.Context = s
 	}
-	if s, present, _ := b.strField("target_url"); present && s != "" {
-		if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "ftp" && u.Scheme != "ftps") || u.Host == "" {
-			v.add("target_url", "Enter a valid URL.")
-		}
-		ch.TargetURL = s
+	// A field sent as "" reads back as "", one left out or null as null.
+	if s, present, null := b.strField("target_url"); present && !null {
+		v.addErr(store.ValidateCheckTargetURL(s))
+		ch.TargetURL, ch.TargetURLGiven = s, true
 	}
-	if s, present, _ := b.strField("description"); present {
-		ch.Description = s
+	if s, present, null := b.strField("description"); present && !null {
+		ch.Description, ch.DescriptionGiven = s, true
 	}
 	if err := v.err(); err != nil {
 		return err

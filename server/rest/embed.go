@@ -182,7 +182,7 @@ func (c *call) embCheck(ch *store.Check) obj {
 		{"url", c.checkURL(ch)},
 		{"date", jsonDate(ch.Date)},
 		{"state", ch.State.String()},
-		{"target_url", nullStr(ch.TargetURL)},
+		{"target_url", givenStr(ch.TargetURL, ch.TargetURLGiven)},
 		{"context", ch.Context},
 	}
 }

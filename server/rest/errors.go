@@ -49,12 +49,23 @@ func (c *call) forbidden() *apiError {
 	return detail(http.StatusForbidden, msgNoPermission)
 }
 
+// refused logs one line for a request refused with a 400 that a working
+// client would not send (hostile or broken input), so that it shows in the
+// log without a stack trace or an error level.
+func (c *call) refused(reason string, args ...any) {
+	c.h.logger.WarnContext(c.ctx, "rest request refused",
+		append([]any{"method", c.r.Method, "path", c.r.URL.Path, "reason", reason}, args...)...)
+}
+
 // errorResponse is the one place store errors become HTTP answers.
 func (c *call) errorResponse(err error) *apiError {
 	var ae *apiError
+	var fe *store.FieldError
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &fe):
+		return fieldError(fe.Field, fe.Message)
 	case errors.Is(err, store.ErrNotFound):
 		return notFound()
 	case errors.Is(err, store.ErrForbidden):

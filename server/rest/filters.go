@@ -27,6 +27,16 @@ func (c *call) values(key string) []string {
 	return out
 }
 
+// last is a single-valued parameter: given twice, the last value counts,
+// as Django's QueryDict.get answers (url.Values.Get gives the first).
+func (c *call) last(key string) string {
+	v := c.q[key]
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
+}
+
 func parseID(s string) (int64, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil && n >= 0
@@ -227,7 +237,7 @@ func parseDate(s string) (time.Time, bool) {
 
 // terms splits q on whitespace and commas; every term must match.
 func (c *call) terms() []string {
-	return strings.FieldsFunc(c.q.Get("q"), func(r rune) bool {
+	return strings.FieldsFunc(c.last("q"), func(r rune) bool {
 		return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
 	})
 }
@@ -260,7 +270,7 @@ type orderKey struct {
 // not in allowed dropped.
 func (c *call) orderKeys(allowed ...string) []orderKey {
 	var keys []orderKey
-	for _, part := range strings.Split(c.q.Get("order"), ",") {
+	for _, part := range strings.Split(c.last("order"), ",") {
 		part = strings.TrimSpace(part)
 		desc := strings.HasPrefix(part, "-")
 		name := strings.TrimPrefix(part, "-")

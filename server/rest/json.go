@@ -31,6 +31,14 @@ func nullStr(s string) any {
 	return s
 }
 
+// givenStr is a nullable text column: null unless given (then possibly "").
+func givenStr(s string, given bool) any {
+	if !given && s == "" {
+		return nil
+	}
+	return s
+}
+
 // jsonDate formats a time the way upstream's serializers do: UTC, no zone,
 // microseconds only when non-zero.
 func jsonDate(t time.Time) string {

@@ -17,7 +17,7 @@ const (
 // perPage is the page size: default 30, clamped to 250; zero, negative or
 // non-numeric values give the default.
 func (c *call) perPage() int {
-	n, err := strconv.Atoi(c.q.Get("per_page"))
+	n, err := strconv.Atoi(c.last("per_page"))
 	switch {
 	case err != nil || n <= 0:
 		return defaultPerPage

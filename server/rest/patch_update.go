@@ -15,6 +15,19 @@ type validation struct{ errs obj }
 
 func (v *validation) add(name, msg string) { v.errs = v.errs.add(name, []string{msg}) }
 
+// addErr adds a store validation error (store.FieldError) under its
+// field.
+func (v *validation) addErr(err error) {
+	var fe *store.FieldError
+	switch {
+	case err == nil:
+	case errors.As(err, &fe):
+		v.add(fe.Field, fe.Message)
+	default:
+		v.add("non_field_errors", err.Error())
+	}
+}
+
 func (v *validation) err() error {
 	if len(v.errs) == 0 {
 		return nil
@@ -102,6 +115,9 @@ func (c *call) patchUpdate() error {
 // pull_url into a store update; field errors go to v.
 func (c *call) patchChanges(b *body, proj *store.Project, v *validation) (store.PatchUpdate, error) {
 	var u store.PatchUpdate
+	if err := c.stringFields(b, "commit_ref", "pull_url"); err != nil {
+		return u, err
+	}
 	if b.has("state") {
 		switch x := b.raw("state").(type) {
 		case string:

@@ -53,15 +53,13 @@ func (c *call) patchConds() ([]store.Cond, error) {
 		conds = append(conds, store.Cond{Field: store.FieldArchived, Bool: *b})
 	}
 	if c.since(2) {
-		if v := c.values("hash"); len(v) > 0 {
-			conds = append(conds, store.Cond{Field: store.FieldHash, Strs: v})
+		// Single-valued upstream (CharFilter): the last value counts, and
+		// an empty one filters nothing.
+		if v := strings.TrimSpace(c.last("hash")); v != "" {
+			conds = append(conds, store.Cond{Field: store.FieldHash, Strs: []string{v}})
 		}
-		if v := c.values("msgid"); len(v) > 0 {
-			ids := make([]string, len(v))
-			for i, m := range v {
-				ids[i] = "<" + bareMsgID(m) + ">"
-			}
-			conds = append(conds, store.Cond{Field: store.FieldMsgID, Strs: ids})
+		if v := strings.TrimSpace(c.last("msgid")); v != "" {
+			conds = append(conds, store.Cond{Field: store.FieldMsgID, Strs: []string{"<" + bareMsgID(v) + ">"}})
 		}
 	}
 	since, err := c.dateFilter("since")

@@ -157,6 +157,9 @@ func (c *call) projectUpdate() error {
 		if !c.since(f.minor) {
 			continue
 		}
+		if err := c.stringFields(b, f.name); err != nil {
+			return err
+		}
 		if s, present, null := b.strField(f.name); present {
 			if null {
 				return fieldError(f.name, "This field may not be null.")

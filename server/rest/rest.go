@@ -111,6 +111,14 @@ func (h *Handler) wrap(v version, m methods) http.Handler {
 			c.fail(methodNotAllowed(r.Method))
 			return
 		}
+		// Bounded before any work: a search the database would refuse is
+		// the client's error.
+		var fe *store.FieldError
+		if err := store.ValidateSearchText(c.last("q")); errors.As(err, &fe) {
+			c.refused("search too large", "err", err)
+			c.fail(fieldError(fe.Field, fe.Message))
+			return
+		}
 		user, aerr := h.authenticate(c.ctx, r)
 		if aerr != nil {
 			c.fail(aerr)

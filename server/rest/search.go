@@ -15,7 +15,7 @@ import (
 // empty list, like any REST filter, and says why in the
 // X-Patchwork-Query-Error header.
 func (c *call) searchConds() ([]store.Cond, error) {
-	raw := c.q.Get("q")
+	raw := c.last("q")
 	terms := c.terms()
 	if len(terms) == 0 {
 		return nil, nil

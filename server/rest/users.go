@@ -97,6 +97,9 @@ func (c *call) userUpdate() error {
 		name string
 		dst  *string
 	}{{"first_name", &u.FirstName}, {"last_name", &u.LastName}} {
+		if err := c.stringFields(b, f.name); err != nil {
+			return err
+		}
 		if s, present, null := b.strField(f.name); present {
 			if null {
 				return fieldError(f.name, "This field may not be null.")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/patchwork-go/patchwork/server/mbox"
@@ -43,6 +44,9 @@ type bundleData struct {
 	Rows    []row
 	Tags    []store.Tag
 	Mbox    string
+	// Prev and Next link the neighbouring pages of pageSize patches, as
+	// upstream pages a bundle like any patch list.
+	Prev, Next string
 }
 
 // bundle serves /bundle/<username>/<bundlename>/ and its mbox/: public
@@ -80,7 +84,11 @@ func (h *handler) bundle(w http.ResponseWriter, r *http.Request, userSeg, nameSe
 		download(w, "text/plain; charset=utf-8", mbox.BundleDisposition(*b), buf.Bytes())
 		return
 	}
-	d, err := h.bundleData(ctx, owner, b)
+	pg := 1
+	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && n > 1 {
+		pg = n
+	}
+	d, err := h.bundleData(ctx, owner, b, pg)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -88,7 +96,7 @@ func (h *handler) bundle(w http.ResponseWriter, r *http.Request, userSeg, nameSe
 	h.render(w, r, http.StatusOK, "bundle", page{Title: "Bundle " + b.Name, Data: d})
 }
 
-func (h *handler) bundleData(ctx context.Context, owner *store.User, b *store.Bundle) (*bundleData, error) {
+func (h *handler) bundleData(ctx context.Context, owner *store.User, b *store.Bundle, pg int) (*bundleData, error) {
 	d := &bundleData{Bundle: b, Owner: owner, Mbox: bundlePath(owner.Username, b.Name) + "mbox/"}
 	var err error
 	if d.Project, err = h.store.GetProject(ctx, b.ProjectID); err != nil {
@@ -98,6 +106,17 @@ func (h *handler) bundleData(ctx context.Context, owner *store.User, b *store.Bu
 	if err != nil {
 		return nil, fmt.Errorf("patches of bundle %d: %w", b.ID, err)
 	}
+	// Beyond the end: the last page (upstream's paginator).
+	last := max(1, (len(ids)+pageSize-1)/pageSize)
+	pg = min(pg, last)
+	base := bundlePath(owner.Username, b.Name)
+	if pg > 1 {
+		d.Prev = base + "?page=" + strconv.Itoa(pg-1)
+	}
+	if pg < last {
+		d.Next = base + "?page=" + strconv.Itoa(pg+1)
+	}
+	ids = ids[(pg-1)*pageSize : min(len(ids), pg*pageSize)]
 	prs, err := h.store.GetPatchRows(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("patch rows of bundle %d: %w", b.ID, err)

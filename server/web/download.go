@@ -48,6 +48,11 @@ func (h *handler) seriesMbox(w http.ResponseWriter, r *http.Request, idSeg strin
 // pwclientrc serves /project/<linkname>/pwclientrc/ (spec web.md §6). The
 // section name must be the linkname: pwclient's REST backend sends it as
 // project=.
+//
+// It points pwclient at XML-RPC, as upstream 3.1.3 does, whenever XML-RPC
+// is on: pwclient's REST backend lacks -n/-N, states and a project-less
+// check-list. The REST form is a comment to uncomment, and the file itself
+// only when XML-RPC is off.
 func (h *handler) pwclientrc(w http.ResponseWriter, r *http.Request, linkname string) {
 	p, err := h.store.GetProjectByLinkName(r.Context(), linkname)
 	if err != nil {
@@ -59,9 +64,13 @@ func (h *handler) pwclientrc(w http.ResponseWriter, r *http.Request, linkname st
 	if i := strings.Index(host, "://"); i >= 0 {
 		host = host[i+3:]
 	}
-	backend, url := "rest", base+"/api/"
-	if h.opts.NoREST {
-		backend, url = "xmlrpc", base+"/xmlrpc/"
+	section := "backend = rest\nurl = " + base + "/api/\n"
+	if h.opts.XMLRPC || h.opts.NoREST {
+		section = "backend = xmlrpc\nurl = " + base + "/xmlrpc/\n"
+		if !h.opts.NoREST {
+			section += "# pwclient's REST backend instead (no -n/-N, states or check-list without a project):\n" +
+				"# backend = rest\n# url = " + base + "/api/\n"
+		}
 	}
 	body := fmt.Sprintf(`# Sample .pwclientrc file for the %[1]s project,
 # running on %[2]s.
@@ -73,8 +82,6 @@ func (h *handler) pwclientrc(w http.ResponseWriter, r *http.Request, linkname st
 # default=%[1]s
 
 [%[1]s]
-backend = %[3]s
-url = %[4]s
-`, p.LinkName, host, backend, url)
+%[3]s`, p.LinkName, host, section)
 	download(w, "text/plain; charset=utf-8", mbox.Disposition(".pwclientrc"), []byte(body))
 }

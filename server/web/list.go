@@ -50,7 +50,7 @@ type listData struct {
 // orders maps the upstream order parameter to store orders.
 var orders = map[string]store.Order{
 	"date": store.OrderDate, "name": store.OrderName, "state": store.OrderState,
-	"submitter": store.OrderSubmitter, "delegate": store.OrderDelegate,
+	"submitter": store.OrderSubmitterName, "delegate": store.OrderDelegate,
 }
 
 // listParams are the query parameters that select rows; paging parameters
@@ -121,8 +121,18 @@ func (h *handler) listQuery(ctx context.Context, p *store.Project, v url.Values,
 	// that names a state or the archived flag replaces the default filters
 	// (action required, not archived): "state:accepted" must find accepted
 	// patches without the reader also having to pick "any state".
+	//
+	// Plain words only (no key, no '-', no quotes) are upstream's search:
+	// the whole text is one substring of the name, so the link upstream's
+	// search box writes (?q=fix+build) finds the same rows. Any key,
+	// negation or quote makes it our language, where every term must hold
+	// ("fix" "build": both words anywhere).
 	var named map[store.Field]bool
 	if qv := strings.TrimSpace(v.Get("q")); qv != "" {
+		var fe *store.FieldError
+		if err := store.ValidateSearchText(qv); errors.As(err, &fe) {
+			return q, fmt.Errorf("%s: %w", fe.Message, store.ErrInvalid)
+		}
 		parsed, err := query.Parse(qv)
 		if err != nil {
 			return q, fmt.Errorf("search %q: %w", qv, err)
@@ -130,6 +140,9 @@ func (h *handler) listQuery(ctx context.Context, p *store.Project, v url.Values,
 		conds, err := parsed.Conds(ctx, query.StoreResolver(h.store, nil))
 		if err != nil {
 			return q, fmt.Errorf("search %q: %w", qv, err)
+		}
+		if plainWords(parsed, qv) {
+			conds = []store.Cond{{Field: store.FieldName, Strs: []string{qv}}}
 		}
 		named = map[store.Field]bool{}
 		for _, c := range conds {
@@ -175,12 +188,14 @@ func (h *handler) listQuery(ctx context.Context, p *store.Project, v url.Values,
 				add("submitter", "Submitter", personName(*person), store.Cond{Field: store.FieldSubmitter, Ints: []int64{id}})
 			}
 		} else {
-			people, err := h.store.ListPeople(ctx, store.PersonQuery{Text: sv, Limit: 1})
+			// Upstream matches names only, and a text that names nobody
+			// filters nothing.
+			people, err := h.store.ListPeople(ctx, store.PersonQuery{Text: sv, NameOnly: true, Limit: 1})
 			if err != nil {
 				return q, fmt.Errorf("submitter %q: %w", sv, err)
 			}
 			if len(people) > 0 {
-				add("submitter", "Submitter", sv, store.Cond{Field: store.FieldSubmitterText, Strs: []string{sv}})
+				add("submitter", "Submitter", sv, store.Cond{Field: store.FieldSubmitterName, Strs: []string{sv}})
 			}
 		}
 	}
@@ -233,6 +248,8 @@ func (h *handler) listQuery(ctx context.Context, p *store.Project, v url.Values,
 		q.Order, q.Desc = o, strings.HasPrefix(ov, "-")
 		d.Order = ov
 	}
+	// Upstream breaks ties of another order by date, the other way round.
+	q.DateTieBreak = q.Order != store.OrderDate
 	d.OrderURL = map[string]string{}
 	for name := range orders {
 		next := name
@@ -242,6 +259,20 @@ func (h *handler) listQuery(ctx context.Context, p *store.Project, v url.Values,
 		d.OrderURL[name] = with(base, drop(v, "page", "after", "before"), "order", next)
 	}
 	return q, nil
+}
+
+// plainWords tells an upstream-style search (words only) from a query of
+// our language.
+func plainWords(q *query.Query, raw string) bool {
+	if strings.ContainsRune(raw, '"') {
+		return false
+	}
+	for _, t := range q.Terms {
+		if t.Key != "" || t.Neg {
+			return false
+		}
+	}
+	return true
 }
 
 // listRows fetches one page: keyset paging (after/before = a patch id) for

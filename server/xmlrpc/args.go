@@ -102,6 +102,11 @@ func countArg(v any) (int64, error) {
 	case nil:
 		return 0, nil
 	case int64:
+		// -2^63 has no negation in int64: the last -n would index before
+		// the list.
+		if t == math.MinInt64 {
+			return 0, refuse(fault("OverflowError", "max_count out of range: %d", t), "max_count out of range")
+		}
 		return t, nil
 	case bool:
 		if t {
@@ -109,6 +114,15 @@ func countArg(v any) (int64, error) {
 		}
 		return 0, nil
 	case float64:
+		// int64(NaN) and out-of-range conversions are undefined in Go
+		// (NaN gave -2^63 and a panic on slicing); Python's int() refuses
+		// the first and the second has no use.
+		switch {
+		case math.IsNaN(t):
+			return 0, refuse(fault("ValueError", "cannot convert float NaN to integer"), "max_count NaN")
+		case t <= math.MinInt64 || t >= math.MaxInt64:
+			return 0, refuse(fault("OverflowError", "max_count out of range: %s", pyFloat(t)), "max_count out of range")
+		}
 		return int64(t), nil
 	case string:
 		// Python 3 cannot compare str with int; numeric strings are a

@@ -49,6 +49,19 @@ func asFault(err error) (*Fault, bool) {
 	return errInternal, false
 }
 
+// refusal is a fault answered to input no working client sends (a
+// max_count that cannot be a count): the handler logs it, one line, where
+// other deliberate faults are not.
+type refusal struct {
+	f      *Fault
+	reason string
+}
+
+func (r *refusal) Error() string { return r.f.Error() }
+func (r *refusal) Unwrap() error { return r.f }
+
+func refuse(f *Fault, reason string) error { return &refusal{f, reason} }
+
 // typeError builds Python's argument-count TypeError text for a function
 // with the given positional parameters, of which the last optional ones
 // have defaults, called with given arguments.

@@ -105,8 +105,12 @@ func (h *Handler) serveRPC(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		f, deliberate := asFault(err)
-		if !deliberate {
+		var ref *refusal
+		switch {
+		case !deliberate:
 			h.log.ErrorContext(r.Context(), "xmlrpc call failed", "method", method, "err", err)
+		case errors.As(err, &ref):
+			h.log.WarnContext(r.Context(), "xmlrpc call refused", "method", method, "reason", ref.reason)
 		}
 		buf.Reset()
 		EncodeFault(&buf, 1, f.String())

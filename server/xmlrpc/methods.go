@@ -3,6 +3,7 @@ package xmlrpc
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -85,7 +86,7 @@ func applyCount[T any](list []T, n int64) []T {
 	switch {
 	case n > 0 && int64(len(list)) > n:
 		return list[:n]
-	case n < 0 && int64(len(list)) > -n:
+	case n < 0 && n != math.MinInt64 && int64(len(list)) > -n:
 		return list[int64(len(list))+n:]
 	}
 	return list

@@ -119,14 +119,24 @@ func checkCreate(r *request, args []any) (any, error) {
 	}
 	target, _ := stringArg(args[3])
 	desc, _ := stringArg(args[4])
+	// The one target URL rule of every front end; upstream applies it on
+	// REST only and stores anything here (javascript: included).
+	var fe *store.FieldError
+	if err := store.ValidateCheckTargetURL(target); errors.As(err, &fe) {
+		return nil, fault("django.core.exceptions.ValidationError", "{'%s': ['%s']}", fe.Field, fe.Message)
+	}
+	// Upstream stores "" for a target URL or description left out (its
+	// defaults), which REST reads back as "" rather than null.
 	c := &store.Check{
-		PatchID:     p.ID,
-		UserID:      r.user.ID,
-		Date:        r.h.now().UTC(),
-		State:       state,
-		TargetURL:   target,
-		Context:     context,
-		Description: desc,
+		PatchID:          p.ID,
+		UserID:           r.user.ID,
+		Date:             r.h.now().UTC(),
+		State:            state,
+		TargetURL:        target,
+		Context:          context,
+		Description:      desc,
+		TargetURLGiven:   true,
+		DescriptionGiven: true,
 	}
 	if err := r.store().CreateCheck(r.ctx, c); err != nil {
 		return nil, fmt.Errorf("create check on patch %d: %w", p.ID, err)

@@ -126,10 +126,14 @@ func (s *Store) SetBundlePatches(ctx context.Context, bundleID int64, ids []int6
 		if _, err := tx.GetBundle(ctx, bundleID); err != nil {
 			return err
 		}
+		ids = uniq(ids)
+		if err := tx.bundleFits(len(ids)); err != nil {
+			return err
+		}
 		if _, err := tx.exec(ctx, "DELETE FROM bundle_patches WHERE bundle_id = ?", bundleID); err != nil {
 			return err
 		}
-		return tx.appendBundle(ctx, bundleID, uniq(ids), 0)
+		return tx.appendBundle(ctx, bundleID, ids, 0)
 	})
 	if err != nil {
 		return fmt.Errorf("set bundle %d patches: %w", bundleID, err)
@@ -156,6 +160,12 @@ func (s *Store) AddBundlePatches(ctx context.Context, bundleID int64, ids []int6
 			if !in[id] {
 				add = append(add, id)
 			}
+		}
+		if len(add) == 0 {
+			return nil
+		}
+		if err := tx.bundleFits(len(have) + len(add)); err != nil {
+			return err
 		}
 		var last int
 		if err := scanRow(tx.queryRow(ctx, "SELECT COALESCE(MAX(ordering), 0) FROM bundle_patches WHERE bundle_id = ?", bundleID), &last); err != nil {

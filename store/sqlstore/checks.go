@@ -10,12 +10,12 @@ import (
 	"github.com/patchwork-go/patchwork/store"
 )
 
-const checkCols = "id, patch_id, user_id, created, state, target_url, context, description"
+const checkCols = "id, patch_id, user_id, created, state, target_url, context, description, target_url_given, description_given"
 
 func scanCheck(r rowScanner) (store.Check, error) {
 	var c store.Check
 	var st int64
-	err := r.Scan(&c.ID, &c.PatchID, &c.UserID, timeCol{&c.Date}, &st, &c.TargetURL, &c.Context, &c.Description)
+	err := r.Scan(&c.ID, &c.PatchID, &c.UserID, timeCol{&c.Date}, &st, &c.TargetURL, &c.Context, &c.Description, &c.TargetURLGiven, &c.DescriptionGiven)
 	c.State = store.CheckState(st)
 	return c, err
 }
@@ -36,13 +36,16 @@ func (s *Store) CreateCheck(ctx context.Context, c *store.Check) error {
 	if c.Context == "" {
 		c.Context = "default"
 	}
+	c.TargetURLGiven = c.TargetURLGiven || c.TargetURL != ""
+	c.DescriptionGiven = c.DescriptionGiven || c.Description != ""
 	err := s.write(ctx, func(tx *Store) error {
 		var projectID int64
 		if err := scanRow(tx.queryRow(ctx, "SELECT project_id FROM patches WHERE id = ?"+tx.d.forUpdate(), c.PatchID), &projectID); err != nil {
 			return fmt.Errorf("patch %d: %w", c.PatchID, err)
 		}
-		id, err := tx.insert(ctx, `INSERT INTO checks (patch_id, user_id, created, state, target_url, context, description)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.PatchID, c.UserID, c.Date, int64(c.State), c.TargetURL, c.Context, c.Description)
+		id, err := tx.insert(ctx, `INSERT INTO checks (patch_id, user_id, created, state, target_url, context, description, target_url_given, description_given)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PatchID, c.UserID, c.Date, int64(c.State), c.TargetURL, c.Context, c.Description,
+			c.TargetURLGiven, c.DescriptionGiven)
 		if err != nil {
 			return err
 		}

@@ -90,7 +90,7 @@ func (s *Store) DeleteNotifications(ctx context.Context, sent []store.Notificati
 
 // FindChecks implements store.CheckSearcher (XML-RPC check_list).
 func (s *Store) FindChecks(ctx context.Context, q store.CheckSearch) ([]store.Check, error) {
-	sqlq := "SELECT c.id, c.patch_id, c.user_id, c.created, c.state, c.target_url, c.context, c.description FROM checks c"
+	sqlq := "SELECT c.id, c.patch_id, c.user_id, c.created, c.state, c.target_url, c.context, c.description, c.target_url_given, c.description_given FROM checks c"
 	var where []string
 	var args []any
 	if q.ProjectID != 0 {

@@ -210,7 +210,10 @@ func (s *Store) UpdatePatch(ctx context.Context, id int64, u store.PatchUpdate, 
 
 // SetRelated puts the patches in one new relation, or takes a single patch
 // out of its relation. Relations left with fewer than two patches dissolve.
-// Every patch whose relation changes gets a patch-relation-changed event.
+// Every patch whose relation changes gets a patch-relation-changed event;
+// as upstream, only ids[0]'s (the patch the request edited) names the
+// actor, and it is written last: upstream saves the other patches first,
+// without the request's user.
 func (s *Store) SetRelated(ctx context.Context, ids []int64, actorID int64) error {
 	ids = uniq(ids)
 	if len(ids) == 0 {
@@ -242,10 +245,16 @@ func (s *Store) SetRelated(ctx context.Context, ids []int64, actorID int64) erro
 			}
 		}
 		now := time.Now().UTC()
+		var edited *store.Event
 		event := func(id, project, prev, next int64) error {
-			return tx.CreateEvent(ctx, &store.Event{Category: store.EventPatchRelationChanged,
-				ProjectID: project, Date: now, ActorID: actorID, PatchID: id,
-				PreviousRelationID: prev, CurrentRelationID: next})
+			e := &store.Event{Category: store.EventPatchRelationChanged,
+				ProjectID: project, Date: now, PatchID: id,
+				PreviousRelationID: prev, CurrentRelationID: next}
+			if id == ids[0] {
+				e.ActorID, edited = actorID, e
+				return nil
+			}
+			return tx.CreateEvent(ctx, e)
 		}
 		var newRel int64
 		if len(ids) > 1 {
@@ -293,6 +302,9 @@ func (s *Store) SetRelated(ctx context.Context, ids []int64, actorID int64) erro
 			if _, err := tx.exec(ctx, "DELETE FROM patch_relations WHERE id = ?", rel); err != nil {
 				return err
 			}
+		}
+		if edited != nil {
+			return tx.CreateEvent(ctx, edited)
 		}
 		return nil
 	})

@@ -320,6 +320,8 @@ func (s *Store) idsQuery(ctx context.Context, q store.PatchQuery) (idsQuery, err
 			join, key = " JOIN states st ON st.id = p.state_id", "st.ordering"
 		case store.OrderSubmitter:
 			key = "p.submitter_id"
+		case store.OrderSubmitterName:
+			join, key = " JOIN people sp ON sp.id = p.submitter_id", "COALESCE(sp.name, '')"
 		case store.OrderProject:
 			join, key = " JOIN projects pr ON pr.id = p.project_id", "pr.linkname"
 		case store.OrderArchived:
@@ -335,7 +337,15 @@ func (s *Store) idsQuery(ctx context.Context, q store.PatchQuery) (idsQuery, err
 		if key != "" {
 			order += key + dir + ", "
 		}
-		order += "p.id" + dir
+		if q.DateTieBreak && key != "" && key != "p.msg_date" {
+			tie := " DESC"
+			if desc {
+				tie = " ASC"
+			}
+			order += "p.msg_date" + tie + ", p.id" + tie
+		} else {
+			order += "p.id" + dir
+		}
 		iq.sql = "SELECT p.id FROM patches p" + join + whereSQL(where) + order + s.d.limit(q.Limit, offset)
 		iq.args = args
 	}
@@ -465,6 +475,17 @@ func (s *Store) cond(c store.Cond, states []store.State) (string, []any, error) 
 	case store.FieldSubmitter:
 		e, a := in("p.submitter_id", c.Ints)
 		return e, a, nil
+	case store.FieldSubmitterName:
+		if len(c.Strs) == 0 {
+			return "1 = 0", nil, nil
+		}
+		var parts []string
+		var a []any
+		for _, t := range c.Strs {
+			parts = append(parts, contains("name"))
+			a = append(a, containsArg(t))
+		}
+		return "p.submitter_id IN (SELECT id FROM people WHERE " + strings.Join(parts, " OR ") + ")", a, nil
 	case store.FieldSubmitterText:
 		if len(c.Strs) == 0 {
 			return "1 = 0", nil, nil

@@ -167,7 +167,11 @@ func (s *Store) GetPeople(ctx context.Context, ids []int64) (map[int64]store.Per
 func (s *Store) ListPeople(ctx context.Context, q store.PersonQuery) ([]store.Person, error) {
 	query := "SELECT " + personCols + " FROM people"
 	var args []any
-	if q.Text != "" {
+	switch {
+	case q.Text != "" && q.NameOnly:
+		query += " WHERE " + contains("name")
+		args = append(args, containsArg(q.Text))
+	case q.Text != "":
 		query += " WHERE (" + contains("name") + " OR " + contains("email") + ")"
 		args = append(args, containsArg(q.Text), containsArg(q.Text))
 	}

@@ -46,6 +46,29 @@ type Store struct {
 	// otherwise; conn is a PostgreSQL transaction's connection.
 	pend *deferred
 	conn *sql.Conn
+	// maxBundle is how many patches a bundle may hold (0:
+	// store.DefaultMaxBundlePatches); SetMaxBundlePatches sets it.
+	maxBundle int
+}
+
+// SetMaxBundlePatches sets how many patches one bundle may hold; 0 or less
+// means store.DefaultMaxBundlePatches. Call it before the store is shared.
+func (s *Store) SetMaxBundlePatches(n int) { s.maxBundle = n }
+
+// MaxBundlePatches is how many patches one bundle may hold.
+func (s *Store) MaxBundlePatches() int {
+	if s.maxBundle <= 0 {
+		return store.DefaultMaxBundlePatches
+	}
+	return s.maxBundle
+}
+
+// bundleFits refuses a bundle that would hold more than the limit.
+func (s *Store) bundleFits(n int) error {
+	if limit := s.MaxBundlePatches(); n > limit {
+		return store.BundleTooLarge(limit, n)
+	}
+	return nil
 }
 
 // reboundCache maps query texts to their rebound form, up to
