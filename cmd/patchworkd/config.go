@@ -121,9 +121,9 @@ func DefaultConfig() Config {
 		DB:  "sqlite:patchwork.db",
 		Log: LogConfig{Level: "info", Format: "text"},
 		SSH: SSHConfig{
-			Addr:               ":2222",
-			HostKeyPath:        "host_key_ed25519",
-			AllowAnonymous:     true,
+			Addr:                        ":2222",
+			HostKeyPath:                 "host_key_ed25519",
+			AllowAnonymous:              true,
 			IdleTimeout:                 30 * time.Minute,
 			AnonymousIdleTimeout:        5 * time.Minute,
 			MaxSessions:                 200,

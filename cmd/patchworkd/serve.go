@@ -90,12 +90,12 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	}
 	base := derived.PublicURL()
 	sshOpts := sshserver.Options{
-		Addr:               cfg.SSH.Addr,
-		HostKeyPath:        cfg.SSH.HostKeyPath,
-		Store:              s,
-		Logger:             logger,
-		BaseURL:            base,
-		AllowAnonymous:     cfg.SSH.AllowAnonymous,
+		Addr:                        cfg.SSH.Addr,
+		HostKeyPath:                 cfg.SSH.HostKeyPath,
+		Store:                       s,
+		Logger:                      logger,
+		BaseURL:                     base,
+		AllowAnonymous:              cfg.SSH.AllowAnonymous,
 		IdleTimeout:                 cfg.SSH.IdleTimeout,
 		AnonymousIdleTimeout:        cfg.SSH.AnonymousIdleTimeout,
 		MaxSessions:                 cfg.SSH.MaxSessions,
