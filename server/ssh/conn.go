@@ -211,16 +211,20 @@ func (c envLimitChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) 
 // would stop the whole connection, for ever, at the next window change. So
 // from the PTY request on, a pump reads every change into the box, whose
 // own channel keeps only the newest.
+//
+// The box also keeps the PTY request itself: the library updates its own
+// copy's window on its request goroutine while handlers read it (a data
+// race), so our sessions read the box's instead.
 type windowBox struct {
-	mu     sync.Mutex
-	latest ssh.Window
-	ch     chan ssh.Window
+	mu  sync.Mutex
+	pty ssh.Pty
+	ch  chan ssh.Window
 }
 
 func (b *windowBox) put(w ssh.Window) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.latest = w
+	b.pty.Window = w
 	select {
 	case <-b.ch:
 	default:
@@ -228,10 +232,10 @@ func (b *windowBox) put(w ssh.Window) {
 	b.ch <- w // the only sender, under the lock: the slot is free
 }
 
-func (b *windowBox) window() ssh.Window {
+func (b *windowBox) current() ssh.Pty {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.latest
+	return b.pty
 }
 
 // ptyHandler wraps the library's (emulated) PTY handler: it starts the
@@ -246,7 +250,7 @@ func (s *Server) ptyHandler(inner ssh.PtyHandler) ssh.PtyHandler {
 		if winch == nil {
 			return closer, nil
 		}
-		box := &windowBox{latest: pty.Window, ch: make(chan ssh.Window, 1)}
+		box := &windowBox{pty: pty, ch: make(chan ssh.Window, 1)}
 		s.windows.Store(sess, box)
 		go func() {
 			// The library closes winch when the channel's requests end.
@@ -270,13 +274,13 @@ type session struct {
 	cmd     []string
 }
 
+// Pty is the PTY request with its latest window. A box exists only for an
+// accepted (emulated) PTY, so the session has one.
 func (s *session) Pty() (ssh.Pty, <-chan ssh.Window, bool) {
-	pty, winch, ok := s.Session.Pty()
 	if s.box == nil {
-		return pty, winch, ok
+		return s.Session.Pty()
 	}
-	pty.Window = s.box.window()
-	return pty, s.box.ch, ok
+	return s.box.current(), s.box.ch, true
 }
 
 // Command is the parsed command line, split at first use (after the
