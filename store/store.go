@@ -96,10 +96,14 @@ type UserStore interface {
 	// UserBySSHKey returns the user owning the key with that fingerprint.
 	UserBySSHKey(ctx context.Context, fingerprint string) (*User, error)
 
-	// SetToken stores the user's REST API token (one per user, replaced).
+	// SetToken stores the user's REST API token, given in clear, as its
+	// HashToken (one per user, replaced): the clear text is never stored,
+	// so it can be shown only when made (IssueToken).
 	SetToken(ctx context.Context, userID int64, token string) error
-	// GetToken returns the user's token, ErrNotFound when none was made.
-	GetToken(ctx context.Context, userID int64) (string, error)
+	// TokenCreated says when the user's token was made, ErrNotFound when
+	// there is none.
+	TokenCreated(ctx context.Context, userID int64) (time.Time, error)
+	// UserByToken returns the owner of a clear-text token, by its hash.
 	UserByToken(ctx context.Context, token string) (*User, error)
 
 	// E-mail opt-outs (notification mail).

@@ -59,13 +59,14 @@ func (a *App) bindFlags(root *cobra.Command) {
 // the flags of whichever command runs.
 func flagTargets(c *Config) map[string]*string {
 	return map[string]*string{
-		"db":          &c.DB,
-		"log-level":   &c.Log.Level,
-		"log-format":  &c.Log.Format,
-		"ssh-addr":    &c.SSH.Addr,
-		"http-addr":   &c.HTTP.Addr,
-		"base-url":    &c.BaseURL,
-		"mail-socket": &c.MailSocket,
+		"db":           &c.DB,
+		"log-level":    &c.Log.Level,
+		"log-format":   &c.Log.Format,
+		"ssh-addr":     &c.SSH.Addr,
+		"http-addr":    &c.HTTP.Addr,
+		"base-url":     &c.BaseURL,
+		"mail-socket":  &c.MailSocket,
+		"metrics-addr": &c.MetricsAddr,
 	}
 }
 

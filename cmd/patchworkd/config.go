@@ -36,6 +36,10 @@ type Config struct {
 	// address for operators chasing CPU or memory (keep it on localhost:
 	// profiles show internals). Off by default.
 	PprofAddr string `toml:"pprof_addr" env:"PPROF_ADDR"`
+	// MetricsAddr, when set, serves Prometheus metrics (/metrics) on that
+	// address, never on the public HTTP port: they show internals (keep it
+	// on localhost or a private network). Off by default.
+	MetricsAddr string `toml:"metrics_addr" env:"METRICS_ADDR"`
 	// MailSocket, when set, is a Unix socket on which serve takes mails
 	// from parsemail (which then stores nothing itself, and falls back to
 	// storing when no daemon answers): each mail then uses the daemon's
@@ -70,10 +74,23 @@ type SSHConfig struct {
 	Addr        string `toml:"addr" env:"ADDR"`
 	HostKeyPath string `toml:"host_key_path" env:"HOST_KEY_PATH"`
 	// AllowAnonymous lets unknown keys in read-only.
-	AllowAnonymous     bool          `toml:"allow_anonymous" env:"ALLOW_ANONYMOUS"`
-	IdleTimeout        time.Duration `toml:"idle_timeout" env:"IDLE_TIMEOUT"`
-	MaxSessions        int           `toml:"max_sessions" env:"MAX_SESSIONS"`
-	MaxSessionsPerUser int           `toml:"max_sessions_per_user" env:"MAX_SESSIONS_PER_USER"`
+	AllowAnonymous bool `toml:"allow_anonymous" env:"ALLOW_ANONYMOUS"`
+	// IdleTimeout closes registered users' connections without traffic;
+	// AnonymousIdleTimeout, shorter, every other connection.
+	IdleTimeout          time.Duration `toml:"idle_timeout" env:"IDLE_TIMEOUT"`
+	AnonymousIdleTimeout time.Duration `toml:"anonymous_idle_timeout" env:"ANONYMOUS_IDLE_TIMEOUT"`
+	// MaxSessions and MaxSessionsPerUser bound registered users' sessions;
+	// anonymous ones have their own pool, bounded in total and per source
+	// address, so that throwaway keys never fill the registered users' room.
+	MaxSessions                 int `toml:"max_sessions" env:"MAX_SESSIONS"`
+	MaxSessionsPerUser          int `toml:"max_sessions_per_user" env:"MAX_SESSIONS_PER_USER"`
+	MaxAnonymousSessions        int `toml:"max_anonymous_sessions" env:"MAX_ANONYMOUS_SESSIONS"`
+	MaxAnonymousSessionsPerAddr int `toml:"max_anonymous_sessions_per_addr" env:"MAX_ANONYMOUS_SESSIONS_PER_ADDR"`
+	// MaxConnectionsPerAddr bounds the connections open from one address
+	// (an IPv6 /64), MaxChannelsPerConnection the sessions open at once on
+	// one connection. 0 means unlimited, for all of these.
+	MaxConnectionsPerAddr    int `toml:"max_connections_per_addr" env:"MAX_CONNECTIONS_PER_ADDR"`
+	MaxChannelsPerConnection int `toml:"max_channels_per_connection" env:"MAX_CHANNELS_PER_CONNECTION"`
 }
 
 // HTTPConfig configures the HTTP server (web, REST, XML-RPC).
@@ -110,12 +127,17 @@ func DefaultConfig() Config {
 		DB:  "sqlite:patchwork.db",
 		Log: LogConfig{Level: "info", Format: "text"},
 		SSH: SSHConfig{
-			Addr:               ":2222",
-			HostKeyPath:        "host_key_ed25519",
-			AllowAnonymous:     true,
-			IdleTimeout:        30 * time.Minute,
-			MaxSessions:        200,
-			MaxSessionsPerUser: 10,
+			Addr:                        ":2222",
+			HostKeyPath:                 "host_key_ed25519",
+			AllowAnonymous:              true,
+			IdleTimeout:                 30 * time.Minute,
+			AnonymousIdleTimeout:        5 * time.Minute,
+			MaxSessions:                 200,
+			MaxSessionsPerUser:          10,
+			MaxAnonymousSessions:        50,
+			MaxAnonymousSessionsPerAddr: 4,
+			MaxConnectionsPerAddr:       32,
+			MaxChannelsPerConnection:    10,
 		},
 		HTTP: HTTPConfig{
 			Addr:         ":8000",

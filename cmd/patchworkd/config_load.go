@@ -106,11 +106,17 @@ func (c *Config) Validate() error {
 	if c.SSH.HostKeyPath == "" {
 		bad("ssh.host_key_path: empty")
 	}
-	if c.SSH.MaxSessions < 0 || c.SSH.MaxSessionsPerUser < 0 {
-		bad("ssh: session limits must not be negative")
+	if c.SSH.MaxSessions < 0 || c.SSH.MaxSessionsPerUser < 0 || c.SSH.MaxAnonymousSessions < 0 ||
+		c.SSH.MaxAnonymousSessionsPerAddr < 0 || c.SSH.MaxConnectionsPerAddr < 0 || c.SSH.MaxChannelsPerConnection < 0 {
+		bad("ssh: session and connection limits must not be negative")
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || !validPort(port) {
+			bad("metrics_addr: %q is not a HOST:PORT address", c.MetricsAddr)
+		}
 	}
 	for name, d := range map[string]time.Duration{
-		"ssh.idle_timeout": c.SSH.IdleTimeout, "http.read_timeout": c.HTTP.ReadTimeout,
+		"ssh.idle_timeout": c.SSH.IdleTimeout, "ssh.anonymous_idle_timeout": c.SSH.AnonymousIdleTimeout, "http.read_timeout": c.HTTP.ReadTimeout,
 		"http.write_timeout": c.HTTP.WriteTimeout, "http.idle_timeout": c.HTTP.IdleTimeout,
 		"shutdown_timeout": c.ShutdownTimeout,
 	} {

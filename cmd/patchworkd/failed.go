@@ -108,7 +108,8 @@ func newFailedRetryCmd(a *App) *cobra.Command {
 			return err
 		}
 		rs, err := a.newIngester(s).RetryFailed(ctx, fms, listID)
-		w := cmd.OutOrStdout()
+		// Lines end in newlines: nothing is ever held back to flush.
+		w := textOut(cmd)
 		still := 0
 		for _, r := range rs {
 			if r.Still {

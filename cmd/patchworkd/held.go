@@ -170,7 +170,8 @@ func newHeldPlaceCmd(a *App) *cobra.Command {
 			return err
 		}
 		rep, err := a.newIngester(s).PlaceHeld(ctx, mailin.HeldSelect{ProjectID: pid})
-		w := cmd.OutOrStdout()
+		// Lines end in newlines: nothing is ever held back to flush.
+		w := textOut(cmd)
 		for _, r := range rep.Results {
 			switch {
 			case r.Kind == mailin.Rejected:

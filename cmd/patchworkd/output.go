@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/patchwork-go/patchwork/store/termtext"
 )
 
 // writeJSON prints v as indented JSON followed by a newline.
@@ -30,14 +32,23 @@ func newTable(w io.Writer, header ...any) *table {
 	return t
 }
 
+// row writes one line; each cell is shown safe for a terminal (mail
+// text may hold escape sequences, see termtext) and on one line.
 func (t *table) row(cols ...any) {
 	for i, c := range cols {
 		if i > 0 {
 			fmt.Fprint(t.tw, "\t")
 		}
-		fmt.Fprint(t.tw, c)
+		fmt.Fprint(t.tw, termtext.Line(fmt.Sprint(c)))
 	}
 	fmt.Fprintln(t.tw)
+}
+
+// textOut is where a command prints human-readable text that may hold
+// mail's (a patch shown whole): control characters are shown visibly.
+// JSON and raw mail go to cmd.OutOrStdout() itself, byte-exact. Flush it.
+func textOut(cmd *cobra.Command) *termtext.Writer {
+	return termtext.NewWriter(cmd.OutOrStdout())
 }
 
 func (t *table) flush() error { return t.tw.Flush() }

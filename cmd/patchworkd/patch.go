@@ -127,7 +127,7 @@ func newPatchShowCmd(a *App) *cobra.Command {
 				Headers string `json:"headers"`
 			}{pj, p.Content, p.Diff, p.Headers})
 		}
-		w := cmd.OutOrStdout()
+		w := textOut(cmd)
 		fmt.Fprintf(w, "Patch %d: %s\nMessage-Id: %s\nFrom: %s <%s>\nDate: %s\nState: %s (archived: %s)\n",
 			pj.ID, pj.Name, pj.MsgID, pj.Submitter, pj.SubmitterEmail, pj.Date.Format(time.RFC3339), pj.State, yesNo(pj.Archived))
 		if pj.Hash != "" {
@@ -139,8 +139,10 @@ func newPatchShowCmd(a *App) *cobra.Command {
 		if pj.SeriesID != 0 {
 			fmt.Fprintf(w, "Series: %d (v%d), patch %d\n", pj.SeriesID, pj.SeriesVersion, pj.Number)
 		}
-		_, err = fmt.Fprintf(w, "\n%s\n\n%s", p.Content, p.Diff)
-		return err
+		if _, err := fmt.Fprintf(w, "\n%s\n\n%s", p.Content, p.Diff); err != nil {
+			return err
+		}
+		return w.Flush()
 	}
 	return cmd
 }

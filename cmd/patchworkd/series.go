@@ -130,7 +130,8 @@ func newSeriesShowCmd(a *App) *cobra.Command {
 		if *asJSON {
 			return writeJSON(cmd.OutOrStdout(), out)
 		}
-		w := cmd.OutOrStdout()
+		w := textOut(cmd)
+		defer w.Flush()
 		fmt.Fprintf(w, "Series %d: %s\nVersion %d, %d of %d received, %s\n", out.ID, out.Name, out.Version,
 			out.Received, out.Total, out.Date.Format(time.RFC3339))
 		if out.CoverMsgID != "" {

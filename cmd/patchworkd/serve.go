@@ -24,8 +24,9 @@ func newServeCmd(app *App) *cobra.Command {
 		Short: "Run the SSH TUI and the HTTP server (web, REST, XML-RPC)",
 		Long: "serve migrates the database, then serves the SSH TUI (default :2222) and\n" +
 			"HTTP (default :8000: the web view at /, the REST API at /api/, XML-RPC at\n" +
-			"/xmlrpc/, /healthz and /metrics) until SIGTERM or SIGINT, when it stops\n" +
-			"accepting connections and lets open requests and sessions finish.",
+			"/xmlrpc/ and /healthz; Prometheus metrics only on metrics_addr) until\n" +
+			"SIGTERM or SIGINT, when it stops accepting connections and lets open\n" +
+			"requests and sessions finish.",
 		Args: cobra.NoArgs,
 	}
 	f := cmd.Flags()
@@ -33,6 +34,7 @@ func newServeCmd(app *App) *cobra.Command {
 	f.String("http-addr", "", "HTTP listen address (env PATCHWORK_HTTP_ADDR, default :8000)")
 	f.String("base-url", "", "public URL of the HTTP server (env PATCHWORK_BASE_URL)")
 	f.String("mail-socket", "", "Unix socket on which to take mails from parsemail (env PATCHWORK_MAIL_SOCKET)")
+	f.String("metrics-addr", "", "address of Prometheus /metrics, kept off the public port (env PATCHWORK_METRICS_ADDR; off by default)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		s, err := app.Store(cmd, true)
 		if err != nil {
@@ -47,6 +49,12 @@ func newServeCmd(app *App) *cobra.Command {
 // runs), serves until ctx ends or a server fails, then shuts both down.
 func serve(ctx context.Context, app *App, s store.Store) error {
 	cfg, logger := &app.Config, app.Logger
+	// Before any listener: each connection is a descriptor.
+	if n, err := raiseOpenFiles(); err != nil {
+		logger.Warn("cannot raise the open files limit", "error", err, "limit", n)
+	} else if n > 0 {
+		logger.Debug("open files limit", "limit", n)
+	}
 
 	// Without a configured base_url the HTTP front ends build links from
 	// each request's Host, which is right behind any name or port.
@@ -61,6 +69,7 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 		WriteTimeout: cfg.HTTP.WriteTimeout,
 		IdleTimeout:  cfg.HTTP.IdleTimeout,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+		MetricsAddr:  cfg.MetricsAddr,
 	})
 	if err := hs.Listen(); err != nil {
 		return err
@@ -81,15 +90,20 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	}
 	base := derived.PublicURL()
 	sshOpts := sshserver.Options{
-		Addr:               cfg.SSH.Addr,
-		HostKeyPath:        cfg.SSH.HostKeyPath,
-		Store:              s,
-		Logger:             logger,
-		BaseURL:            base,
-		AllowAnonymous:     cfg.SSH.AllowAnonymous,
-		IdleTimeout:        cfg.SSH.IdleTimeout,
-		MaxSessions:        cfg.SSH.MaxSessions,
-		MaxSessionsPerUser: cfg.SSH.MaxSessionsPerUser,
+		Addr:                        cfg.SSH.Addr,
+		HostKeyPath:                 cfg.SSH.HostKeyPath,
+		Store:                       s,
+		Logger:                      logger,
+		BaseURL:                     base,
+		AllowAnonymous:              cfg.SSH.AllowAnonymous,
+		IdleTimeout:                 cfg.SSH.IdleTimeout,
+		AnonymousIdleTimeout:        cfg.SSH.AnonymousIdleTimeout,
+		MaxSessions:                 cfg.SSH.MaxSessions,
+		MaxSessionsPerUser:          cfg.SSH.MaxSessionsPerUser,
+		MaxAnonymousSessions:        cfg.SSH.MaxAnonymousSessions,
+		MaxAnonymousSessionsPerAddr: cfg.SSH.MaxAnonymousSessionsPerAddr,
+		MaxConnsPerAddr:             cfg.SSH.MaxConnectionsPerAddr,
+		MaxChannelsPerConn:          cfg.SSH.MaxChannelsPerConnection,
 	}
 	mailer, err := cfg.newMailer(cfg.SMTP.DefaultFromEmail)
 	if err != nil {
@@ -156,7 +170,7 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	logger.Info("patchworkd serving",
 		"http", hs.Addr(), "ssh", sshLn.Addr().String(), "base_url", base,
 		"db", redactURL(cfg.DB), "dialect", dialectOf(s, cfg.DB), "xmlrpc", cfg.HTTP.XMLRPC,
-		"mail_socket", cfg.MailSocket)
+		"mail_socket", cfg.MailSocket, "metrics", hs.MetricsAddr())
 
 	var first error
 	select {

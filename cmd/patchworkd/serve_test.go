@@ -320,7 +320,8 @@ func TestServeEachDialect(t *testing.T) {
 	t.Parallel()
 	for _, d := range sqltest.Dialects() {
 		t.Run(d, func(t *testing.T) {
-			httpAddr, sshAddr, stop := serveInProcess(t, sqltest.URL(t, d), map[string]string{"PATCHWORK_HTTP_XMLRPC": "false"})
+			metricsAddr := freeLoopbackAddr(t)
+			httpAddr, sshAddr, stop := serveInProcess(t, sqltest.URL(t, d), map[string]string{"PATCHWORK_HTTP_XMLRPC": "false", "PATCHWORK_METRICS_ADDR": metricsAddr})
 			base := "http://" + httpAddr
 			if code, body := get(t, base+"/healthz"); code != 200 {
 				t.Errorf("/healthz: %d %q", code, body)
@@ -329,8 +330,11 @@ func TestServeEachDialect(t *testing.T) {
 			if d == "sqlite" {
 				pool = `go_sql_wait_count_total{db_name="patchwork-write"}`
 			}
-			if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(body, pool) {
-				t.Errorf("/metrics: %d, no %s", code, pool)
+			if code, body := get(t, "http://"+metricsAddr+"/metrics"); code != 200 || !strings.Contains(body, pool) {
+				t.Errorf("/metrics on metrics_addr: %d, no %s", code, pool)
+			}
+			if code, _ := get(t, base+"/metrics"); code == 200 {
+				t.Errorf("/metrics served on the public HTTP port")
 			}
 			if code, _ := get(t, base+"/xmlrpc/"); code != http.StatusNotFound {
 				t.Errorf("/xmlrpc/ with xmlrpc=false: %d, want 404", code)
@@ -388,4 +392,16 @@ func mustListen(t *testing.T) string {
 	}
 	t.Cleanup(func() { l.Close() })
 	return l.Addr().String()
+}
+
+// freeLoopbackAddr is a loopback address whose port was free just now (for
+// settings that serve does not report back, such as metrics_addr).
+func freeLoopbackAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

@@ -286,7 +286,12 @@ func TestSoak(t *testing.T) {
 	}
 
 	limit := strconv.Itoa(nSess + 10)
-	serveEnv := []string{"PATCHWORK_SSH_MAX_SESSIONS=" + limit, "PATCHWORK_SSH_MAX_SESSIONS_PER_USER=" + limit}
+	// Every session comes from this one address with an unregistered key:
+	// the per-address and anonymous limits would refuse most of them.
+	metricsAddr := freeLoopbackAddr(t)
+	serveEnv := []string{"PATCHWORK_SSH_MAX_SESSIONS=" + limit, "PATCHWORK_SSH_MAX_SESSIONS_PER_USER=" + limit,
+		"PATCHWORK_SSH_MAX_ANONYMOUS_SESSIONS=0", "PATCHWORK_SSH_MAX_ANONYMOUS_SESSIONS_PER_ADDR=0",
+		"PATCHWORK_SSH_MAX_CONNECTIONS_PER_ADDR=0", "PATCHWORK_METRICS_ADDR=" + metricsAddr}
 	if l := os.Getenv("SOAK_GOMEMLIMIT"); l != "" {
 		// The Go runtime's soft memory limit for the daemon (e.g. 400MiB):
 		// garbage is collected sooner as the heap nears it.
@@ -340,7 +345,7 @@ func TestSoak(t *testing.T) {
 	xmlrpc := &soakKind{name: "XML-RPC", target: float64(reqRate) - float64(reqRate)/2}
 
 	cpu0 := soakCPUNow(pid)
-	waits0, waited0 := soakPoolWaits(d.http)
+	waits0, waited0 := soakPoolWaits(metricsAddr)
 	begin := time.Now()
 	end := begin.Add(dur)
 	var wg sync.WaitGroup
@@ -483,7 +488,7 @@ func TestSoak(t *testing.T) {
 	elapsed := time.Since(begin)
 	load1, _ := os.ReadFile("/proc/loadavg")
 	cpu1 := soakCPUNow(pid)
-	waits1, waited1 := soakPoolWaits(d.http)
+	waits1, waited1 := soakPoolWaits(metricsAddr)
 	hwm := relsshHWM(pid)
 	rss := soakRSS(pid)
 
@@ -612,10 +617,10 @@ func (c soakCPU) since(c0 soakCPU) string {
 }
 
 // soakPoolWaits reads the daemon's connection pool statistics from its
-// /metrics: waits for a free connection and the seconds waited, summed
-// over its pools (0 when unreadable).
-func soakPoolWaits(httpAddr string) (waits, seconds float64) {
-	resp, err := http.Get("http://" + httpAddr + "/metrics")
+// /metrics (on metrics_addr): waits for a free connection and the seconds
+// waited, summed over its pools (0 when unreadable).
+func soakPoolWaits(metricsAddr string) (waits, seconds float64) {
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
 		return 0, 0
 	}

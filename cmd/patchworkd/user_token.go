@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -11,27 +9,21 @@ import (
 	"github.com/patchwork-go/patchwork/store"
 )
 
-// newToken makes a REST API token in upstream's form: 40 lower-case hex
-// digits (160 random bits).
-func newToken() (string, error) {
-	b := make([]byte, 20)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random token: %w", err)
-	}
-	return hex.EncodeToString(b), nil
-}
-
 func newUserTokenCmd(app *App) *cobra.Command {
 	var regenerate bool
 	cmd := &cobra.Command{
-		Use:   "token NAME [--new]",
-		Short: "Print the user's REST API token, making one if needed",
-		Long: "token prints the user's REST API token (for git-pw and pwclient:\n" +
-			"'Authorization: Token <token>'). It makes one when the user has none;\n" +
-			"--new replaces the existing token, which stops working at once.",
+		Use:   "token NAME [--regenerate]",
+		Short: "Make the user's REST API token, shown this once",
+		Long: "token makes the user's REST API token (for git-pw and pwclient:\n" +
+			"'Authorization: Token <token>') and prints it. Only its SHA-256 is\n" +
+			"stored, so it is shown this once; --regenerate replaces it, and the\n" +
+			"old one stops working at once.",
 		Args: cobra.ExactArgs(1),
 	}
-	cmd.Flags().BoolVar(&regenerate, "new", false, "replace the existing token")
+	cmd.Flags().BoolVar(&regenerate, "regenerate", false, "replace the existing token")
+	// The flag's old name.
+	cmd.Flags().BoolVar(&regenerate, "new", false, "same as --regenerate")
+	_ = cmd.Flags().MarkHidden("new")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := ctxOf(cmd)
 		s, err := app.Store(cmd, false)
@@ -42,20 +34,12 @@ func newUserTokenCmd(app *App) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		tok := ""
-		if !regenerate {
-			tok, err = s.GetToken(ctx, u.ID)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("token of %q: %w", u.Username, err)
-			}
+		tok, err := store.IssueToken(ctx, s, u.ID, regenerate)
+		if errors.Is(err, store.ErrTokenExists) {
+			return fmt.Errorf("%q has a token; it is shown only when made: use --regenerate for a new one (the old one stops working)", u.Username)
 		}
-		if tok == "" {
-			if tok, err = newToken(); err != nil {
-				return err
-			}
-			if err := s.SetToken(ctx, u.ID, tok); err != nil {
-				return fmt.Errorf("store token of %q: %w", u.Username, err)
-			}
+		if err != nil {
+			return fmt.Errorf("token of %q: %w", u.Username, err)
 		}
 		_, err = fmt.Fprintln(cmd.OutOrStdout(), tok)
 		return err

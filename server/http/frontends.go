@@ -1,6 +1,8 @@
 package http
 
 import (
+	"net/http"
+
 	"github.com/patchwork-go/patchwork/server/rest"
 	"github.com/patchwork-go/patchwork/server/web"
 	"github.com/patchwork-go/patchwork/server/xmlrpc"
@@ -13,7 +15,13 @@ func (s *Server) mountFrontends() {
 	if o.XMLRPC {
 		// Both forms: pwclient posts to whatever URL its config names, and a
 		// 301 from the web view's slash rule would turn its POST into a GET.
-		x := xmlrpc.New(xmlrpc.Options{Store: o.Store, Logger: o.Logger, BaseURL: o.BaseURL})
+		// Its GET answer is an HTML page: it gets the web view's
+		// Content-Security-Policy and friends.
+		xh := xmlrpc.New(xmlrpc.Options{Store: o.Store, Logger: o.Logger, BaseURL: o.BaseURL})
+		x := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			web.SecurityHeaders(w.Header())
+			xh.ServeHTTP(w, r)
+		})
 		s.mux.Handle("/xmlrpc/", x)
 		s.mux.Handle("/xmlrpc", x)
 	}

@@ -49,7 +49,7 @@ func TestFrontendsOnOnePort(t *testing.T) {
 		if err := s.CreateProject(ctx, &store.Project{LinkName: "test", Name: "Test", ListID: "test.example.com", ListEmail: "test@example.com"}); err != nil {
 			t.Fatal(err)
 		}
-		_, base, logs := start(t, Options{Store: s, XMLRPC: true, BaseURL: "https://pw.example.org"}, nil)
+		srv, base, logs := start(t, Options{Store: s, XMLRPC: true, BaseURL: "https://pw.example.org", MetricsAddr: "127.0.0.1:0"}, nil)
 
 		if a := do(t, "GET", base+"/healthz", "", ""); a.code != 200 || a.body != "ok\n" || a.header.Get("Cache-Control") != "no-store" {
 			t.Errorf("healthz: %d %q %v", a.code, a.body, a.header)
@@ -75,7 +75,7 @@ func TestFrontendsOnOnePort(t *testing.T) {
 			t.Errorf("POST to the web view: %d", a.code)
 		}
 
-		m := do(t, "GET", base+"/metrics", "", "")
+		m := do(t, "GET", "http://"+srv.MetricsAddr()+"/metrics", "", "")
 		for _, want := range []string{
 			`patchwork_http_requests_total{class="web",code="200",method="GET"} 1`,
 			`patchwork_http_requests_total{class="web",code="302",method="GET"} 1`,

@@ -74,7 +74,8 @@ func routeClass(path string) string {
 	return "web"
 }
 
-func (s *Server) metricsHandler() http.Handler {
+// MetricsHandler serves the server's registry in Prometheus' format.
+func (s *Server) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
 		ErrorLog: slogPrinter{s},
 		Registry: s.reg,

@@ -1,8 +1,9 @@
 // Package http is the one HTTP server of patchworkd: it mounts the XML-RPC
-// endpoint (/xmlrpc/), the REST API (/api/), the web view (/), a health
-// check (/healthz) and Prometheus metrics (/metrics) on one port, behind
-// middleware for panic recovery, request-body limits, access logs and
-// metrics, with timeouts and graceful shutdown.
+// endpoint (/xmlrpc/), the REST API (/api/), the web view (/) and a health
+// check (/healthz) on one port, behind middleware for panic recovery,
+// request-body limits, access logs and metrics, with timeouts and graceful
+// shutdown. Prometheus metrics (/metrics) are served on a port of their own
+// (Options.MetricsAddr), never on the public one: they show internals.
 package http
 
 import (
@@ -31,6 +32,9 @@ type Options struct {
 	XMLRPC bool
 	// Version of the binary, shown by the web view.
 	Version string
+	// MetricsAddr, when set, serves /metrics on that address, apart from
+	// the public one (e.g. "127.0.0.1:9100"); "" serves no metrics.
+	MetricsAddr string
 
 	ReadHeaderTimeout time.Duration // default 10s
 	ReadTimeout       time.Duration // default 30s
@@ -67,8 +71,12 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *metrics
 
-	mu sync.Mutex
-	ln net.Listener
+	// metricsSrv serves /metrics on Options.MetricsAddr.
+	metricsSrv *http.Server
+
+	mu        sync.Mutex
+	ln        net.Listener
+	metricsLn net.Listener
 }
 
 // New builds the server and mounts every front end that is enabled.
@@ -91,6 +99,16 @@ func New(opts Options) *Server {
 		IdleTimeout:       opts.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
+	mm := http.NewServeMux()
+	mm.Handle("GET /metrics", s.MetricsHandler())
+	s.metricsSrv = &http.Server{
+		Handler:           mm,
+		ReadHeaderTimeout: opts.ReadHeaderTimeout,
+		ReadTimeout:       opts.ReadTimeout,
+		WriteTimeout:      opts.WriteTimeout,
+		IdleTimeout:       opts.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
 	return s
 }
 
@@ -105,16 +123,34 @@ func (s *Server) Handler() http.Handler {
 // do not clash.
 func (s *Server) Registry() *prometheus.Registry { return s.reg }
 
-// Listen binds the address; Addr then reports the real port (":0").
+// Listen binds the address (and the metrics address, when set); Addr and
+// MetricsAddr then report the real ports (":0").
 func (s *Server) Listen() error {
 	ln, err := net.Listen("tcp", s.opts.Addr)
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", s.opts.Addr, err)
 	}
+	var mln net.Listener
+	if s.opts.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", s.opts.MetricsAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("metrics listen %s: %w", s.opts.MetricsAddr, err)
+		}
+	}
 	s.mu.Lock()
-	s.ln = ln
+	s.ln, s.metricsLn = ln, mln
 	s.mu.Unlock()
 	return nil
+}
+
+// MetricsAddr is the bound metrics address, "" when metrics are off.
+func (s *Server) MetricsAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.metricsLn != nil {
+		return s.metricsLn.Addr().String()
+	}
+	return s.opts.MetricsAddr
 }
 
 // Addr is the bound address once listening, else the configured one.
@@ -131,10 +167,17 @@ func (s *Server) Addr() string {
 // nil after a clean shutdown.
 func (s *Server) Serve() error {
 	s.mu.Lock()
-	ln := s.ln
+	ln, mln := s.ln, s.metricsLn
 	s.mu.Unlock()
 	if ln == nil {
 		return errors.New("http: Serve before Listen")
+	}
+	if mln != nil {
+		go func() {
+			if err := s.metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.logger.Error("metrics server failed", "error", err)
+			}
+		}()
 	}
 	if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http serve: %w", err)
@@ -153,6 +196,8 @@ func (s *Server) ListenAndServe() error {
 // Shutdown stops accepting connections and waits for requests in flight
 // until ctx ends; then it closes what is left.
 func (s *Server) Shutdown(ctx context.Context) error {
+	// Scrapes are short: no need to let them finish.
+	_ = s.metricsSrv.Close()
 	err := s.srv.Shutdown(ctx)
 	if err != nil {
 		_ = s.srv.Close()

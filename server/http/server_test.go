@@ -140,14 +140,14 @@ func TestBodyLimit(t *testing.T) {
 
 func TestMetricsCountByRouteClass(t *testing.T) {
 	teapot := func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }
-	_, base, _ := start(t, Options{}, map[string]http.HandlerFunc{"/static/teapot": teapot})
+	srv, base, _ := start(t, Options{MetricsAddr: "127.0.0.1:0"}, map[string]http.HandlerFunc{"/static/teapot": teapot})
 	// A second server in the same process must not clash on registration.
-	start(t, Options{}, nil)
+	start(t, Options{MetricsAddr: "127.0.0.1:0"}, nil)
 
 	get(t, base+"/static/teapot")
 	get(t, base+"/static/teapot")
 	get(t, base+"/healthz") // 503: no store
-	code, body := get(t, base+"/metrics")
+	code, body := get(t, "http://"+srv.MetricsAddr()+"/metrics")
 	if code != 200 {
 		t.Fatalf("metrics status %d", code)
 	}
@@ -155,7 +155,7 @@ func TestMetricsCountByRouteClass(t *testing.T) {
 		`patchwork_http_requests_total{class="static",code="418",method="GET"} 2`,
 		`patchwork_http_requests_total{class="healthz",code="503",method="GET"} 1`,
 		`patchwork_http_request_duration_seconds_bucket{class="static",le="+Inf"} 2`,
-		`patchwork_http_requests_in_flight 1`, // the /metrics request itself
+		`patchwork_http_requests_in_flight 0`, // scrapes are not public requests
 		"go_goroutines ",
 	} {
 		if !strings.Contains(body, want) {
@@ -225,5 +225,34 @@ func TestRouteClass(t *testing.T) {
 		if got := routeClass(path); got != want {
 			t.Errorf("routeClass(%q) = %q, want %q", path, got, want)
 		}
+	}
+}
+
+// TestOperatorEndpointsNotPublic: metrics and profiles are never served on
+// the public port, only metrics on their own address; XML-RPC's HTML page
+// carries the web view's Content-Security-Policy.
+func TestOperatorEndpointsNotPublic(t *testing.T) {
+	srv, base, _ := start(t, Options{MetricsAddr: "127.0.0.1:0", XMLRPC: true}, nil)
+	for _, p := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/cmdline", "/debug/vars"} {
+		if code, body := get(t, base+p); code == 200 || strings.Contains(body, "go_goroutines") {
+			t.Errorf("public %s: %d %.200s", p, code, body)
+		}
+	}
+	if code, body := get(t, "http://"+srv.MetricsAddr()+"/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("metrics address: %d %.200s", code, body)
+	}
+	_, off, _ := start(t, Options{}, nil)
+	if code, _ := get(t, off+"/metrics"); code == 200 {
+		t.Errorf("/metrics served without a metrics address")
+	}
+
+	resp, err := http.Get(base + "/xmlrpc/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(csp, "default-src 'none'") || resp.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("/xmlrpc/ page: %s, CSP %q, headers %v", resp.Header.Get("Content-Type"), csp, resp.Header)
 	}
 }

@@ -2,6 +2,7 @@ package ssh
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -29,11 +30,20 @@ func TestAccountCommands(t *testing.T) {
 			if !regexp.MustCompile(`^[0-9a-f]{40}$`).MatchString(tok) {
 				t.Fatalf("token %q is not 40 hex digits", tok)
 			}
-			if again := strings.TrimSpace(run(t, srv, f.maintAKey, "", "token").ok(t, "token").out); again != tok {
-				t.Fatalf("token changed: %q then %q", tok, again)
-			}
+			// Only its hash is kept: it cannot be shown again.
+			run(t, srv, f.maintAKey, "", "token").fails(t, "second token", "token --regenerate")
 			if u, err := st.UserByToken(ctx, tok); err != nil || u.ID != f.maintA.ID {
 				t.Fatalf("UserByToken(%q) = %v, %v", tok, u, err)
+			}
+			fresh := strings.TrimSpace(run(t, srv, f.maintAKey, "", "token --regenerate").ok(t, "token --regenerate").out)
+			if fresh == tok || !regexp.MustCompile(`^[0-9a-f]{40}$`).MatchString(fresh) {
+				t.Fatalf("regenerated token %q (was %q)", fresh, tok)
+			}
+			if _, err := st.UserByToken(ctx, tok); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("the replaced token still works: %v", err)
+			}
+			if u, err := st.UserByToken(ctx, fresh); err != nil || u.ID != f.maintA.ID {
+				t.Fatalf("UserByToken(new) = %v, %v", u, err)
 			}
 			run(t, srv, newKey(t), "", "token").fails(t, "anonymous token", "permission denied")
 		})

@@ -103,11 +103,27 @@ func (s *Server) authMiddleware(next ssh.Handler) ssh.Handler {
 				return
 			}
 		}
+		if id.User != nil {
+			// A registered user's connection may stay idle for longer.
+			if tc := connOf(sess.Context()); tc != nil {
+				tc.setIdle(s.opts.IdleTimeout)
+			}
+		}
+		sess.Context().SetValue(identityKey, id)
+		next(sess)
+	}
+}
+
+// anonymousGate refuses unknown clients when anonymous access is off,
+// except for the registration commands. It reads the command line, so it
+// runs after the limits.
+func (s *Server) anonymousGate(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		id := identityOf(sess)
 		if id.User == nil && !s.opts.AllowAnonymous && !registrationCommand(sess.Command()) {
 			fatal(sess, s.refusal(id))
 			return
 		}
-		sess.Context().SetValue(identityKey, id)
 		next(sess)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/termtext"
 )
 
 // cli is one command-line invocation over SSH: the session, who runs it and
@@ -24,8 +25,12 @@ type cli struct {
 	id   *identity
 	ctx  context.Context
 	in   io.Reader
-	out  io.Writer
-	err  io.Writer
+	// out and err neutralise control characters (termtext): everything
+	// human-readable goes there. raw is the same stream byte-exact, for
+	// JSON and mbox.
+	out io.Writer
+	raw io.Writer
+	err io.Writer
 }
 
 // commandMiddleware runs the command line for sessions without a terminal,
@@ -40,12 +45,14 @@ func (s *Server) commandMiddleware(next ssh.Handler) ssh.Handler {
 		}
 		// Every write to the channel is an encrypted packet: without a
 		// buffer, tabwriter's cell-by-cell writes cost more than the query.
-		out := bufio.NewWriterSize(sess, 32<<10)
-		c := &cli{srv: s, sess: sess, id: identityOf(sess), ctx: sess.Context(), in: sess, out: out, err: sess.Stderr()}
+		raw := bufio.NewWriterSize(sess, 32<<10)
+		out, errw := termtext.NewWriter(raw), termtext.NewWriter(sess.Stderr())
+		c := &cli{srv: s, sess: sess, id: identityOf(sess), ctx: sess.Context(), in: sess, out: out, raw: raw, err: errw}
 		code := c.run(args)
 		if err := out.Flush(); err != nil && code == 0 {
 			code = 1
 		}
+		_ = errw.Flush()
 		_ = sess.Exit(code)
 	}
 }

@@ -173,7 +173,7 @@ func (c *cli) list(args []string, asJSON bool, limit int) error {
 				Checks: r.Checks.Combined().String(), URL: c.patchURL(r.ID),
 			}
 		}
-		return writeJSON(c.out, out)
+		return writeJSON(c.raw, out)
 	}
 	tw := table(c.out)
 	if proj == nil {

@@ -19,7 +19,7 @@ func (c *cli) mboxCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return mbox.WritePatch(c.ctx, c.out, c.srv.store, id)
+			return mbox.WritePatch(c.ctx, c.raw, c.srv.store, id)
 		},
 	}
 }
@@ -37,7 +37,7 @@ func (c *cli) seriesCmd() *cobra.Command {
 				return err
 			}
 			if asMbox {
-				return mbox.WriteSeries(c.ctx, c.out, c.srv.store, id)
+				return mbox.WriteSeries(c.ctx, c.raw, c.srv.store, id)
 			}
 			return c.series(id)
 		},

@@ -46,7 +46,7 @@ func (c *cli) projectsCmd() *cobra.Command {
 				rows = append(rows, projectJSON{p.ID, p.LinkName, p.Name, p.ListID, p.ListEmail, n})
 			}
 			if asJSON {
-				return writeJSON(c.out, rows)
+				return writeJSON(c.raw, rows)
 			}
 			tw := table(c.out)
 			fmt.Fprintln(tw, "PROJECT\tNAME\tACTION REQUIRED\tLIST")

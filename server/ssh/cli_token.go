@@ -12,16 +12,19 @@ import (
 )
 
 func (c *cli) tokenCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "token",
-		Short: "Print your REST API token (for git-pw), creating it if needed",
-		Args:  cobra.NoArgs,
+	var regenerate bool
+	cmd := &cobra.Command{
+		Use:   "token [--regenerate]",
+		Short: "Make your REST API token (for git-pw), shown this once",
+		Long: "token makes your REST API token and prints it: only its hash is kept, so it\n" +
+			"is shown this once. --regenerate replaces it; the old one stops working.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			u, err := c.needUser()
 			if err != nil {
 				return err
 			}
-			tok, err := ensureToken(c, u.ID)
+			tok, err := c.issueToken(u.ID, regenerate, "ssh <host> token --regenerate")
 			if err != nil {
 				return err
 			}
@@ -29,23 +32,22 @@ func (c *cli) tokenCmd() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&regenerate, "regenerate", false, "replace your token with a new one")
+	return cmd
 }
 
-// ensureToken returns the user's REST token, making one (40 hex digits, like
-// upstream's) when there is none.
-func ensureToken(c *cli, userID int64) (string, error) {
-	tok, err := c.srv.store.GetToken(c.ctx, userID)
-	if err == nil {
-		return tok, nil
+// issueToken makes the user's token (store.IssueToken) and explains, when
+// one exists, how to get a new one.
+func (c *cli) issueToken(userID int64, regenerate bool, how string) (string, error) {
+	tok, err := store.IssueToken(c.ctx, c.srv.store, userID, regenerate)
+	if errors.Is(err, store.ErrTokenExists) {
+		made := ""
+		if t, err := c.srv.store.TokenCreated(c.ctx, userID); err == nil {
+			made = " (made " + stamp(t) + " UTC)"
+		}
+		return "", userErrorf("a token exists%s and is shown only when it is made; for a new one (the old one stops working): %s", made, how)
 	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return "", err
-	}
-	tok = newSecret()
-	if err := c.srv.store.SetToken(c.ctx, userID, tok); err != nil {
-		return "", err
-	}
-	return tok, nil
+	return tok, err
 }
 
 // newSecret is 160 random bits in hex (40 characters).

@@ -211,22 +211,17 @@ func (c *cli) userAdminCmd() *cobra.Command {
 }
 
 func (c *cli) userTokenCmd() *cobra.Command {
-	var renew bool
+	var regenerate bool
 	cmd := &cobra.Command{
-		Use:   "token USERNAME [--renew]",
-		Short: "Print a user's REST token, creating it if needed",
+		Use:   "token USERNAME [--regenerate]",
+		Short: "Make a user's REST token, shown this once (--regenerate replaces it)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			u, err := c.srv.store.GetUserByName(c.ctx, args[0])
 			if err != nil {
 				return fmt.Errorf("user %q: %w", args[0], err)
 			}
-			if renew {
-				if err := c.srv.store.SetToken(c.ctx, u.ID, newSecret()); err != nil {
-					return err
-				}
-			}
-			tok, err := ensureToken(c, u.ID)
+			tok, err := c.issueToken(u.ID, regenerate, "ssh <host> user token "+u.Username+" --regenerate")
 			if err != nil {
 				return err
 			}
@@ -234,7 +229,10 @@ func (c *cli) userTokenCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&renew, "renew", false, "replace the token with a new one")
+	cmd.Flags().BoolVar(&regenerate, "regenerate", false, "replace the token with a new one")
+	// The flag's old name.
+	cmd.Flags().BoolVar(&regenerate, "renew", false, "same as --regenerate")
+	_ = cmd.Flags().MarkHidden("renew")
 	return cmd
 }
 

@@ -44,15 +44,27 @@ type Options struct {
 	// AllowAnonymous lets unknown keys (and clients without keys) in,
 	// read-only. When false they may only register.
 	AllowAnonymous bool
-	// IdleTimeout closes connections without traffic; MaxTimeout closes every
-	// connection after that long. 0 disables either.
-	IdleTimeout time.Duration
-	MaxTimeout  time.Duration
-	// MaxSessions caps concurrent sessions in total, MaxSessionsPerUser per
-	// user (anonymous clients count per key, or per address without one).
-	// 0 means unlimited.
-	MaxSessions        int
-	MaxSessionsPerUser int
+	// IdleTimeout closes connections of registered users without traffic;
+	// AnonymousIdleTimeout (shorter) every other connection, including one
+	// that has not yet opened a session. MaxTimeout closes every connection
+	// after that long. 0 disables either.
+	IdleTimeout          time.Duration
+	AnonymousIdleTimeout time.Duration
+	MaxTimeout           time.Duration
+	// MaxSessions caps concurrent sessions of registered users in total,
+	// MaxSessionsPerUser per user. Anonymous sessions have their own pool:
+	// MaxAnonymousSessions in total, MaxAnonymousSessionsPerAddr per source
+	// address (whatever key they show), so throwaway keys never fill the
+	// registered users' room. 0 means unlimited.
+	MaxSessions                 int
+	MaxSessionsPerUser          int
+	MaxAnonymousSessions        int
+	MaxAnonymousSessionsPerAddr int
+	// MaxConnsPerAddr caps open connections from one source address (an
+	// IPv6 /64), counted before the handshake; MaxChannelsPerConn caps the
+	// sessions open at once on one connection. 0 means unlimited.
+	MaxConnsPerAddr    int
+	MaxChannelsPerConn int
 	// Now is the clock (tests fix it); nil means time.Now.
 	Now func() time.Time
 	// Mailer sends registration confirmations; nil disables registration.
@@ -70,6 +82,9 @@ type Server struct {
 	logger *slog.Logger
 	srv    *ssh.Server
 	limits *limiter
+	conns  *addrCounter
+	// windows maps each terminal session (the library's) to its window pump.
+	windows sync.Map
 	// mailGate spaces out registration mails.
 	mailGate mailGate
 	// watcher reads the event log once for all TUI sessions.
@@ -95,27 +110,35 @@ func New(opts Options) (*Server, error) {
 		opts:   opts,
 		store:  opts.Store,
 		logger: opts.Logger.With("component", "ssh"),
-		limits: newLimiter(opts.MaxSessions, opts.MaxSessionsPerUser),
+		limits: newLimiter(opts.MaxSessions, opts.MaxSessionsPerUser, opts.MaxAnonymousSessions, opts.MaxAnonymousSessionsPerAddr),
+		conns:  &addrCounter{max: opts.MaxConnsPerAddr, n: map[string]int{}},
 		// Sessions poll twice a second; a reading serves them for a
 		// quarter: a change shows within 0.75 s, at ≤ 4 reads a second.
 		watcher: store.NewWatcher(opts.Store, 250*time.Millisecond, nil),
 	}
 
-	// Listed last runs first: recover wraps everything, then auth resolves
-	// the user, logging sees it, limits count it, and the innermost pair
+	// Listed last runs first: recover wraps everything; the session
+	// middleware bounds the command line; auth resolves the user (from the
+	// key, reading no argument) and limits count it, so that nothing is
+	// parsed before every limit has passed; then the anonymous gate (the
+	// first to read the arguments), logging, and the innermost pair that
 	// splits terminal sessions (TUI) from command lines.
 	chain := s.recoverMiddleware(
 		s.tuiMiddleware,
 		s.commandMiddleware,
-		s.limitMiddleware,
 		s.loggingMiddleware,
+		s.anonymousGate,
+		s.limitMiddleware,
 		s.authMiddleware,
+		s.sessionMiddleware,
 	)
+	// No wish.WithIdleTimeout: the library's cannot change during a
+	// connection; trackedConn keeps ours (short until a registered user
+	// shows up).
 	sopts := []ssh.Option{
 		wish.WithAddress(opts.Addr),
 		ssh.PublicKeyAuth(s.publicKeyHandler),
 		ssh.KeyboardInteractiveAuth(s.keyboardInteractiveHandler),
-		wish.WithIdleTimeout(opts.IdleTimeout),
 		wish.WithMaxTimeout(opts.MaxTimeout),
 		ssh.EmulatePty(),
 		wish.WithMiddleware(chain),
@@ -139,11 +162,16 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("ssh: new server: %w", err)
 		}
 	}
+	srv.ConnCallback = s.connCallback
+	srv.PtyHandler = s.ptyHandler(srv.PtyHandler)
+	// Only session channels, each within the connection's cap (the
+	// library's default map would be shared by every server).
+	srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel}
 	// Without it a client trickling its version line byte by byte never
 	// goes idle and holds its connection, unauthenticated, for ever.
 	srv.HandshakeTimeout = handshakeTimeout
-	if opts.IdleTimeout > 0 && opts.IdleTimeout < handshakeTimeout {
-		srv.HandshakeTimeout = opts.IdleTimeout
+	if d := s.anonIdle(); d > 0 && d < handshakeTimeout {
+		srv.HandshakeTimeout = d
 	}
 	s.srv = srv
 	return s, nil

@@ -84,7 +84,10 @@ func New(opts Options) http.Handler {
 	}
 }
 
-// securityHeaders are set on every response, pages and downloads alike.
+// SecurityHeaders sets the headers every response of ours carries, pages
+// and downloads alike (the HTTP server gives XML-RPC's page the same).
+func SecurityHeaders(h http.Header) { securityHeaders(h) }
+
 func securityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -197,11 +197,12 @@ func (b *ImportBatch) Tokens(ctx context.Context, ts []ImportToken) error {
 	for _, t := range ts {
 		args = append(args, t.UserID, storedToken(t.Token), t.Created)
 	}
-	return b.rows(ctx, "tokens", "user_id, token, created", 3, args)
+	return b.rows(ctx, "tokens", "user_id, token_hash, created", 3, args)
 }
 
-// storedToken is how a token in clear is kept in the tokens table.
-func storedToken(token string) string { return token }
+// storedToken is how a token in clear is kept in the tokens table: its
+// hash (migration 4), as SetToken keeps it.
+func storedToken(token string) string { return store.HashToken(token) }
 
 // OptOuts records addresses that opted out of notifications.
 func (b *ImportBatch) OptOuts(ctx context.Context, emails []string) error {

@@ -32,6 +32,11 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*Store, erro
 	if err != nil {
 		return nil, err
 	}
+	if d.name == "sqlite" {
+		if err := createPrivate(sqliteFile(rawURL)); err != nil {
+			return nil, err
+		}
+	}
 	db, err := openDB(driverName, dsn, logger)
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", d.name, err)

@@ -170,31 +170,31 @@ func (s *Store) UserBySSHKey(ctx context.Context, fingerprint string) (*store.Us
 	return &u, nil
 }
 
-// SetToken stores (or replaces) the user's API token.
+// SetToken stores (or replaces) the hash of the user's API token.
 func (s *Store) SetToken(ctx context.Context, userID int64, token string) error {
-	_, err := s.exec(ctx, "INSERT INTO tokens (user_id, token, created) VALUES (?, ?, ?)"+
-		s.d.onConflict("user_id", "token", "created"), userID, token, time.Now())
+	_, err := s.exec(ctx, "INSERT INTO tokens (user_id, token_hash, created) VALUES (?, ?, ?)"+
+		s.d.onConflict("user_id", "token_hash", "created"), userID, store.HashToken(token), time.Now())
 	if err != nil {
 		return fmt.Errorf("set token of user %d: %w", userID, err)
 	}
 	return nil
 }
 
-// GetToken returns the user's token.
-func (s *Store) GetToken(ctx context.Context, userID int64) (string, error) {
-	var t string
-	if err := scanRow(s.queryRow(ctx, "SELECT token FROM tokens WHERE user_id = ?", userID), &t); err != nil {
-		return "", fmt.Errorf("get token of user %d: %w", userID, err)
+// TokenCreated says when the user's token was made.
+func (s *Store) TokenCreated(ctx context.Context, userID int64) (time.Time, error) {
+	var t time.Time
+	if err := scanRow(s.queryRow(ctx, "SELECT created FROM tokens WHERE user_id = ?", userID), &t); err != nil {
+		return time.Time{}, fmt.Errorf("token of user %d: %w", userID, err)
 	}
-	return t, nil
+	return t.UTC(), nil
 }
 
-// UserByToken returns the owner of a token.
+// UserByToken returns the owner of a token, found by the token's hash.
 func (s *Store) UserByToken(ctx context.Context, token string) (*store.User, error) {
 	if token == "" {
 		return nil, fmt.Errorf("user by token: %w", store.ErrNotFound)
 	}
-	u, err := scanUser(s.queryRow(ctx, "SELECT "+userColsU+" FROM users u JOIN tokens t ON t.user_id = u.id WHERE t.token = ?", token))
+	u, err := scanUser(s.queryRow(ctx, "SELECT "+userColsU+" FROM users u JOIN tokens t ON t.user_id = u.id WHERE t.token_hash = ?", store.HashToken(token)))
 	if err != nil {
 		return nil, fmt.Errorf("user by token: %w", mapErr(err))
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/patchwork-go/patchwork/store/termtext"
 )
 
 // RelTime renders t relative to now: "5m ago", "3h ago", "2d ago", then a
@@ -63,21 +65,8 @@ func PadLines(s string, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-// Sanitize drops control characters from text that came from mail, so a
-// hostile subject cannot move the cursor or change colours.
-func Sanitize(s string) string {
-	if strings.IndexFunc(s, isControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if r == '\t' {
-			return ' '
-		}
-		if isControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+// Sanitize makes one line of text from mail safe to draw, so a hostile
+// subject cannot move the cursor, change colours or set the clipboard:
+// control characters are shown visibly (^[), as on every other output
+// (termtext.Line, shared with the command lines).
+func Sanitize(s string) string { return termtext.Line(s) }
