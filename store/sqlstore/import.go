@@ -165,9 +165,9 @@ func (b *ImportBatch) Projects(ctx context.Context, ps []store.Project) error {
 		args = append(args, ps[i].ID)
 		args = append(args, projectArgs(&ps[i])...)
 	}
-	return b.rows(ctx, "projects", `id, linkname, name, listid, listemail,
-		subject_match, web_url, scm_url, webscm_url, list_archive_url, list_archive_url_format,
-		commit_url_format, send_notifications, use_tags, show_dependencies, supersede_old_versions`, 16, args)
+	// projectCols and projectArgs are CreateProject's: a column added there
+	// is imported too.
+	return b.rows(ctx, "projects", projectCols, strings.Count(projectCols, ",")+1, args)
 }
 
 // Users inserts users with their ids; the password hash is kept as given
