@@ -67,6 +67,7 @@ func flagTargets(c *Config) map[string]*string {
 		"base-url":     &c.BaseURL,
 		"mail-socket":  &c.MailSocket,
 		"metrics-addr": &c.MetricsAddr,
+		"lmtp-addr":    &c.LMTPAddr,
 	}
 }
 

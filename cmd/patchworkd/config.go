@@ -40,11 +40,13 @@ type Config struct {
 	// address, never on the public HTTP port: they show internals (keep it
 	// on localhost or a private network). Off by default.
 	MetricsAddr string `toml:"metrics_addr" env:"METRICS_ADDR"`
-	// MailSocket, when set, is a Unix socket on which serve takes mails
-	// from parsemail (which then stores nothing itself, and falls back to
-	// storing when no daemon answers): each mail then uses the daemon's
-	// database connections instead of opening one. The socket is made
-	// mode 0660: give the mail server's user the daemon's group.
+	// MailSocket, when set, is a Unix socket on which serve takes mail
+	// over LMTP: from the mail server directly (Postfix
+	// lmtp:unix:/run/patchwork/lmtp.sock) and from parsemail, which hands
+	// its mail over (storing nothing itself, and storing the mail when no
+	// daemon answers): each mail then uses the daemon's database
+	// connections instead of opening one. The socket is made mode 0660:
+	// give the mail server's user the daemon's group.
 	MailSocket string `toml:"mail_socket" env:"MAIL_SOCKET"`
 	// MaxMailBytes is the largest mail taken in; a larger one is kept as a
 	// failed mail (the mail server still gets success: no bounce).
@@ -61,6 +63,13 @@ type Config struct {
 	// TUI and every other writer are refused beyond it): a public bundle
 	// is served whole to anyone, as REST JSON and as one mbox.
 	MaxBundlePatches int `toml:"max_bundle_patches" env:"MAX_BUNDLE_PATCHES"`
+	// LMTPAddr, when set, is a TCP address on which serve takes mail over
+	// LMTP too (e.g. 127.0.0.1:2424 for Postfix lmtp:inet:127.0.0.1:2424);
+	// parsemail uses it when MailSocket is not set.
+	LMTPAddr string `toml:"lmtp_addr" env:"LMTP_ADDR"`
+	// LMTPMaxBytes is the SIZE the LMTP server announces: a larger mail is
+	// refused before it is sent (the mail server bounces it).
+	LMTPMaxBytes int64 `toml:"lmtp_max_bytes" env:"LMTP_MAX_BYTES"`
 }
 
 // LogConfig selects the slog handler.
@@ -160,6 +169,7 @@ func DefaultConfig() Config {
 		HeldGraceMinutes:         10,
 		HeldRetentionDays:        14,
 		MaxBundlePatches:         store.DefaultMaxBundlePatches,
+		LMTPMaxBytes:             64 << 20,
 	}
 }
 

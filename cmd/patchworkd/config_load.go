@@ -154,6 +154,14 @@ func (c *Config) Validate() error {
 			bad("%s: %q is not a mail address", name, a)
 		}
 	}
+	if c.LMTPAddr != "" {
+		if _, port, err := net.SplitHostPort(c.LMTPAddr); err != nil || !validPort(port) {
+			bad("lmtp_addr: %q is not a HOST:PORT address", c.LMTPAddr)
+		}
+	}
+	if c.LMTPMaxBytes <= 0 {
+		bad("lmtp_max_bytes: must be positive")
+	}
 	if c.NotificationDelayMinutes < 0 {
 		bad("notification_delay_minutes: must not be negative")
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/mailin"
-	"github.com/patchwork-go/patchwork/server/mailsock"
+	"github.com/patchwork-go/patchwork/server/lmtp"
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/sqlstore"
 )
@@ -68,14 +68,16 @@ func newParsemailCmd(a *App) *cobra.Command {
 			"(see `patchworkd failed`) and also exits 0, so the list gets no bounce.\n" +
 			"Exit 75 (EX_TEMPFAIL): the database cannot be reached or its schema is old;\n" +
 			"the mail server keeps the mail and tries again.\n\n" +
-			"With mail_socket set (and serve running with the same setting), the daemon\n" +
-			"stores the mail on its own database connections, which is cheaper for the\n" +
-			"database; parsemail stores it itself when no daemon answers.\n\n" +
+			"With mail_socket (or lmtp_addr) set, and serve running with the same setting,\n" +
+			"parsemail hands the mail to the daemon over LMTP and the daemon stores it on\n" +
+			"its own database connections, which is cheaper for the database; parsemail\n" +
+			"stores it itself when no daemon answers.\n\n" +
 			"In /etc/aliases:  patchwork: \"|/usr/local/bin/patchworkd parsemail\"",
 		Args: cobra.MaximumNArgs(1),
 	}
 	cmd.Flags().StringVar(&listID, "list-id", "", "take the mail as coming from this list id (default: its List-Id header)")
-	cmd.Flags().String("mail-socket", "", "hand the mail to the serve daemon on this Unix socket, storing it directly when none answers (env PATCHWORK_MAIL_SOCKET)")
+	cmd.Flags().String("mail-socket", "", "hand the mail to the serve daemon over LMTP on this Unix socket, storing it directly when none answers (env PATCHWORK_MAIL_SOCKET)")
+	cmd.Flags().String("lmtp-addr", "", "as --mail-socket, on this TCP address (env PATCHWORK_LMTP_ADDR; --mail-socket comes first)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := ctxOf(cmd)
 		var raw []byte
@@ -88,19 +90,25 @@ func newParsemailCmd(a *App) *cobra.Command {
 		if err != nil {
 			return tempFail(fmt.Errorf("read mail: %w", err))
 		}
-		if a.Config.MailSocket != "" && len(raw) <= mailsock.DefaultMaxBytes {
-			ans, err := mailsock.Send(ctx, a.Config.MailSocket, raw, listID)
+		addr := a.Config.MailSocket
+		if addr == "" {
+			addr = a.Config.LMTPAddr
+		}
+		// A list id that cannot travel in a recipient address is stored
+		// directly, as without a daemon.
+		if addr != "" && lmtp.ValidListID(listID) {
+			ans, err := lmtp.Send(ctx, addr, raw, listID)
 			switch {
-			case err == nil && ans.Code == mailsock.CodeOK:
-				a.Logger.Info("mail taken by the daemon", "socket", a.Config.MailSocket, "result", ans.Message)
+			case err == nil && !ans.Temporary:
+				a.Logger.Info("mail taken by the daemon", "lmtp", addr, "result", ans.Message)
 				return nil
 			case err == nil:
-				return tempFail(fmt.Errorf("daemon on %s: %s", a.Config.MailSocket, ans.Message))
-			case !errors.Is(err, mailsock.ErrNoServer):
+				return tempFail(fmt.Errorf("daemon on %s: %s", addr, ans.Message))
+			case !errors.Is(err, lmtp.ErrNoServer) && !errors.Is(err, lmtp.ErrTooLarge):
 				// Sent, fate unknown: a second delivery is a duplicate at worst.
-				return tempFail(fmt.Errorf("daemon on %s: %w", a.Config.MailSocket, err))
+				return tempFail(fmt.Errorf("daemon on %s: %w", addr, err))
 			}
-			a.Logger.Debug("no daemon on the mail socket; storing directly", "socket", a.Config.MailSocket, "err", err)
+			a.Logger.Debug("mail not handed to the daemon; storing directly", "lmtp", addr, "err", err)
 		}
 		s, err := openForMail(cmd, a)
 		if err != nil {
@@ -117,7 +125,7 @@ func newParsemailCmd(a *App) *cobra.Command {
 }
 
 // logDelivery writes one line about a delivered mail (parsemail's own, or
-// one the daemon took from the mail socket); it returns that line's gist.
+// one the daemon took over LMTP); it returns that line's gist.
 func logDelivery(logger *slog.Logger, d mailin.Delivery) string {
 	res := d.Result
 	switch {

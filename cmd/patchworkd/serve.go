@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/patchwork-go/patchwork/mailin"
 	httpserver "github.com/patchwork-go/patchwork/server/http"
-	"github.com/patchwork-go/patchwork/server/mailsock"
+	"github.com/patchwork-go/patchwork/server/lmtp"
 	sshserver "github.com/patchwork-go/patchwork/server/ssh"
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -33,7 +35,8 @@ func newServeCmd(app *App) *cobra.Command {
 	f.String("ssh-addr", "", "SSH listen address (env PATCHWORK_SSH_ADDR, default :2222)")
 	f.String("http-addr", "", "HTTP listen address (env PATCHWORK_HTTP_ADDR, default :8000)")
 	f.String("base-url", "", "public URL of the HTTP server (env PATCHWORK_BASE_URL)")
-	f.String("mail-socket", "", "Unix socket on which to take mails from parsemail (env PATCHWORK_MAIL_SOCKET)")
+	f.String("mail-socket", "", "Unix socket on which to take mail over LMTP, from the mail server or parsemail (env PATCHWORK_MAIL_SOCKET)")
+	f.String("lmtp-addr", "", "TCP address on which to take mail over LMTP, e.g. 127.0.0.1:2424 (env PATCHWORK_LMTP_ADDR)")
 	f.String("metrics-addr", "", "address of Prometheus /metrics, kept off the public port (env PATCHWORK_METRICS_ADDR; off by default)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		s, err := app.Store(cmd, true)
@@ -134,12 +137,24 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 		defer stop()
 	}
 
-	var ms *mailsock.Server
-	if cfg.MailSocket != "" {
-		ms, err = mailsock.Listen(mailsock.Options{Path: cfg.MailSocket, Logger: logger,
-			Deliver: func(ctx context.Context, mails []mailsock.Mail) []mailsock.Answer {
+	var ms *lmtp.Server
+	lmtpAddrs := []string{}
+	if cfg.MailSocket != "" || cfg.LMTPAddr != "" {
+		ms, err = lmtp.Listen(lmtp.Options{Socket: cfg.MailSocket, Addr: cfg.LMTPAddr,
+			MaxBytes: cfg.LMTPMaxBytes, Logger: logger,
+			Deliver: func(ctx context.Context, mails []lmtp.Mail) []lmtp.Answer {
 				return deliverMails(ctx, s, logger, cfg, mails)
+			},
+			Keep: func(ctx context.Context, m lmtp.Mail, reason string) (string, error) {
+				id, err := mailin.KeepFailed(ctx, s, m.Raw, reason)
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("kept as failed mail %d", id), nil
 			}})
+		if err == nil {
+			lmtpAddrs = ms.Addrs()
+		}
 		if err != nil {
 			_ = hs.Shutdown(ctx)
 			_ = sshLn.Close()
@@ -170,7 +185,7 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	logger.Info("patchworkd serving",
 		"http", hs.Addr(), "ssh", sshLn.Addr().String(), "base_url", base,
 		"db", redactURL(cfg.DB), "dialect", dialectOf(s, cfg.DB), "xmlrpc", cfg.HTTP.XMLRPC,
-		"mail_socket", cfg.MailSocket, "metrics", hs.MetricsAddr())
+		"lmtp", strings.Join(lmtpAddrs, ","), "metrics", hs.MetricsAddr())
 
 	var first error
 	select {
@@ -192,7 +207,7 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	}
 	if ms != nil {
 		if err := ms.Shutdown(sctx); err != nil {
-			logger.Warn("mail socket shutdown", "error", err)
+			logger.Warn("lmtp shutdown", "error", err)
 		}
 	}
 	for ; running > 0; running-- {
@@ -212,12 +227,12 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	return nil
 }
 
-// deliverMails takes in the mails the mail socket handed over together:
+// deliverMails takes in the mails the LMTP server handed over together:
 // one transaction per list id (parsemail --list-id), with a fresh
 // Ingester each time, since its caches (projects, rules) must not outlive
 // an admin's change made in another process.
-func deliverMails(ctx context.Context, s store.Store, logger *slog.Logger, cfg *Config, mails []mailsock.Mail) []mailsock.Answer {
-	out := make([]mailsock.Answer, len(mails))
+func deliverMails(ctx context.Context, s store.Store, logger *slog.Logger, cfg *Config, mails []lmtp.Mail) []lmtp.Answer {
+	out := make([]lmtp.Answer, len(mails))
 	byList := map[string][]int{}
 	var lists []string
 	for k, m := range mails {
@@ -233,12 +248,7 @@ func deliverMails(ctx context.Context, s store.Store, logger *slog.Logger, cfg *
 			raws[n] = mails[k].Raw
 		}
 		for n, d := range newIngester(s, logger, cfg).DeliverBatch(ctx, raws, list) {
-			msg := logDelivery(logger, d)
-			code := mailsock.CodeOK
-			if d.Temporary {
-				code = mailsock.CodeTempFail
-			}
-			out[at[n]] = mailsock.Answer{Code: code, Message: msg}
+			out[at[n]] = lmtp.Answer{Temporary: d.Temporary, Message: logDelivery(logger, d)}
 		}
 	}
 	return out
