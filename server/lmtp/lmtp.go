@@ -88,7 +88,7 @@ type Server struct {
 	listeners []net.Listener
 	queue     chan *job
 	closing   atomic.Bool
-	inflight  sync.WaitGroup // LMTPData calls under way
+	inflight  tracker // mails between DATA and the end of their replies
 	workers   sync.WaitGroup
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -252,7 +252,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.cancel()
 	done := make(chan struct{})
-	go func() { s.inflight.Wait(); s.workers.Wait(); close(done) }()
+	go func() { <-s.inflight.idle(); s.workers.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -350,7 +350,7 @@ func (s *Server) keepPanicked(ctx context.Context, m Mail, p *panicked) Answer {
 	reason := fmt.Sprintf("panic while storing the mail: %v", p.value)
 	s.opt.Logger.Error("lmtp: panic while storing a mail; kept as a failed mail, answered 451",
 		"panic", p.value, "stack", string(p.stack))
-	sum := sha256.Sum256(append([]byte(m.ListID+"\x00"), m.Raw...))
+	sum := sha256.Sum256(m.Raw)
 	s.keptMu.Lock()
 	msg, seen := s.kept[sum]
 	s.keptMu.Unlock()
@@ -427,10 +427,22 @@ var errStopping = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 
 type session struct {
 	s     *Server
 	rcpts []string
+	busy  atomic.Bool // counted in s.inflight
 }
 
-func (ss *session) Reset()        { ss.rcpts = nil }
-func (ss *session) Logout() error { return nil }
+// Reset ends a mail transaction; go-smtp calls it after the replies to a
+// DATA are written, which is when Shutdown may close the connection.
+func (ss *session) Reset() {
+	ss.rcpts = nil
+	if ss.busy.Swap(false) {
+		ss.s.inflight.done()
+	}
+}
+
+func (ss *session) Logout() error {
+	ss.Reset()
+	return nil
+}
 
 func (ss *session) Mail(string, *smtp.MailOptions) error {
 	if ss.s.closing.Load() {
@@ -457,8 +469,9 @@ func (discardStatus) SetStatus(string, error) {}
 // LMTPData stores the mail once per distinct list id among the
 // recipients and answers each recipient with its list's verdict.
 func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
-	ss.s.inflight.Add(1)
-	defer ss.s.inflight.Done()
+	if !ss.busy.Swap(true) {
+		ss.s.inflight.add()
+	}
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		var se *smtp.SMTPError
@@ -558,6 +571,44 @@ func ValidListID(listID string) bool {
 		}
 	}
 	return true
+}
+
+// tracker counts work under way, for Shutdown to wait on.
+type tracker struct {
+	mu     sync.Mutex
+	n      int
+	waiter chan struct{} // closed when n drops to 0; nil when no one waits
+}
+
+func (t *tracker) add() {
+	t.mu.Lock()
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.n--
+	if t.n == 0 && t.waiter != nil {
+		close(t.waiter)
+		t.waiter = nil
+	}
+}
+
+// idle is closed once nothing is under way.
+func (t *tracker) idle() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ch := make(chan struct{})
+	if t.n == 0 {
+		close(ch)
+		return ch
+	}
+	if t.waiter == nil {
+		t.waiter = ch
+	}
+	return t.waiter
 }
 
 // slogPrinter lets go-smtp's internal errors reach our log.
