@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -97,6 +98,46 @@ func BenchmarkMailIn(b *testing.B) {
 				b.ReportMetric(ms[min(len(ms)-1, len(ms)*99/100)], "ms-p99/mail")
 				b.ReportMetric(benchLoad1(), "load1")
 			})
+			// An MTA delivering straight to the daemon over LMTP: one
+			// connection, the corpus's mails one after the other, each
+			// timed from MAIL FROM to its reply (which comes after the
+			// commit); then four connections at once, as Postfix opens
+			// several to a busy destination.
+			for _, conns := range []int{1, 4} {
+				b.Run(fmt.Sprintf("lmtp-direct-%dconn", conns), func(b *testing.B) {
+					var ms []float64
+					var total int
+					var spent time.Duration
+					for b.Loop() {
+						b.StopTimer()
+						db := relNewDB(b, d)
+						sock, stop := serveWithMailSocket(b, db)
+						b.StartTimer()
+						start := time.Now()
+						per := make([][]float64, conns)
+						relParallel(conns, conns, func(c int) {
+							var mine []relMail
+							for k := c; k < len(mails); k += conns {
+								mine = append(mine, mails[k])
+							}
+							per[c] = lmtpSendAll(b, sock, mine)
+						})
+						spent += time.Since(start)
+						total += len(mails)
+						for _, p := range per {
+							ms = append(ms, p...)
+						}
+						b.StopTimer()
+						stop()
+						b.StartTimer()
+					}
+					slices.Sort(ms)
+					b.ReportMetric(float64(total)/spent.Seconds(), "mails/s")
+					b.ReportMetric(ms[len(ms)/2], "ms-p50/mail")
+					b.ReportMetric(ms[min(len(ms)-1, len(ms)*99/100)], "ms-p99/mail")
+					b.ReportMetric(benchLoad1(), "load1")
+				})
+			}
 		})
 	}
 }
