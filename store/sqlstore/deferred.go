@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -19,10 +20,12 @@ import (
 // advance so that the caller has one at once.
 var deferredTables = []string{"patches", "series", "covers", "comments", "people"}
 
-// deferred is a PostgreSQL transaction's pending writes. An archive import
-// spent its time waiting on one round trip per statement; held back, the
-// writes of many mails travel together, consecutive rows of one table as
-// one multi-row INSERT, all of them in one pipelined batch. Every other
+// deferred is a transaction's pending writes (PostgreSQL, MariaDB). An
+// archive import spent its time waiting on one round trip per statement;
+// held back, the writes of many mails travel together, consecutive rows of
+// one table as one multi-row INSERT: on PostgreSQL all of them in one
+// pipelined batch, on MariaDB (whose driver has no pipeline) as
+// multi-statement requests of up to mysqlFlushBytes each. Every other
 // statement of the transaction sends them first, so nothing reads around
 // them and their order is kept.
 type deferred struct {
@@ -32,6 +35,9 @@ type deferred struct {
 	left  map[string]int
 	stmts []pendingStmt
 	err   error // the first failed send; the transaction is aborted
+	// next is, on MariaDB, the id the table's next held row takes (see
+	// nextIDMySQL); 0 until the table's counter was read.
+	next map[string]int64
 }
 
 // pendingStmt is one held-back statement: head plus, for an INSERT, one
@@ -43,17 +49,17 @@ type pendingStmt struct {
 }
 
 // DeferWrites makes this transaction hold back the inserts of mail rows
-// and series updates until its next read or its commit (PostgreSQL only;
-// elsewhere a round trip costs little and nothing changes). expect is how
+// and series updates until its next read or its commit (PostgreSQL and
+// MariaDB; on SQLite a round trip costs nothing and nothing changes). expect is how
 // many rows the caller thinks it will insert: ids are taken for them in
 // one round trip, one at a time beyond. Errors of held writes come from a
 // later call, not from the one that made them, so only callers that redo
 // the whole transaction on any error should ask for it.
 func (s *Store) DeferWrites(expect store.RowCounts) {
-	if s.tx == nil || s.d.name != "postgres" || s.pend != nil {
+	if s.tx == nil || (s.d.name != "postgres" && s.d.name != "mysql") || s.pend != nil {
 		return
 	}
-	s.pend = &deferred{ids: map[string][]int64{}, left: map[string]int{
+	s.pend = &deferred{ids: map[string][]int64{}, next: map[string]int64{}, left: map[string]int{
 		"patches": expect.Patches, "series": expect.Series, "covers": expect.Covers,
 		"comments": expect.Comments, "people": expect.People,
 	}}
@@ -63,6 +69,9 @@ func (s *Store) DeferWrites(expect store.RowCounts) {
 // none left, it and every other table still expecting rows are given ids
 // for them in one round trip.
 func (s *Store) nextID(ctx context.Context, table string) (int64, error) {
+	if s.d.name == "mysql" {
+		return s.nextIDMySQL(ctx, table)
+	}
 	p := s.pend
 	if len(p.ids[table]) == 0 {
 		var q strings.Builder
@@ -162,6 +171,9 @@ func (s *Store) flush(ctx context.Context) error {
 		}
 		return nil
 	}
+	if s.d.name == "mysql" {
+		return s.flushMySQL(ctx)
+	}
 	var batch pgconn.Batch
 	var q strings.Builder
 	var args []any
@@ -236,4 +248,111 @@ func pgText(v any) ([]byte, error) {
 		return v.UTC().AppendFormat(nil, "2006-01-02 15:04:05.999999Z07:00"), nil
 	}
 	return nil, fmt.Errorf("held-back write: no text form for %T", v)
+}
+
+// nextIDMySQL is a fresh id of table on MariaDB, which has no sequence to
+// take ids from in advance. The table's AUTO_INCREMENT counter is read
+// once (live, not a snapshot: it counts other transactions' rows too), and
+// the transaction's rows take the ids from there on, one by one, so that
+// they get exactly the ids the same inserts would get one at a time. The
+// counter moves only when the rows are sent: another writer inserting
+// into the table meanwhile takes an id this transaction gave out, and the
+// held insert then fails as a duplicate, which a deferring caller redoes
+// without deferral (mail in locks its project, so only writers of other
+// projects, or people rows, can meet it).
+func (s *Store) nextIDMySQL(ctx context.Context, table string) (int64, error) {
+	p := s.pend
+	if p.next[table] == 0 {
+		// Every table still expecting rows is read in the same round trip.
+		var names []any
+		var marks []string
+		for _, t := range deferredTables {
+			if t == table || (p.left[t] > 0 && p.next[t] == 0) {
+				names = append(names, t)
+				marks = append(marks, "?")
+			}
+		}
+		rows, err := s.tx.QueryContext(ctx, "SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES"+
+			" WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ("+strings.Join(marks, ", ")+")", names...)
+		if err != nil {
+			return 0, fmt.Errorf("ids of %s: %w", table, mapErr(err))
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t string
+			var next sql.NullInt64
+			if err := rows.Scan(&t, &next); err != nil {
+				return 0, fmt.Errorf("ids of %s: %w", table, mapErr(err))
+			}
+			p.next[t] = max(next.Int64, 1)
+		}
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("ids of %s: %w", table, mapErr(err))
+		}
+		if p.next[table] == 0 {
+			return 0, fmt.Errorf("ids of %s: no AUTO_INCREMENT counter", table)
+		}
+	}
+	id := p.next[table]
+	p.next[table]++
+	p.left[table]--
+	return id, nil
+}
+
+// mysqlFlushBytes bounds one multi-statement request of held writes, well
+// under MariaDB's default max_allowed_packet (16 MiB).
+const mysqlFlushBytes = 4 << 20
+
+// flushMySQL sends the held-back writes as few multi-statement requests
+// (the DSN allows them; arguments are interpolated by the driver, as for
+// every query here), consecutive rows of one table as one INSERT.
+func (s *Store) flushMySQL(ctx context.Context) error {
+	p := s.pend
+	var q strings.Builder
+	var args []any
+	size := 0
+	send := func() error {
+		if q.Len() == 0 {
+			return nil
+		}
+		_, err := s.tx.ExecContext(ctx, q.String(), args...)
+		q.Reset()
+		args, size = args[:0:0], 0
+		return err
+	}
+	var err error
+	for k, st := range p.stmts {
+		n := len(st.head) + len(st.row)
+		for _, a := range st.args {
+			if v, ok := a.(string); ok {
+				n += 2 * len(v) // escaped at worst
+			} else {
+				n += 32
+			}
+		}
+		if size > 0 && size+n > mysqlFlushBytes {
+			if err = send(); err != nil {
+				break
+			}
+		}
+		if size > 0 && st.row != "" && p.stmts[k-1].head == st.head && p.stmts[k-1].row == st.row {
+			q.WriteString(", ")
+		} else {
+			if size > 0 {
+				q.WriteString(";\n")
+			}
+			q.WriteString(st.head)
+		}
+		q.WriteString(st.row)
+		args = append(args, st.args...)
+		size += n
+	}
+	if err == nil {
+		err = send()
+	}
+	p.stmts = p.stmts[:0]
+	if err != nil && p.err == nil {
+		p.err = fmt.Errorf("held-back writes: %w", mapErr(err))
+	}
+	return p.err
 }

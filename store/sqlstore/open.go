@@ -174,6 +174,11 @@ func parseURL(raw string) (dialect, string, string, error) {
 		// instead of a prepare, execute and close per query: one round
 		// trip instead of three.
 		cfg.InterpolateParams = true
+		// Held-back writes of an archive import (deferred.go) travel as
+		// one request of many statements: MariaDB's driver has no
+		// pipeline. Every query binds its values as arguments, which the
+		// driver escapes, so no text of ours can start a statement.
+		cfg.MultiStatements = true
 		cfg.Params = map[string]string{}
 		for k, v := range u.Query() {
 			cfg.Params[k] = v[0]
