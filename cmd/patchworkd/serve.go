@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -140,10 +142,11 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	var ms *lmtp.Server
 	lmtpAddrs := []string{}
 	if cfg.MailSocket != "" || cfg.LMTPAddr != "" {
+		ings := &ingesters{s: s, logger: logger, cfg: cfg}
 		ms, err = lmtp.Listen(lmtp.Options{Socket: cfg.MailSocket, Addr: cfg.LMTPAddr,
 			MaxBytes: cfg.LMTPMaxBytes, Logger: logger,
 			Deliver: func(ctx context.Context, mails []lmtp.Mail) []lmtp.Answer {
-				return deliverMails(ctx, s, logger, cfg, mails)
+				return deliverMails(ctx, ings, logger, mails)
 			},
 			Keep: func(ctx context.Context, m lmtp.Mail, reason string) (string, error) {
 				id, err := mailin.KeepFailed(ctx, s, m.Raw, reason)
@@ -227,11 +230,46 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	return nil
 }
 
+// ingesterLife is how long the daemon's mail in keeps what it read of the
+// projects, states, tags and delegation rules: an admin's change made in
+// another process (patchworkd project ...) applies to mails from then on.
+// Within it, a busy MTA connection's mails do not re-read them each (two
+// to three round trips of a mail's dozen).
+const ingesterLife = time.Second
+
+// ingesters hands out the daemon's current Ingester (safe for concurrent
+// use), a fresh one once the last is ingesterLife old.
+type ingesters struct {
+	s      store.Store
+	logger *slog.Logger
+	cfg    *Config
+	mu     sync.Mutex
+	cur    *mailin.Ingester
+	born   time.Time
+}
+
+// get returns the current Ingester and whether it was made just now; a
+// fresh one when fresh is asked for.
+func (g *ingesters) get(fresh bool) (*mailin.Ingester, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if fresh || g.cur == nil || time.Since(g.born) > ingesterLife {
+		g.cur, g.born = newIngester(g.s, g.logger, g.cfg), time.Now()
+		return g.cur, true
+	}
+	return g.cur, false
+}
+
+// noProject tells a mail dropped because no project matched its list id:
+// with a cached project list, that may be a project added since.
+func noProject(d mailin.Delivery) bool {
+	return d.Result.Kind == mailin.Dropped && strings.HasPrefix(d.Result.Reason, "no project")
+}
+
 // deliverMails takes in the mails the LMTP server handed over together:
-// one transaction per list id (parsemail --list-id), with a fresh
-// Ingester each time, since its caches (projects, rules) must not outlive
-// an admin's change made in another process.
-func deliverMails(ctx context.Context, s store.Store, logger *slog.Logger, cfg *Config, mails []lmtp.Mail) []lmtp.Answer {
+// one transaction per list id (parsemail --list-id, or the recipient's
+// +extension).
+func deliverMails(ctx context.Context, ings *ingesters, logger *slog.Logger, mails []lmtp.Mail) []lmtp.Answer {
 	out := make([]lmtp.Answer, len(mails))
 	byList := map[string][]int{}
 	var lists []string
@@ -247,7 +285,22 @@ func deliverMails(ctx context.Context, s store.Store, logger *slog.Logger, cfg *
 		for n, k := range at {
 			raws[n] = mails[k].Raw
 		}
-		for n, d := range newIngester(s, logger, cfg).DeliverBatch(ctx, raws, list) {
+		ing, fresh := ings.get(false)
+		ds := ing.DeliverBatch(ctx, raws, list)
+		if !fresh && slices.ContainsFunc(ds, noProject) {
+			var again [][]byte
+			var where []int
+			for n, d := range ds {
+				if noProject(d) {
+					again, where = append(again, raws[n]), append(where, n)
+				}
+			}
+			ing, _ = ings.get(true)
+			for k, d := range ing.DeliverBatch(ctx, again, list) {
+				ds[where[k]] = d
+			}
+		}
+		for n, d := range ds {
 			out[at[n]] = lmtp.Answer{Temporary: d.Temporary, Message: logDelivery(logger, d)}
 		}
 	}
