@@ -69,6 +69,9 @@ func relRowDump(t testing.TB, u string) []string {
 // ids leave gaps, the same snapshot. PATCHWORK_ROW_DUMP_DIR keeps the
 // dumps (to compare one build's with another's).
 func TestParsearchiveHeldBackWritesSameRows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports the 2,688-mail corpus twice per dialect, once a mail at a time")
+	}
 	t.Parallel()
 	path := relCorpusFile(t)
 	for _, d := range sqltest.Dialects() {
