@@ -203,3 +203,32 @@ type UserQuery struct {
 	Limit  int
 	Offset int
 }
+
+// DeepOffset is the offset from which even an indexed order is a walk
+// past every row before the page.
+const DeepOffset = 10_000
+
+// Indexed reports whether the database answers q from its indexes: an
+// order by id or date, a page before DeepOffset, and conditions only on
+// indexed columns. Anything else (an order by name or check, a word or
+// file search, a tag or check filter) reads and sorts every matching row;
+// front ends send such lists through the shared admission gate
+// (store/gate).
+func (q PatchQuery) Indexed() bool {
+	if q.Order != OrderID && q.Order != OrderDate {
+		return false
+	}
+	if q.Offset >= DeepOffset {
+		return false
+	}
+	for _, c := range q.Conds {
+		switch c.Field {
+		case FieldProject, FieldState, FieldActionRequired, FieldArchived,
+			FieldSubmitter, FieldDelegate, FieldSeries, FieldHash,
+			FieldMsgID, FieldID, FieldDate:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -112,6 +112,19 @@ type HTTPConfig struct {
 	IdleTimeout  time.Duration `toml:"idle_timeout" env:"IDLE_TIMEOUT"`
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64 `toml:"max_body_bytes" env:"MAX_BODY_BYTES"`
+	// Expensive is the admission gate that REST, the web view and XML-RPC
+	// share for lists no index answers.
+	Expensive ExpensiveConfig `toml:"expensive" envPrefix:"EXPENSIVE_"`
+}
+
+// ExpensiveConfig bounds the lists no index answers (sorted by name,
+// deep pages, word searches, XML-RPC's unbounded patch_list): how many
+// run at once, how long one queues for a slot before a "busy" answer,
+// and how long its queries (each chunk of a streamed answer) may run.
+type ExpensiveConfig struct {
+	Slots   int           `toml:"slots" env:"SLOTS"`
+	Wait    time.Duration `toml:"wait" env:"WAIT"`
+	Timeout time.Duration `toml:"timeout" env:"TIMEOUT"`
 }
 
 // SMTPConfig is the outgoing mail server used by cron (notifications) and
@@ -155,6 +168,7 @@ func DefaultConfig() Config {
 			WriteTimeout: 120 * time.Second,
 			IdleTimeout:  120 * time.Second,
 			MaxBodyBytes: 10 << 20,
+			Expensive:    ExpensiveConfig{Slots: 2, Wait: time.Second, Timeout: 5 * time.Second},
 		},
 		SMTP: SMTPConfig{
 			Host:             "localhost",

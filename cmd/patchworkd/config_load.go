@@ -118,7 +118,8 @@ func (c *Config) Validate() error {
 	for name, d := range map[string]time.Duration{
 		"ssh.idle_timeout": c.SSH.IdleTimeout, "ssh.anonymous_idle_timeout": c.SSH.AnonymousIdleTimeout, "http.read_timeout": c.HTTP.ReadTimeout,
 		"http.write_timeout": c.HTTP.WriteTimeout, "http.idle_timeout": c.HTTP.IdleTimeout,
-		"shutdown_timeout": c.ShutdownTimeout,
+		"shutdown_timeout": c.ShutdownTimeout, "http.expensive.wait": c.HTTP.Expensive.Wait,
+		"http.expensive.timeout": c.HTTP.Expensive.Timeout,
 	} {
 		if d < 0 {
 			bad("%s: negative duration %s", name, d)
@@ -135,6 +136,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HeldRetentionDays <= 0 {
 		bad("held_retention_days: must be positive")
+	}
+	if c.HTTP.Expensive.Slots < 0 {
+		bad("http.expensive.slots: must not be negative")
 	}
 	switch c.SMTP.TLS {
 	case "none", "starttls", "tls":

@@ -20,6 +20,7 @@ import (
 	"github.com/patchwork-go/patchwork/server/lmtp"
 	sshserver "github.com/patchwork-go/patchwork/server/ssh"
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/gate"
 )
 
 func newServeCmd(app *App) *cobra.Command {
@@ -75,6 +76,9 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 		IdleTimeout:  cfg.HTTP.IdleTimeout,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 		MetricsAddr:  cfg.MetricsAddr,
+		Expensive: gate.Options{
+			Slots: cfg.HTTP.Expensive.Slots, Wait: cfg.HTTP.Expensive.Wait, Timeout: cfg.HTTP.Expensive.Timeout,
+		},
 	})
 	if err := hs.Listen(); err != nil {
 		return err

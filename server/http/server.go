@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/gate"
 )
 
 // Options configures a Server. Zero durations and sizes take the defaults
@@ -41,6 +42,9 @@ type Options struct {
 	WriteTimeout      time.Duration // default 120s (mbox downloads of big series)
 	IdleTimeout       time.Duration // default 120s
 	MaxBodyBytes      int64         // default 10 MiB
+	// Expensive configures the one admission gate REST, the web view and
+	// XML-RPC share for lists no index answers.
+	Expensive gate.Options
 }
 
 func (o *Options) setDefaults() {

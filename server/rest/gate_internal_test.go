@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/gate"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
@@ -23,8 +24,8 @@ import (
 func TestExpensiveListsAreBounded(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
-		h := New(Options{Store: s, ExpensiveQueries: 1}).(*Handler)
-		h.gate.wait = 0
+		g := gate.New(gate.Options{Slots: 1, Wait: time.Nanosecond})
+		h := New(Options{Store: s, Gate: g}).(*Handler)
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 
@@ -70,22 +71,25 @@ func TestExpensiveListsAreBounded(t *testing.T) {
 		}
 		get(expensive[3], http.StatusNotFound, "Invalid page.") // gated, then counted: no such page
 
-		h.gate.slots <- struct{}{} // the only slot is taken
+		release, err := g.Hold(ctx) // the only slot is taken
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, q := range expensive {
 			get(q, http.StatusServiceUnavailable, "try again in a few seconds")
 		}
 		for _, q := range []string{"", "&order=-date", "&order=id&page=1", "&state=new&archived=false&order=-date&per_page=30"} {
 			get(q, http.StatusOK, "frob widget")
 		}
-		<-h.gate.slots
+		release()
 
-		h.gate.timeout = -1 // a time limit already past
+		h.gate = gate.New(gate.Options{Slots: 1, Timeout: -1}) // a time limit already past
 		for _, q := range expensive {
 			get(q, http.StatusServiceUnavailable, "took too long")
 		}
 		get("&order=-date", http.StatusOK, "frob widget 2")
-		if len(h.gate.slots) != 0 {
-			t.Errorf("%d gate slots still taken", len(h.gate.slots))
+		if g.InUse() != 0 || h.gate.InUse() != 0 {
+			t.Errorf("%d+%d gate slots still taken", g.InUse(), h.gate.InUse())
 		}
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/gate"
 )
 
 // Options configure the REST handler.
@@ -28,10 +29,10 @@ type Options struct {
 	// BaseURL is the public scheme://host[:port] used in absolute URLs,
 	// e.g. "http://localhost:8000". Empty: taken from each request.
 	BaseURL string
-	// ExpensiveQueries is how many patch lists no index answers (ordered
-	// by name, submitter..., deep pages, word searches) are built at once;
-	// more wait briefly, then get a 503. 0 means 2.
-	ExpensiveQueries int
+	// Gate admits the patch lists no index answers (ordered by name,
+	// submitter..., deep pages, word searches); share one with the other
+	// front ends. Nil: a gate of its own with the defaults.
+	Gate *gate.Gate
 }
 
 // Handler is the REST API. It expects the full request path (/api/...).
@@ -41,7 +42,7 @@ type Handler struct {
 	baseURL string
 	mux     *http.ServeMux
 	counts  *countCache
-	gate    *gate
+	gate    *gate.Gate
 	bufs    sync.Pool // *bytes.Buffer for answers
 }
 
@@ -57,7 +58,10 @@ func New(opts Options) http.Handler {
 		baseURL: strings.TrimRight(opts.BaseURL, "/"),
 		mux:     http.NewServeMux(),
 		counts:  newCountCache(),
-		gate:    newGate(opts.ExpensiveQueries),
+		gate:    opts.Gate,
+	}
+	if h.gate == nil {
+		h.gate = gate.New(gate.Options{})
 	}
 	h.routes()
 	return h

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/gate"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
@@ -23,9 +24,9 @@ import (
 func TestExpensiveListsAreBounded(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
-		h := New(Options{Store: s, ExpensiveQueries: 1}).(*handler)
-		h.gate.maxPages = 1
-		h.gate.wait = 0
+		g := gate.New(gate.Options{Slots: 1, Wait: time.Nanosecond})
+		h := New(Options{Store: s, Gate: g}).(*handler)
+		h.maxPages = 1
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 
@@ -82,19 +83,22 @@ func TestExpensiveListsAreBounded(t *testing.T) {
 		get("/project/short/list/?order=-name&page=5", http.StatusOK, "frob widget 002")
 
 		// Busy: the only slot is taken.
-		h.gate.slots <- struct{}{}
+		release, err := g.Hold(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		get("/project/long/list/?order=name", http.StatusServiceUnavailable, "try again in a few seconds")
 		get("/project/long/list/?q=widget", http.StatusServiceUnavailable, "try again in a few seconds")
 		get("/project/long/list/", http.StatusOK, "frob widget 100") // by date: no slot needed
-		<-h.gate.slots
+		release()
 		get("/project/long/list/?q=widget", http.StatusOK, "frob widget 100")
 
 		// Too slow: a time limit already past.
-		h.gate.timeout = -1
+		h.gate = gate.New(gate.Options{Slots: 1, Timeout: -1})
 		get("/project/long/list/?q=widget", http.StatusServiceUnavailable, "took too long")
 		get("/project/long/list/", http.StatusOK, "frob widget 100")
-		if len(h.gate.slots) != 0 {
-			t.Errorf("%d gate slots still taken", len(h.gate.slots))
+		if g.InUse() != 0 || h.gate.InUse() != 0 {
+			t.Errorf("%d+%d gate slots still taken", g.InUse(), h.gate.InUse())
 		}
 	})
 }

@@ -310,21 +310,14 @@ func (h *handler) listRows(ctx context.Context, q store.PatchQuery, v url.Values
 		q.Offset = (d.Page - 1) * pageSize
 	}
 	if expensive(q) {
-		gctx, release, gerr := h.gate.enter(ctx)
+		gctx, leave, gerr := h.enterGate(ctx)
 		if gerr != nil {
 			return gerr
 		}
-		defer release()
-		outer := ctx
-		defer func() {
-			// The gate's deadline, not a client that went away.
-			if err != nil && gctx.Err() != nil && outer.Err() == nil {
-				err = errTooSlow
-			}
-		}()
+		defer func() { err = leave(err) }()
 		ctx = gctx
 	}
-	if q.Order != store.OrderDate && d.Page > h.gate.maxPages {
+	if q.Order != store.OrderDate && d.Page > h.maxPages {
 		// Beyond the end a short list shows its last page (upstream); a
 		// long one is not sorted that deep.
 		n, err := h.store.CountPatches(ctx, store.PatchQuery{Conds: q.Conds})
@@ -332,7 +325,7 @@ func (h *handler) listRows(ctx context.Context, q store.PatchQuery, v url.Values
 			return fmt.Errorf("count patches: %w", err)
 		}
 		last := max(1, (n+pageSize-1)/pageSize)
-		if last > h.gate.maxPages {
+		if last > h.maxPages {
 			return errTooDeep
 		}
 		d.Page = min(d.Page, last)

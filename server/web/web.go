@@ -18,6 +18,7 @@ import (
 
 	"github.com/patchwork-go/patchwork/server/mbox"
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/gate"
 )
 
 // Options configures the web view.
@@ -35,10 +36,10 @@ type Options struct {
 	NoREST bool
 	// XMLRPC says the XML-RPC API is enabled (about page).
 	XMLRPC bool
-	// ExpensiveQueries is how many patch lists no index answers (sorted by
-	// anything but the date, deep pages, word searches) are built at once;
-	// more wait briefly, then get a 503. 0 means 2.
-	ExpensiveQueries int
+	// Gate admits the patch lists no index answers (sorted by anything
+	// but the date, deep pages, word searches); share one with the other
+	// front ends. Nil: a gate of its own with the defaults.
+	Gate *gate.Gate
 	// ConfirmationValidity is how long a registration link works; 0 means
 	// 7 days (upstream's CONFIRMATION_VALIDITY_DAYS).
 	ConfirmationValidity time.Duration
@@ -53,7 +54,10 @@ type handler struct {
 	log   *slog.Logger
 	mbox  mbox.Writer
 	tmpl  *templates
-	gate  *gate
+	gate  *gate.Gate
+	// maxPages is the deepest page of a list not sorted by date
+	// (maxSortedPages; tests lower it).
+	maxPages int
 	// watcher shares the project page's counts (a full count at a
 	// million patches takes ~100 ms) among requests until the project
 	// has events; it reads the event log on every request (maxAge 0), so
@@ -73,14 +77,19 @@ func New(opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	g := opts.Gate
+	if g == nil {
+		g = gate.New(gate.Options{})
+	}
 	return &handler{
-		opts:    opts,
-		store:   opts.Store,
-		watcher: store.NewWatcher(opts.Store, 0, nil),
-		log:     opts.Logger,
-		mbox:    mbox.Writer{Store: opts.Store},
-		tmpl:    mustParseTemplates(),
-		gate:    newGate(opts.ExpensiveQueries),
+		opts:     opts,
+		store:    opts.Store,
+		watcher:  store.NewWatcher(opts.Store, 0, nil),
+		log:      opts.Logger,
+		mbox:     mbox.Writer{Store: opts.Store},
+		tmpl:     mustParseTemplates(),
+		gate:     g,
+		maxPages: maxSortedPages,
 	}
 }
 

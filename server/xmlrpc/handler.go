@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/gate"
 )
 
 // Options configure the XML-RPC handler.
@@ -22,6 +23,10 @@ type Options struct {
 	Limits Limits
 	// Now is the clock for check dates; nil means time.Now.
 	Now func() time.Time
+	// Gate admits the expensive lists (an unbounded patch_list, filters
+	// no index answers); share one with the other front ends. Nil: a
+	// gate of its own with the defaults.
+	Gate *gate.Gate
 }
 
 // Handler serves /xmlrpc/.
@@ -32,6 +37,7 @@ type Handler struct {
 	limits  Limits
 	now     func() time.Time
 	methods map[string]*method
+	gate    *gate.Gate
 
 	dummyOnce sync.Once
 	dummy     []byte
@@ -46,6 +52,10 @@ func New(opts Options) http.Handler {
 		baseURL: opts.BaseURL,
 		limits:  opts.Limits,
 		now:     opts.Now,
+		gate:    opts.Gate,
+	}
+	if h.gate == nil {
+		h.gate = gate.New(gate.Options{})
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -96,6 +106,11 @@ func (h *Handler) serveRPC(w http.ResponseWriter, r *http.Request) {
 		method = call.Method
 		var result any
 		result, err = h.dispatch(r.Context(), r, call)
+		if st, ok := result.(*patchStream); ok && err == nil {
+			defer st.close()
+			h.serveStream(w, r, st, start)
+			return
+		}
 		if err == nil {
 			if encErr := EncodeResponse(&buf, result); encErr != nil {
 				buf.Reset()
@@ -120,6 +135,18 @@ func (h *Handler) serveRPC(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 	h.log.DebugContext(r.Context(), "xmlrpc", "method", method, "fault", err != nil, "dur", time.Since(start))
+}
+
+// serveStream writes a streamed answer: no Content-Length (the server
+// sends it chunked), and an error past the first bytes can only cut it
+// short, so it is logged.
+func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, st *patchStream, start time.Time) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	if err := st.writeTo(w); err != nil && r.Context().Err() == nil {
+		h.log.ErrorContext(r.Context(), "xmlrpc answer cut short", "method", "patch_list", "err", err)
+	}
+	h.log.DebugContext(r.Context(), "xmlrpc", "method", "patch_list", "stream", true, "dur", time.Since(start))
 }
 
 // dispatch runs one call: method look-up, authentication (before the

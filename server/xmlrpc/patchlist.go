@@ -3,7 +3,6 @@ package xmlrpc
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -311,68 +310,3 @@ func (f *patchFilter) match(p *store.PatchRow) bool {
 // scanPage is the page size when patch_list has to read more rows than it
 // returns (no max_count, or tests the store cannot evaluate).
 const scanPage = 1000
-
-// patchList is pwclient's list/search: rows ordered by date then id, the
-// max_count rule applied after filtering.
-func patchList(r *request, args []any) (any, error) {
-	var filt Struct
-	switch t := args[0].(type) {
-	case nil:
-	case Struct:
-		filt = t
-	default:
-		return nil, fault("AttributeError", "'%s' object has no attribute 'keys'", pyTypeName(args[0]))
-	}
-	f, err := r.parsePatchFilter(filt)
-	if err != nil {
-		return nil, err
-	}
-	if f.none {
-		return []Struct{}, nil
-	}
-	rows, err := r.findPatches(f)
-	if err != nil {
-		return nil, err
-	}
-	return r.l.patchDicts(r.ctx, rows)
-}
-
-// findPatches runs the filter. With max_count N and no row tests this is one
-// indexed query of N rows (newest N read backwards for negative N); other
-// cases walk the list in keyset pages.
-func (r *request) findPatches(f *patchFilter) ([]store.PatchRow, error) {
-	want := f.count
-	if want < 0 {
-		want = -want
-	}
-	// pwclient's patch dicts carry neither tag counts nor checks.
-	q := store.PatchQuery{Conds: f.conds, Order: store.OrderDate, Desc: f.count < 0, NoTags: true, NoChecks: true}
-	var out []store.PatchRow
-	for {
-		q.Limit = scanPage
-		if len(f.tests) == 0 && want > 0 {
-			q.Limit = int(min(want-int64(len(out)), scanPage))
-		}
-		page, err := r.store().ListPatches(r.ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("list patches: %w", err)
-		}
-		for i := range page {
-			if f.match(&page[i]) {
-				out = append(out, page[i])
-				if want > 0 && int64(len(out)) == want {
-					break
-				}
-			}
-		}
-		if len(page) < q.Limit || (want > 0 && int64(len(out)) >= want) {
-			break
-		}
-		c := store.CursorOf(page[len(page)-1])
-		q.After = &c
-	}
-	if f.count < 0 {
-		slices.Reverse(out)
-	}
-	return out, nil
-}
