@@ -108,11 +108,17 @@ func CursorOf(p PatchRow) Cursor { return Cursor{Date: p.Date, ID: p.ID} }
 
 // SeriesQuery selects series.
 type SeriesQuery struct {
-	ProjectID   int64
+	ProjectID int64
+	// ProjectIDs: any of these projects (empty: no test; with ProjectID,
+	// both apply). REST's repeated project parameter.
+	ProjectIDs  []int64
 	SubmitterID []int64
 	Since       time.Time // zero: unbounded
 	Before      time.Time
 	NameLike    string // case-insensitive substring
+	// NameTerms: each is a case-insensitive substring of the name too
+	// (REST's q of several words).
+	NameTerms []string
 	Order       string // "id", "name", "date", "submitter", "received_all"; "-" prefix for descending
 	Limit       int
 	Offset      int
@@ -120,13 +126,18 @@ type SeriesQuery struct {
 
 // CoverQuery selects cover letters.
 type CoverQuery struct {
-	ProjectID   int64
-	SeriesID    int64
+	ProjectID int64
+	SeriesID  int64
+	// ProjectIDs and SeriesIDs: any of these (empty: no test; with the
+	// single id, both apply).
+	ProjectIDs  []int64
+	SeriesIDs   []int64
 	SubmitterID []int64
 	MsgID       string
 	Since       time.Time
 	Before      time.Time
 	NameLike    string
+	NameTerms   []string // each a case-insensitive substring of the name, like NameLike
 	Order       string // "id", "name", "date", "submitter"; "-" prefix for descending
 	Limit       int
 	Offset      int
@@ -177,6 +188,12 @@ type EventQuery struct {
 	PatchID    int64
 	CoverID    int64
 	ActorID    []int64
+	// ProjectIDs, SeriesIDs, PatchIDs, CoverIDs: any of these (empty: no
+	// test; with the single id, both apply).
+	ProjectIDs []int64
+	SeriesIDs  []int64
+	PatchIDs   []int64
+	CoverIDs   []int64
 	Since      time.Time
 	Before     time.Time
 	AfterID    int64 // only events with a larger id (live polling)

@@ -72,10 +72,9 @@ func coverWhere(q store.CoverQuery) ([]string, []any) {
 	if q.SeriesID != 0 {
 		where, args = append(where, "series_id = ?"), append(args, q.SeriesID)
 	}
-	if len(q.SubmitterID) > 0 {
-		where = append(where, "submitter_id IN ("+placeholders(len(q.SubmitterID))+")")
-		args = append(args, argsOf(q.SubmitterID)...)
-	}
+	where, args = anyOf(where, args, "project_id", q.ProjectIDs)
+	where, args = anyOf(where, args, "series_id", q.SeriesIDs)
+	where, args = anyOf(where, args, "submitter_id", q.SubmitterID)
 	if q.MsgID != "" {
 		where, args = append(where, "msgid = ?"), append(args, q.MsgID)
 	}
@@ -85,9 +84,7 @@ func coverWhere(q store.CoverQuery) ([]string, []any) {
 	if !q.Before.IsZero() {
 		where, args = append(where, "msg_date < ?"), append(args, q.Before)
 	}
-	if q.NameLike != "" {
-		where, args = append(where, contains("name")), append(args, containsArg(q.NameLike))
-	}
+	where, args = allContained(where, args, "name", q.NameLike, q.NameTerms)
 	return where, args
 }
 

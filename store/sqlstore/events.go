@@ -89,9 +89,11 @@ func eventWhere(q store.EventQuery) ([]string, []any) {
 	if q.CoverID != 0 {
 		add("cover_id = ?", q.CoverID)
 	}
-	if len(q.ActorID) > 0 {
-		add("actor_id IN ("+placeholders(len(q.ActorID))+")", argsOf(q.ActorID)...)
-	}
+	where, args = anyOf(where, args, "actor_id", q.ActorID)
+	where, args = anyOf(where, args, "project_id", q.ProjectIDs)
+	where, args = anyOf(where, args, "series_id", q.SeriesIDs)
+	where, args = anyOf(where, args, "patch_id", q.PatchIDs)
+	where, args = anyOf(where, args, "cover_id", q.CoverIDs)
 	if !q.Since.IsZero() {
 		add("created >= ?", q.Since)
 	}

@@ -96,19 +96,15 @@ func seriesWhere(q store.SeriesQuery) ([]string, []any) {
 	if q.ProjectID != 0 {
 		where, args = append(where, "s.project_id = ?"), append(args, q.ProjectID)
 	}
-	if len(q.SubmitterID) > 0 {
-		where = append(where, "s.submitter_id IN ("+placeholders(len(q.SubmitterID))+")")
-		args = append(args, argsOf(q.SubmitterID)...)
-	}
+	where, args = anyOf(where, args, "s.project_id", q.ProjectIDs)
+	where, args = anyOf(where, args, "s.submitter_id", q.SubmitterID)
 	if !q.Since.IsZero() {
 		where, args = append(where, "s.msg_date >= ?"), append(args, q.Since)
 	}
 	if !q.Before.IsZero() {
 		where, args = append(where, "s.msg_date < ?"), append(args, q.Before)
 	}
-	if q.NameLike != "" {
-		where, args = append(where, contains("s.name")), append(args, containsArg(q.NameLike))
-	}
+	where, args = allContained(where, args, "s.name", q.NameLike, q.NameTerms)
 	return where, args
 }
 

@@ -59,3 +59,23 @@ func valuesRows(n, cols int) string {
 	row := "(" + placeholders(cols) + ")"
 	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
+
+// anyOf adds "col IN (ids)" unless ids is empty (no test).
+func anyOf(where []string, args []any, col string, ids []int64) ([]string, []any) {
+	if len(ids) == 0 {
+		return where, args
+	}
+	ids = uniq(ids)
+	return append(where, col+" IN ("+placeholders(len(ids))+")"), append(args, argsOf(ids)...)
+}
+
+// allContained adds one case-insensitive substring test of col per
+// non-empty term.
+func allContained(where []string, args []any, col, like string, terms []string) ([]string, []any) {
+	for _, t := range append([]string{like}, terms...) {
+		if t != "" {
+			where, args = append(where, contains(col)), append(args, containsArg(t))
+		}
+	}
+	return where, args
+}
