@@ -2,7 +2,6 @@ package rest
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -70,64 +69,34 @@ func (c *call) coverList() error {
 	if q.Before, err = c.dateFilter("before"); err != nil {
 		return err
 	}
-	if id, one := onlyOne(projects); one {
-		q.ProjectID = id
-	}
-	if id, one := onlyOne(series); one {
-		q.SeriesID = id
-	}
-	terms := c.terms()
-	if len(terms) > 0 {
-		q.NameLike = terms[0]
-	}
+	q.ProjectIDs, q.SeriesIDs, q.NameTerms = projects, series, c.terms()
 	keys := c.orderKeys("id", "name", "date", "submitter")
-	less := func(a, b *store.Cover) bool { return coverCmp(keys, a, b) < 0 }
-	var page []store.Cover
-	if distinct(projects) || distinct(series) || len(terms) > 1 {
-		// Filters the store cannot express: filter and page in memory.
-		all, err := c.h.store.ListCovers(c.ctx, q)
-		if err != nil {
-			return fmt.Errorf("list covers: %w", err)
-		}
-		list := all[:0]
-		for _, cv := range all {
-			if (len(projects) == 0 || containsID(projects, cv.ProjectID)) &&
-				(len(series) == 0 || containsID(series, cv.SeriesID)) &&
-				matchTerms(terms, cv.Name) {
-				list = append(list, cv)
+	q.Order = storeOrder(keys)
+	l := storeList[store.Cover]{
+		count: func() (int, error) {
+			n, err := c.h.store.CountCovers(c.ctx, q)
+			if err != nil {
+				return 0, fmt.Errorf("count covers: %w", err)
 			}
-		}
-		sort.SliceStable(list, func(i, j int) bool { return less(&list[i], &list[j]) })
-		if page, err = paginate(c, list); err != nil {
-			return err
-		}
-	} else {
-		q.Order = storeOrder(keys)
-		l := storeList[store.Cover]{
-			count: func() (int, error) {
-				n, err := c.h.store.CountCovers(c.ctx, q)
-				if err != nil {
-					return 0, fmt.Errorf("count covers: %w", err)
-				}
-				return n, nil
-			},
-			fetch: func(limit, offset int) ([]store.Cover, error) {
-				q := q
-				q.Limit, q.Offset = limit, offset
-				rows, err := c.h.store.ListCovers(c.ctx, q)
-				if err != nil {
-					return nil, fmt.Errorf("list covers: %w", err)
-				}
-				return rows, nil
-			},
-		}
-		if needsTieSort(keys) {
-			l.same = func(a, b *store.Cover) bool { return coverKeyCmp(keys[0].name, a, b) == 0 }
-			l.less = less
-		}
-		if page, err = storePage(c, l); err != nil {
-			return err
-		}
+			return n, nil
+		},
+		fetch: func(limit, offset int) ([]store.Cover, error) {
+			q := q
+			q.Limit, q.Offset = limit, offset
+			rows, err := c.h.store.ListCovers(c.ctx, q)
+			if err != nil {
+				return nil, fmt.Errorf("list covers: %w", err)
+			}
+			return rows, nil
+		},
+	}
+	if needsTieSort(keys) {
+		l.same = func(a, b *store.Cover) bool { return coverKeyCmp(keys[0].name, a, b) == 0 }
+		l.less = func(a, b *store.Cover) bool { return coverCmp(keys, a, b) < 0 }
+	}
+	page, err := storePage(c, l)
+	if err != nil {
+		return err
 	}
 	people := make([]int64, 0, len(page))
 	for _, cv := range page {

@@ -38,26 +38,13 @@ func (c *call) eventList() error {
 			}
 		}
 	}
-	one := func(key string, dst *int64) ([]int64, error) {
-		ids, err := c.idFilter(key)
-		if err != nil {
-			return nil, err
-		}
-		if id, ok := onlyOne(ids); ok {
-			*dst = id
-		}
-		return ids, nil
-	}
-	series, err := one("series", &q.SeriesID)
-	if err != nil {
+	if q.SeriesIDs, err = c.idFilter("series"); err != nil {
 		return err
 	}
-	patches, err := one("patch", &q.PatchID)
-	if err != nil {
+	if q.PatchIDs, err = c.idFilter("patch"); err != nil {
 		return err
 	}
-	covers, err := one("cover", &q.CoverID)
-	if err != nil {
+	if q.CoverIDs, err = c.idFilter("cover"); err != nil {
 		return err
 	}
 	if c.since(2) {
@@ -71,55 +58,32 @@ func (c *call) eventList() error {
 	if q.Before, err = c.dateFilter("before"); err != nil {
 		return err
 	}
-	if id, ok := onlyOne(projects); ok {
-		q.ProjectID = id
-	}
+	q.ProjectIDs = projects
 	if keys := c.orderKeys("date"); len(keys) > 0 && !keys[0].desc {
 		q.Asc = true
 	}
-	var page []store.Event
-	if distinct(projects) || distinct(series) || distinct(patches) || distinct(covers) {
-		// Filters the store cannot express: filter and page in memory.
-		all, err := c.h.store.ListEvents(c.ctx, q)
-		if err != nil {
-			return fmt.Errorf("list events: %w", err)
-		}
-		list := all[:0]
-		for _, e := range all {
-			if (len(projects) == 0 || containsID(projects, e.ProjectID)) &&
-				(len(series) == 0 || containsID(series, e.SeriesID)) &&
-				(len(patches) == 0 || containsID(patches, e.PatchID)) &&
-				(len(covers) == 0 || containsID(covers, e.CoverID)) {
-				list = append(list, e)
+	// The store's order is the spec's: date, ties by id, both in the
+	// direction asked for.
+	page, err := storePage(c, storeList[store.Event]{
+		count: func() (int, error) {
+			n, err := c.h.store.CountEvents(c.ctx, q)
+			if err != nil {
+				return 0, fmt.Errorf("count events: %w", err)
 			}
-		}
-		if page, err = paginate(c, list); err != nil {
-			return err
-		}
-	} else {
-		// The store's order is the spec's: date, ties by id, both in the
-		// direction asked for.
-		l := storeList[store.Event]{
-			count: func() (int, error) {
-				n, err := c.h.store.CountEvents(c.ctx, q)
-				if err != nil {
-					return 0, fmt.Errorf("count events: %w", err)
-				}
-				return n, nil
-			},
-			fetch: func(limit, offset int) ([]store.Event, error) {
-				q := q
-				q.Limit, q.Offset = limit, offset
-				rows, err := c.h.store.ListEvents(c.ctx, q)
-				if err != nil {
-					return nil, fmt.Errorf("list events: %w", err)
-				}
-				return rows, nil
-			},
-		}
-		if page, err = storePage(c, l); err != nil {
-			return err
-		}
+			return n, nil
+		},
+		fetch: func(limit, offset int) ([]store.Event, error) {
+			q := q
+			q.Limit, q.Offset = limit, offset
+			rows, err := c.h.store.ListEvents(c.ctx, q)
+			if err != nil {
+				return nil, fmt.Errorf("list events: %w", err)
+			}
+			return rows, nil
+		},
+	})
+	if err != nil {
+		return err
 	}
 	out, err := c.eventObjs(page)
 	if err != nil {

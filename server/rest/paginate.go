@@ -217,13 +217,6 @@ func needsTieSort(keys []orderKey) bool {
 	return len(keys) > 0 && keys[0].name != "id" && (keys[0].desc || len(keys) > 1)
 }
 
-// distinct reports whether ids hold more than one value: the store's list
-// queries filter by a single id, so such filters are applied in memory.
-func distinct(ids []int64) bool {
-	_, one := onlyOne(ids)
-	return !one
-}
-
 // sortByKeys sorts list stably by the order keys of the request, ties by
 // id; field compares two items on one key (0 for keys it does not know).
 func sortByKeys[T any](list []T, keys []orderKey, field func(a, b *T, key string) int, id func(*T) int64) {

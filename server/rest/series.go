@@ -103,59 +103,34 @@ func (c *call) seriesList() error {
 	if q.Before, err = c.dateFilter("before"); err != nil {
 		return err
 	}
-	if id, one := onlyOne(projects); one {
-		q.ProjectID = id
-	}
-	terms := c.terms()
-	if len(terms) > 0 {
-		q.NameLike = terms[0]
-	}
+	q.ProjectIDs, q.NameTerms = projects, c.terms()
 	keys := c.orderKeys("id", "name", "date", "submitter", "received_all")
-	less := func(a, b *store.Series) bool { return seriesCmp(keys, a, b) < 0 }
-	var page []store.Series
-	if distinct(projects) || len(terms) > 1 {
-		// Filters the store cannot express: filter and page in memory.
-		all, err := c.h.store.ListSeries(c.ctx, q)
-		if err != nil {
-			return fmt.Errorf("list series: %w", err)
-		}
-		list := all[:0]
-		for _, s := range all {
-			if (len(projects) == 0 || containsID(projects, s.ProjectID)) && matchTerms(terms, s.Name) {
-				list = append(list, s)
+	q.Order = storeOrder(keys)
+	l := storeList[store.Series]{
+		count: func() (int, error) {
+			n, err := c.h.store.CountSeries(c.ctx, q)
+			if err != nil {
+				return 0, fmt.Errorf("count series: %w", err)
 			}
-		}
-		sort.SliceStable(list, func(i, j int) bool { return less(&list[i], &list[j]) })
-		if page, err = paginate(c, list); err != nil {
-			return err
-		}
-	} else {
-		q.Order = storeOrder(keys)
-		l := storeList[store.Series]{
-			count: func() (int, error) {
-				n, err := c.h.store.CountSeries(c.ctx, q)
-				if err != nil {
-					return 0, fmt.Errorf("count series: %w", err)
-				}
-				return n, nil
-			},
-			fetch: func(limit, offset int) ([]store.Series, error) {
-				q := q
-				q.Limit, q.Offset = limit, offset
-				rows, err := c.h.store.ListSeries(c.ctx, q)
-				if err != nil {
-					return nil, fmt.Errorf("list series: %w", err)
-				}
-				return rows, nil
-			},
-		}
-		if needsTieSort(keys) {
-			l.same = func(a, b *store.Series) bool { return seriesKeyCmp(keys[0].name, a, b) == 0 }
-			l.less = less
-		}
-		if page, err = storePage(c, l); err != nil {
-			return err
-		}
+			return n, nil
+		},
+		fetch: func(limit, offset int) ([]store.Series, error) {
+			q := q
+			q.Limit, q.Offset = limit, offset
+			rows, err := c.h.store.ListSeries(c.ctx, q)
+			if err != nil {
+				return nil, fmt.Errorf("list series: %w", err)
+			}
+			return rows, nil
+		},
+	}
+	if needsTieSort(keys) {
+		l.same = func(a, b *store.Series) bool { return seriesKeyCmp(keys[0].name, a, b) == 0 }
+		l.less = func(a, b *store.Series) bool { return seriesCmp(keys, a, b) < 0 }
+	}
+	page, err := storePage(c, l)
+	if err != nil {
+		return err
 	}
 	people := make([]int64, 0, len(page))
 	for _, s := range page {
