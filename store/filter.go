@@ -119,9 +119,9 @@ type SeriesQuery struct {
 	// NameTerms: each is a case-insensitive substring of the name too
 	// (REST's q of several words).
 	NameTerms []string
-	Order       string // "id", "name", "date", "submitter", "received_all"; "-" prefix for descending
-	Limit       int
-	Offset      int
+	Order     string // "id", "name", "date", "submitter", "received_all"; "-" prefix for descending
+	Limit     int
+	Offset    int
 }
 
 // CoverQuery selects cover letters.
@@ -138,7 +138,7 @@ type CoverQuery struct {
 	Before      time.Time
 	NameLike    string
 	NameTerms   []string // each a case-insensitive substring of the name, like NameLike
-	Order       string // "id", "name", "date", "submitter"; "-" prefix for descending
+	Order       string   // "id", "name", "date", "submitter"; "-" prefix for descending
 	Limit       int
 	Offset      int
 }

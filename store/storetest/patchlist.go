@@ -53,7 +53,9 @@ func testPatchList(t *testing.T, s store.Store) {
 			}
 		}
 	}
-	in := func(c ...store.Cond) store.PatchQuery { return store.PatchQuery{Conds: append([]store.Cond{proj}, c...)} }
+	in := func(c ...store.Cond) store.PatchQuery {
+		return store.PatchQuery{Conds: append([]store.Cond{proj}, c...)}
+	}
 	not := func(c store.Cond) store.Cond { c.Not = true; return c }
 
 	// Every condition.

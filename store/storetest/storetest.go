@@ -168,4 +168,6 @@ func ids[T any](list []T, id func(T) int64) []int64 {
 	return out
 }
 
-func rowIDs(rows []store.PatchRow) []int64 { return ids(rows, func(r store.PatchRow) int64 { return r.ID }) }
+func rowIDs(rows []store.PatchRow) []int64 {
+	return ids(rows, func(r store.PatchRow) int64 { return r.ID })
+}
