@@ -31,6 +31,25 @@ func testComments(t *testing.T, s store.Store) {
 	eq(t, "GetComment of a cover", *got, *c3)
 	_, err = s.GetComment(ctx, 999999)
 	wantErr(t, "GetComment unknown", err, store.ErrNotFound)
+	// Numbers: a comment's id under its own parent only; /comment/N/
+	// finds either kind.
+	got, err = s.CommentByNumber(ctx, p.ID, 0, c1.ID)
+	must(t, err)
+	eq(t, "CommentByNumber of a patch", *got, *c1)
+	got, err = s.CommentByNumber(ctx, 0, cv.ID, c3.ID)
+	must(t, err)
+	eq(t, "CommentByNumber of a cover", *got, *c3)
+	_, err = s.CommentByNumber(ctx, p.ID, 0, c3.ID)
+	wantErr(t, "CommentByNumber under another parent", err, store.ErrNotFound)
+	_, err = s.CommentByNumber(ctx, 0, cv.ID, c1.ID)
+	wantErr(t, "CommentByNumber of a patch comment under a cover", err, store.ErrNotFound)
+	for _, c := range []*store.Comment{c1, c3} {
+		got, err = s.ResolveComment(ctx, c.Number())
+		must(t, err)
+		eq(t, "ResolveComment", got.ID, c.ID)
+	}
+	_, err = s.ResolveComment(ctx, 999999)
+	wantErr(t, "ResolveComment unknown", err, store.ErrNotFound)
 	dup := *c1
 	dup.ID = 0
 	wantErr(t, "CreateComment duplicate under one parent", s.CreateComment(ctx, &dup), store.ErrConflict)
