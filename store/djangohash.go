@@ -28,85 +28,105 @@ func IsDjangoHash(encoded string) bool {
 }
 
 // DjangoHashKnown reports whether checkDjangoPassword can verify the
-// encoded password (the importer reports the others as bad data).
+// encoded password (the importer reports the others as bad data). It
+// reads the format only: hashing would cost each user of an import a
+// deliberately slow key derivation (260,000 rounds of PBKDF2 by default).
 func DjangoHashKnown(encoded string) bool {
-	_, err := checkDjangoPassword(encoded, "")
+	_, err := parseDjangoHash(encoded)
 	return err == nil
 }
 
 // checkDjangoPassword verifies password against a Django-encoded hash. The
 // error is for a format it cannot read, never for a wrong password.
 func checkDjangoPassword(encoded, password string) (bool, error) {
+	verify, err := parseDjangoHash(encoded)
+	if err != nil {
+		return false, err
+	}
+	return verify(password)
+}
+
+// parseDjangoHash reads an encoded password; the function it returns
+// checks a password against it.
+func parseDjangoHash(encoded string) (func(password string) (bool, error), error) {
 	algo, rest, ok := strings.Cut(encoded, "$")
 	if !ok {
 		// Django's unsalted MD5 may be stored bare, as 32 hex digits.
 		if len(encoded) == 32 && isHex(encoded) {
-			return checkDigest(md5.New, "", encoded, password), nil
+			return digestCheck(md5.New, "", encoded), nil
 		}
-		return false, fmt.Errorf("password hash: unknown format: %w", ErrInvalid)
+		return nil, fmt.Errorf("password hash: unknown format: %w", ErrInvalid)
 	}
 	switch algo {
 	case "pbkdf2_sha256", "pbkdf2_sha1":
 		iter, salt, b64, err := splitPBKDF2(rest)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		want, err := base64.StdEncoding.DecodeString(b64)
 		if err != nil {
-			return false, fmt.Errorf("password hash %s: %w", algo, ErrInvalid)
+			return nil, fmt.Errorf("password hash %s: %w", algo, ErrInvalid)
 		}
 		h, n := sha256.New, sha256.Size
 		if algo == "pbkdf2_sha1" {
 			h, n = sha1.New, sha1.Size
 		}
-		got, err := pbkdf2.Key(h, password, []byte(salt), iter, n)
-		if err != nil {
-			return false, fmt.Errorf("password hash %s: %w", algo, err)
-		}
-		return subtle.ConstantTimeCompare(got, want) == 1, nil
+		return func(password string) (bool, error) {
+			got, err := pbkdf2.Key(h, password, []byte(salt), iter, n)
+			if err != nil {
+				return false, fmt.Errorf("password hash %s: %w", algo, err)
+			}
+			return subtle.ConstantTimeCompare(got, want) == 1, nil
+		}, nil
 	case "bcrypt_sha256", "bcrypt":
 		// "bcrypt_sha256$$2b$12$...": the bcrypt hash follows one '$'.
 		b := strings.TrimPrefix(rest, "$")
 		if !strings.HasPrefix(b, "2") {
-			return false, fmt.Errorf("password hash %s: %w", algo, ErrInvalid)
+			return nil, fmt.Errorf("password hash %s: %w", algo, ErrInvalid)
 		}
-		secret := []byte(password)
-		if algo == "bcrypt_sha256" {
-			sum := sha256.Sum256(secret)
-			secret = []byte(hex.EncodeToString(sum[:]))
+		// Cost reads the hash as the comparison does, without hashing.
+		if _, err := bcrypt.Cost([]byte("$" + b)); err != nil {
+			return nil, fmt.Errorf("password hash %s: %w: %w", algo, ErrInvalid, err)
 		}
-		err := bcrypt.CompareHashAndPassword([]byte("$"+b), secret)
-		if err == bcrypt.ErrMismatchedHashAndPassword {
-			return false, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("password hash %s: %w: %w", algo, ErrInvalid, err)
-		}
-		return true, nil
+		return func(password string) (bool, error) {
+			secret := []byte(password)
+			if algo == "bcrypt_sha256" {
+				sum := sha256.Sum256(secret)
+				secret = []byte(hex.EncodeToString(sum[:]))
+			}
+			err := bcrypt.CompareHashAndPassword([]byte("$"+b), secret)
+			if err == bcrypt.ErrMismatchedHashAndPassword {
+				return false, nil
+			}
+			if err != nil {
+				return false, fmt.Errorf("password hash %s: %w: %w", algo, ErrInvalid, err)
+			}
+			return true, nil
+		}, nil
 	case "argon2":
-		return checkArgon2(rest, password)
+		return parseArgon2(rest)
 	case "md5", "sha1":
 		salt, digest, ok := strings.Cut(rest, "$")
 		if !ok || !isHex(digest) {
-			return false, fmt.Errorf("password hash %s: %w", algo, ErrInvalid)
+			return nil, fmt.Errorf("password hash %s: %w", algo, ErrInvalid)
 		}
 		h := md5.New
 		if algo == "sha1" {
 			h = sha1.New
 		}
-		return checkDigest(h, salt, digest, password), nil
+		return digestCheck(h, salt, digest), nil
 	case "unsalted_md5", "unsalted_sha1":
 		digest := strings.TrimPrefix(rest, "$")
 		if !isHex(digest) {
-			return false, fmt.Errorf("password hash %s: %w", algo, ErrInvalid)
+			return nil, fmt.Errorf("password hash %s: %w", algo, ErrInvalid)
 		}
 		h := md5.New
 		if algo == "unsalted_sha1" {
 			h = sha1.New
 		}
-		return checkDigest(h, "", digest, password), nil
+		return digestCheck(h, "", digest), nil
 	}
-	return false, fmt.Errorf("password hash: unknown algorithm %q: %w", algo, ErrInvalid)
+	return nil, fmt.Errorf("password hash: unknown algorithm %q: %w", algo, ErrInvalid)
 }
 
 func splitPBKDF2(rest string) (int, string, string, error) {
@@ -121,11 +141,11 @@ func splitPBKDF2(rest string) (int, string, string, error) {
 	return iter, parts[1], parts[2], nil
 }
 
-// checkArgon2 reads Django's "argon2$argon2id$v=19$m=102400,t=2,p=8$SALT$HASH"
+// parseArgon2 reads Django's "argon2$argon2id$v=19$m=102400,t=2,p=8$SALT$HASH"
 // (older Djangos wrote argon2i, and a form without the version).
-func checkArgon2(rest, password string) (bool, error) {
-	bad := func(what string) (bool, error) {
-		return false, fmt.Errorf("password hash argon2: %s: %w", what, ErrInvalid)
+func parseArgon2(rest string) (func(password string) (bool, error), error) {
+	bad := func(what string) (func(string) (bool, error), error) {
+		return nil, fmt.Errorf("password hash argon2: %s: %w", what, ErrInvalid)
 	}
 	parts := strings.Split(rest, "$")
 	if len(parts) == 4 { // no "v=" part: version 0x10
@@ -166,20 +186,25 @@ func checkArgon2(rest, password string) (bool, error) {
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return bad("salt or hash not base64")
 	}
-	var got []byte
-	if variant == "argon2id" {
-		got = argon2.IDKey([]byte(password), salt, uint32(t), uint32(m), uint8(p), uint32(len(want)))
-	} else {
-		got = argon2.Key([]byte(password), salt, uint32(t), uint32(m), uint8(p), uint32(len(want)))
-	}
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	return func(password string) (bool, error) {
+		var got []byte
+		if variant == "argon2id" {
+			got = argon2.IDKey([]byte(password), salt, uint32(t), uint32(m), uint8(p), uint32(len(want)))
+		} else {
+			got = argon2.Key([]byte(password), salt, uint32(t), uint32(m), uint8(p), uint32(len(want)))
+		}
+		return subtle.ConstantTimeCompare(got, want) == 1, nil
+	}, nil
 }
 
-func checkDigest(h func() hash.Hash, salt, digest, password string) bool {
-	d := h()
-	d.Write([]byte(salt + password))
-	got := hex.EncodeToString(d.Sum(nil))
-	return subtle.ConstantTimeCompare([]byte(got), []byte(strings.ToLower(digest))) == 1
+// digestCheck checks passwords against a salted (or unsalted) digest.
+func digestCheck(h func() hash.Hash, salt, digest string) func(string) (bool, error) {
+	return func(password string) (bool, error) {
+		d := h()
+		d.Write([]byte(salt + password))
+		got := hex.EncodeToString(d.Sum(nil))
+		return subtle.ConstantTimeCompare([]byte(got), []byte(strings.ToLower(digest))) == 1, nil
+	}
 }
 
 func isHex(s string) bool {

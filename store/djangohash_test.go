@@ -37,7 +37,8 @@ func TestDjangoPasswordFormats(t *testing.T) {
 
 func TestDjangoPasswordUnknownFormats(t *testing.T) {
 	for _, h := range []string{"crypt$$abc", "!unusable", "pbkdf2_sha256$x$salt$hash", "argon2$argon2d$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
-		"bcrypt_sha256$$notbcrypt", "md5$salt$nothex"} {
+		"bcrypt_sha256$$notbcrypt", "md5$salt$nothex", "bcrypt$$2b$99$mVOUM/53H4f6L6bxXtkfEOrqGX0Om.S/bxXEo13FgBBvffVybbbqO",
+		"bcrypt$$2b$12$tooshort", "argon2$argon2id$v=19$m=102400,t=2,p=8$emtvQkVNMU5xS0xBN1R4N0F3T1ZiWg$"} {
 		if DjangoHashKnown(h) {
 			t.Errorf("%q taken as a known format", h)
 		}
@@ -47,5 +48,17 @@ func TestDjangoPasswordUnknownFormats(t *testing.T) {
 	}
 	if IsDjangoHash("$2a$10$abcdefghijklmnopqrstuv") {
 		t.Error("a bcrypt hash of ours taken for Django's")
+	}
+}
+
+// BenchmarkDjangoHashKnown is the importer's check of each upstream
+// user's password format: it must not cost a key derivation per user.
+func BenchmarkDjangoHashKnown(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		for _, v := range djangoVectors {
+			if !DjangoHashKnown(v[1]) {
+				b.Fatalf("%s not recognised", v[1])
+			}
+		}
 	}
 }
