@@ -117,9 +117,13 @@ func (b *ImportBatch) rows(ctx context.Context, table, cols string, n int, args 
 	if b.s.d.name == "postgres" && b.s.conn != nil {
 		return b.copyRows(ctx, table, cols, n, args)
 	}
-	rowsPer := 30000 / n
-	if rowsPer > 1000 {
-		rowsPer = 1000
+	rowsPer := min(30000/n, 1000)
+	if b.s.d.name == "mysql" {
+		// The driver sends a value longer than its packet limit divided
+		// by the statement's parameter count apart, one packet (and one
+		// write) each: with fewer rows per statement the mail text of a
+		// row mostly travels inline.
+		rowsPer = min(rowsPer, 100)
 	}
 	for start := 0; start < len(args); start += rowsPer * n {
 		end := min(start+rowsPer*n, len(args))
