@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -97,6 +98,10 @@ type importer struct {
 	coverSeries                                           map[int64]int64
 	relationDates                                         map[int64]time.Time
 	commentOffset                                         int64
+
+	// mu guards rep.Counts and kind: a batch is read while the one
+	// before it is written.
+	mu sync.Mutex
 }
 
 // Import copies the upstream database src (of dialect "sqlite",
@@ -153,6 +158,8 @@ func (im *importer) count(kind string) *Count {
 
 // seen counts a row read from table; it reports whether to write it.
 func (im *importer) seen(kind, table string, id int64) bool {
+	im.mu.Lock()
+	defer im.mu.Unlock()
 	c := im.count(kind)
 	c.Read++
 	if im.skipped[table][id] {
@@ -162,4 +169,8 @@ func (im *importer) seen(kind, table string, id int64) bool {
 	return true
 }
 
-func (im *importer) wrote(kind string, n int) { im.count(kind).Written += n }
+func (im *importer) wrote(kind string, n int) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	im.count(kind).Written += n
+}

@@ -34,38 +34,80 @@ func (im *importer) write(ctx context.Context, resume bool) error {
 	}
 	for _, k := range []struct {
 		kind string
-		fn   func(context.Context, int64, *sqlstore.ImportBatch) (int64, error)
+		read readFunc
 	}{
-		{"people", im.writePeople},
+		{"people", im.readPeople},
 		// Series before covers: a cover's series is a foreign key, a
 		// series' cover is not.
-		{"series", im.writeSeries},
-		{"covers", im.writeCovers},
-		{"patches", im.writePatches},
-		{"patch comments", im.writePatchComments},
-		{"cover comments", im.writeCoverComments},
-		{"checks", im.writeChecks},
-		{"bundles", im.writeBundles},
-		{"events", im.writeEvents},
+		{"series", im.readSeries},
+		{"covers", im.readCovers},
+		{"patches", im.readPatches},
+		{"patch comments", im.readPatchComments},
+		{"cover comments", im.readCoverComments},
+		{"checks", im.readChecks},
+		{"bundles", im.readBundles},
+		{"events", im.readEvents},
 	} {
-		after, err := im.dst.ImportMaxID(ctx, k.kind)
-		if err != nil {
+		if err := im.writeKind(ctx, k.kind, k.read); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// readFunc reads the batch of a kind after an id from the source; it
+// returns the last id read (0 when there were none) and what writes the
+// batch.
+type readFunc func(ctx context.Context, after int64) (last int64, write func(*sqlstore.ImportBatch) error, err error)
+
+// writeKind writes one kind in batches, each in its own transaction. The
+// source is read one batch ahead, while the previous batch is written:
+// reading (decoding the source's rows) and writing (the target server's
+// work) overlap instead of taking turns.
+func (im *importer) writeKind(ctx context.Context, kind string, read readFunc) error {
+	after, err := im.dst.ImportMaxID(ctx, kind)
+	if err != nil {
+		return err
+	}
+	type batch struct {
+		after, last int64
+		write       func(*sqlstore.ImportBatch) error
+		err         error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	next := make(chan batch, 1)
+	done := make(chan struct{})
+	// A failed write stops the reader, which is waited for: nothing reads
+	// the source after the import returned.
+	defer func() {
+		cancel()
+		<-done
+	}()
+	go func() {
+		defer close(done)
+		defer close(next)
 		for {
-			var last int64
-			err := im.dst.ImportTx(ctx, func(b *sqlstore.ImportBatch) error {
-				var err error
-				last, err = k.fn(ctx, after, b)
-				return err
-			})
-			if err != nil {
-				return fmt.Errorf("import %s after id %d: %w", k.kind, after, err)
+			last, write, err := read(ctx, after)
+			select {
+			case next <- batch{after: after, last: last, write: write, err: err}:
+			case <-ctx.Done():
+				return
 			}
-			if last == 0 {
-				break
+			if err != nil || last == 0 {
+				return
 			}
 			after = last
+		}
+	}()
+	for b := range next {
+		if b.err == nil {
+			b.err = im.dst.ImportTx(ctx, b.write)
+		}
+		if b.err != nil {
+			return fmt.Errorf("import %s after id %d: %w", kind, b.after, b.err)
+		}
+		if b.last == 0 {
+			break
 		}
 	}
 	return nil
@@ -266,7 +308,10 @@ func (im *importer) writeBase(ctx context.Context, b *sqlstore.ImportBatch) erro
 	return nil
 }
 
-func (im *importer) writePeople(ctx context.Context, after int64, b *sqlstore.ImportBatch) (int64, error) {
+// noWrite is the write of a batch with nothing to write.
+func noWrite(*sqlstore.ImportBatch) error { return nil }
+
+func (im *importer) readPeople(ctx context.Context, after int64) (int64, func(*sqlstore.ImportBatch) error, error) {
 	var ps []store.Person
 	last, err := im.chunk(ctx, "people", "id, email, name, user_id", "patchwork_person", after, func(r *sql.Rows) (int64, error) {
 		var p store.Person
@@ -278,14 +323,16 @@ func (im *importer) writePeople(ctx context.Context, after int64, b *sqlstore.Im
 		}
 		return p.ID, nil
 	})
-	if err == nil {
-		err = b.People(ctx, ps)
-	}
-	im.wrote("people", len(ps))
-	return last, err
+	return last, func(b *sqlstore.ImportBatch) error {
+		if err := b.People(ctx, ps); err != nil {
+			return err
+		}
+		im.wrote("people", len(ps))
+		return nil
+	}, err
 }
 
-func (im *importer) writeCovers(ctx context.Context, after int64, b *sqlstore.ImportBatch) (int64, error) {
+func (im *importer) readCovers(ctx context.Context, after int64) (int64, func(*sqlstore.ImportBatch) error, error) {
 	var cs []store.Cover
 	last, err := im.chunk(ctx, "covers", "id, project_id, msgid, name, date, submitter_id, headers, content", "patchwork_cover", after, func(r *sql.Rows) (int64, error) {
 		var c store.Cover
@@ -299,14 +346,16 @@ func (im *importer) writeCovers(ctx context.Context, after int64, b *sqlstore.Im
 		}
 		return c.ID, nil
 	})
-	if err == nil {
-		err = b.Covers(ctx, cs)
-	}
-	im.wrote("covers", len(cs))
-	return last, err
+	return last, func(b *sqlstore.ImportBatch) error {
+		if err := b.Covers(ctx, cs); err != nil {
+			return err
+		}
+		im.wrote("covers", len(cs))
+		return nil
+	}, err
 }
 
-func (im *importer) writeSeries(ctx context.Context, after int64, b *sqlstore.ImportBatch) (int64, error) {
+func (im *importer) readSeries(ctx context.Context, after int64) (int64, func(*sqlstore.ImportBatch) error, error) {
 	var xs []store.Series
 	last, err := im.chunk(ctx, "series", "id, project_id, name, date, submitter_id, version, total, cover_letter_id", "patchwork_series", after, func(r *sql.Rows) (int64, error) {
 		var x store.Series
@@ -322,12 +371,8 @@ func (im *importer) writeSeries(ctx context.Context, after int64, b *sqlstore.Im
 		return x.ID, nil
 	})
 	if err != nil || last == 0 {
-		return last, err
+		return last, noWrite, err
 	}
-	if err := b.Series(ctx, xs); err != nil {
-		return 0, err
-	}
-	im.wrote("series", len(xs))
 	var refs []sqlstore.ImportSeriesRef
 	err = im.src.each(ctx, "series references", "SELECT id, project_id, series_id, msgid FROM patchwork_seriesreference WHERE series_id > ? AND series_id <= ? ORDER BY id",
 		[]any{after, last}, func(r *sql.Rows) error {
@@ -340,14 +385,20 @@ func (im *importer) writeSeries(ctx context.Context, after int64, b *sqlstore.Im
 			}
 			return nil
 		})
-	if err == nil {
-		err = b.SeriesRefs(ctx, refs)
-	}
-	im.wrote("series references", len(refs))
-	return last, err
+	return last, func(b *sqlstore.ImportBatch) error {
+		if err := b.Series(ctx, xs); err != nil {
+			return err
+		}
+		im.wrote("series", len(xs))
+		if err := b.SeriesRefs(ctx, refs); err != nil {
+			return err
+		}
+		im.wrote("series references", len(refs))
+		return nil
+	}, err
 }
 
-func (im *importer) writePatches(ctx context.Context, after int64, b *sqlstore.ImportBatch) (int64, error) {
+func (im *importer) readPatches(ctx context.Context, after int64) (int64, func(*sqlstore.ImportBatch) error, error) {
 	var ps []store.Patch
 	last, err := im.chunk(ctx, "patches", `id, project_id, msgid, name, date, submitter_id, headers, content, diff, pull_url,
 		hash, state_id, archived, delegate_id, commit_ref, series_id, number, related_id`, "patchwork_patch", after, func(r *sql.Rows) (int64, error) {
@@ -366,12 +417,8 @@ func (im *importer) writePatches(ctx context.Context, after int64, b *sqlstore.I
 		return p.ID, nil
 	})
 	if err != nil || last == 0 {
-		return last, err
+		return last, noWrite, err
 	}
-	if err := b.Patches(ctx, ps); err != nil {
-		return 0, err
-	}
-	im.wrote("patches", len(ps))
 	var tags []sqlstore.ImportPatchTag
 	err = im.src.each(ctx, "patch tags", "SELECT id, patch_id, tag_id, count FROM patchwork_patchtag WHERE patch_id > ? AND patch_id <= ? ORDER BY id",
 		[]any{after, last}, func(r *sql.Rows) error {
@@ -386,14 +433,20 @@ func (im *importer) writePatches(ctx context.Context, after int64, b *sqlstore.I
 			}
 			return nil
 		})
-	if err == nil {
-		err = b.PatchTags(ctx, tags)
-	}
-	im.wrote("tag counts", len(tags))
-	return last, err
+	return last, func(b *sqlstore.ImportBatch) error {
+		if err := b.Patches(ctx, ps); err != nil {
+			return err
+		}
+		im.wrote("patches", len(ps))
+		if err := b.PatchTags(ctx, tags); err != nil {
+			return err
+		}
+		im.wrote("tag counts", len(tags))
+		return nil
+	}, err
 }
 
-func (im *importer) writePatchComments(ctx context.Context, after int64, b *sqlstore.ImportBatch) (int64, error) {
+func (im *importer) readPatchComments(ctx context.Context, after int64) (int64, func(*sqlstore.ImportBatch) error, error) {
 	var cs []store.Comment
 	last, err := im.chunk(ctx, "patch comments", "c.id, c.patch_id, p.project_id, c.msgid, c.date, c.submitter_id, c.headers, c.content, c.addressed",
 		"patchwork_patchcomment c JOIN patchwork_patch p ON p.id = c.patch_id", after, func(r *sql.Rows) (int64, error) {
@@ -408,16 +461,18 @@ func (im *importer) writePatchComments(ctx context.Context, after int64, b *sqls
 			}
 			return c.ID, nil
 		})
-	if err == nil {
-		err = b.Comments(ctx, cs)
-	}
-	im.wrote("patch comments", len(cs))
-	return last, err
+	return last, func(b *sqlstore.ImportBatch) error {
+		if err := b.Comments(ctx, cs); err != nil {
+			return err
+		}
+		im.wrote("patch comments", len(cs))
+		return nil
+	}, err
 }
 
-// writeCoverComments gives upstream's cover comments ids past its patch
+// readCoverComments gives upstream's cover comments ids past its patch
 // comments (one id space here), keeping their number as the alias.
-func (im *importer) writeCoverComments(ctx context.Context, after int64, b *sqlstore.ImportBatch) (int64, error) {
+func (im *importer) readCoverComments(ctx context.Context, after int64) (int64, func(*sqlstore.ImportBatch) error, error) {
 	var cs []store.Comment
 	last, err := im.chunk(ctx, "cover comments", "c.id, c.cover_id, v.project_id, c.msgid, c.date, c.submitter_id, c.headers, c.content, c.addressed",
 		"patchwork_covercomment c JOIN patchwork_cover v ON v.id = c.cover_id", after, func(r *sql.Rows) (int64, error) {
@@ -433,14 +488,16 @@ func (im *importer) writeCoverComments(ctx context.Context, after int64, b *sqls
 			}
 			return c.Alias, nil
 		})
-	if err == nil {
-		err = b.Comments(ctx, cs)
-	}
-	im.wrote("cover comments", len(cs))
-	return last, err
+	return last, func(b *sqlstore.ImportBatch) error {
+		if err := b.Comments(ctx, cs); err != nil {
+			return err
+		}
+		im.wrote("cover comments", len(cs))
+		return nil
+	}, err
 }
 
-func (im *importer) writeChecks(ctx context.Context, after int64, b *sqlstore.ImportBatch) (int64, error) {
+func (im *importer) readChecks(ctx context.Context, after int64) (int64, func(*sqlstore.ImportBatch) error, error) {
 	var cs []store.Check
 	last, err := im.chunk(ctx, "checks", "id, patch_id, user_id, date, state, target_url, context, description", "patchwork_check", after, func(r *sql.Rows) (int64, error) {
 		var c store.Check
@@ -454,19 +511,23 @@ func (im *importer) writeChecks(ctx context.Context, after int64, b *sqlstore.Im
 		}
 		return c.ID, nil
 	})
-	if err == nil {
-		err = b.Checks(ctx, cs)
-	}
-	im.wrote("checks", len(cs))
-	return last, err
+	return last, func(b *sqlstore.ImportBatch) error {
+		if err := b.Checks(ctx, cs); err != nil {
+			return err
+		}
+		im.wrote("checks", len(cs))
+		return nil
+	}, err
 }
 
-// writeBundles writes bundles with their patches, and the delegation
-// rules with the first batch (they are few and come after the users).
-func (im *importer) writeBundles(ctx context.Context, after int64, b *sqlstore.ImportBatch) (int64, error) {
+// readBundles reads bundles with their patches, and the delegation rules
+// with the first batch (they are few and come after the users).
+func (im *importer) readBundles(ctx context.Context, after int64) (int64, func(*sqlstore.ImportBatch) error, error) {
+	writeRules := noWrite
 	if after == 0 {
-		if err := im.writeRules(ctx, b); err != nil {
-			return 0, err
+		var err error
+		if writeRules, err = im.readRules(ctx); err != nil {
+			return 0, nil, err
 		}
 	}
 	var bs []store.Bundle
@@ -481,12 +542,8 @@ func (im *importer) writeBundles(ctx context.Context, after int64, b *sqlstore.I
 		return x.ID, nil
 	})
 	if err != nil || last == 0 {
-		return last, err
+		return last, writeRules, err
 	}
-	if err := b.Bundles(ctx, bs); err != nil {
-		return 0, err
-	}
-	im.wrote("bundles", len(bs))
 	var ps []sqlstore.ImportBundlePatch
 	err = im.src.each(ctx, "bundle patches", "SELECT id, bundle_id, patch_id, "+im.src.q("order")+
 		" FROM patchwork_bundlepatch WHERE bundle_id > ? AND bundle_id <= ? ORDER BY id", []any{after, last}, func(r *sql.Rows) error {
@@ -501,17 +558,27 @@ func (im *importer) writeBundles(ctx context.Context, after int64, b *sqlstore.I
 		}
 		return nil
 	})
-	if err == nil {
-		err = b.BundlePatches(ctx, ps)
-	}
-	im.wrote("bundle patches", len(ps))
-	return last, err
+	return last, func(b *sqlstore.ImportBatch) error {
+		if err := writeRules(b); err != nil {
+			return err
+		}
+		if err := b.Bundles(ctx, bs); err != nil {
+			return err
+		}
+		im.wrote("bundles", len(bs))
+		if err := b.BundlePatches(ctx, ps); err != nil {
+			return err
+		}
+		im.wrote("bundle patches", len(ps))
+		return nil
+	}, err
 }
 
-func (im *importer) writeRules(ctx context.Context, b *sqlstore.ImportBatch) error {
+// readRules reads the delegation rules unless a stopped import wrote them.
+func (im *importer) readRules(ctx context.Context) (func(*sqlstore.ImportBatch) error, error) {
 	done, err := im.dst.ImportMaxID(ctx, "delegation rule")
 	if err != nil || done > 0 {
-		return err
+		return noWrite, err
 	}
 	var rs []store.DelegationRule
 	err = im.src.each(ctx, "delegation rules", "SELECT id, project_id, user_id, path, priority FROM patchwork_delegationrule ORDER BY id", nil, func(r *sql.Rows) error {
@@ -526,14 +593,16 @@ func (im *importer) writeRules(ctx context.Context, b *sqlstore.ImportBatch) err
 		}
 		return nil
 	})
-	if err == nil {
-		err = b.DelegationRules(ctx, rs)
-	}
-	im.wrote("delegation rules", len(rs))
-	return err
+	return func(b *sqlstore.ImportBatch) error {
+		if err := b.DelegationRules(ctx, rs); err != nil {
+			return err
+		}
+		im.wrote("delegation rules", len(rs))
+		return nil
+	}, err
 }
 
-func (im *importer) writeEvents(ctx context.Context, after int64, b *sqlstore.ImportBatch) (int64, error) {
+func (im *importer) readEvents(ctx context.Context, after int64) (int64, func(*sqlstore.ImportBatch) error, error) {
 	var es []store.Event
 	last, err := im.chunk(ctx, "events", `id, category, project_id, date, actor_id, patch_id, series_id, cover_id,
 		patch_comment_id, cover_comment_id, created_check_id, previous_state_id, current_state_id,
@@ -554,9 +623,11 @@ func (im *importer) writeEvents(ctx context.Context, after int64, b *sqlstore.Im
 		}
 		return e.ID, nil
 	})
-	if err == nil {
-		err = b.Events(ctx, es)
-	}
-	im.wrote("events", len(es))
-	return last, err
+	return last, func(b *sqlstore.ImportBatch) error {
+		if err := b.Events(ctx, es); err != nil {
+			return err
+		}
+		im.wrote("events", len(es))
+		return nil
+	}, err
 }
