@@ -24,4 +24,12 @@ var (
 	// ErrUnavailable: the database cannot be reached or its schema is older
 	// than this binary expects. Mail delivery maps it to EX_TEMPFAIL (75).
 	ErrUnavailable = errors.New("store unavailable")
+	// ErrStale: a conditional write found the row changed since the
+	// caller read it (PatchUpdate.Expect). It is an ErrConflict.
+	ErrStale error = staleError{}
 )
+
+type staleError struct{}
+
+func (staleError) Error() string        { return "changed by someone else meanwhile" }
+func (staleError) Is(target error) bool { return target == ErrConflict }

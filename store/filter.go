@@ -209,8 +209,11 @@ type PersonQuery struct {
 	// submitter filter).
 	NameOnly bool
 	Order    string // "id", "name", "email"
-	Limit    int
-	Offset   int
+	// Listed keeps only the people lists show: those who sent a patch, a
+	// cover or a comment, and those linked to a user.
+	Listed bool
+	Limit  int
+	Offset int
 }
 
 // UserQuery selects users.

@@ -136,6 +136,25 @@ type PatchUpdate struct {
 	CommitRef  *string // "" clears
 	PullURL    *string // "" clears
 	Name       *string
+	// Expect, when set, makes the update conditional: it applies only
+	// while the patch still has these values, else nothing changes and
+	// the error is ErrStale (a dialog refusing to overwrite a change
+	// made by someone else since it opened).
+	Expect PatchExpect
+}
+
+// PatchExpect holds the values a conditional PatchUpdate expects the patch
+// to have; nil members are not compared.
+type PatchExpect struct {
+	StateID    *int64
+	DelegateID *int64 // 0: no delegate
+	Archived   *bool
+	CommitRef  *string
+}
+
+// Any reports whether any value is expected.
+func (e PatchExpect) Any() bool {
+	return e.StateID != nil || e.DelegateID != nil || e.Archived != nil || e.CommitRef != nil
 }
 
 // PatchStore manages patches.

@@ -138,6 +138,10 @@ func (s *Store) UpdatePatch(ctx context.Context, id int64, u store.PatchUpdate, 
 		if err != nil {
 			return mapErr(err)
 		}
+		where, wargs, fresh := expectClause(u.Expect, &old)
+		if !fresh {
+			return store.ErrStale
+		}
 		var sets []string
 		var args []any
 		stateChanged := u.StateID != nil && *u.StateID != old.StateID
@@ -161,8 +165,18 @@ func (s *Store) UpdatePatch(ctx context.Context, id int64, u store.PatchUpdate, 
 			sets, args = append(sets, "name = ?"), append(args, *u.Name)
 		}
 		if len(sets) > 0 {
-			if _, err := tx.exec(ctx, "UPDATE patches SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, id)...); err != nil {
+			res, err := tx.exec(ctx, "UPDATE patches SET "+strings.Join(sets, ", ")+" WHERE id = ?"+where, append(append(args, id), wargs...)...)
+			if err != nil {
 				return err
+			}
+			if where != "" {
+				// The row is locked since it was read; the condition is
+				// the guarantee on a store that cannot lock it.
+				if n, err := res.RowsAffected(); err != nil {
+					return mapErr(err)
+				} else if n == 0 {
+					return store.ErrStale
+				}
 			}
 		}
 		// Changes besides state and delegate (which have events of their own).
@@ -206,6 +220,42 @@ func (s *Store) UpdatePatch(ctx context.Context, id int64, u store.PatchUpdate, 
 		return nil, fmt.Errorf("update patch %d: %w", id, err)
 	}
 	return out, nil
+}
+
+// expectClause is the WHERE condition of a conditional update (" AND ..."
+// with its arguments), and whether the row as read already meets it.
+func expectClause(e store.PatchExpect, old *store.Patch) (string, []any, bool) {
+	var conds []string
+	var args []any
+	fresh := true
+	if e.StateID != nil {
+		conds, args = append(conds, "state_id = ?"), append(args, *e.StateID)
+		fresh = fresh && old.StateID == *e.StateID
+	}
+	if e.DelegateID != nil {
+		if *e.DelegateID == 0 {
+			conds = append(conds, "delegate_id IS NULL")
+		} else {
+			conds, args = append(conds, "delegate_id = ?"), append(args, *e.DelegateID)
+		}
+		fresh = fresh && old.DelegateID == *e.DelegateID
+	}
+	if e.Archived != nil {
+		conds, args = append(conds, "archived = ?"), append(args, *e.Archived)
+		fresh = fresh && old.Archived == *e.Archived
+	}
+	if e.CommitRef != nil {
+		if *e.CommitRef == "" {
+			conds = append(conds, "(commit_ref IS NULL OR commit_ref = '')")
+		} else {
+			conds, args = append(conds, "commit_ref = ?"), append(args, *e.CommitRef)
+		}
+		fresh = fresh && old.CommitRef == *e.CommitRef
+	}
+	if len(conds) == 0 {
+		return "", nil, true
+	}
+	return " AND " + strings.Join(conds, " AND "), args, fresh
 }
 
 // SetRelated puts the patches in one new relation, or takes a single patch

@@ -63,8 +63,9 @@ func (s *Store) InsertPerson(ctx context.Context, email, name string, overwrite 
 // surrounding PostgreSQL transaction.
 func (s *Store) insertPerson(ctx context.Context, email, name string) (*store.Person, error) {
 	q := "INSERT INTO people (name, email) VALUES (?, ?)" + s.d.onConflict("")
-	created := func(id int64) *store.Person {
-		return &store.Person{ID: id, Name: cleanString(name), Email: cleanString(email)}
+	created := func(id int64) (*store.Person, error) {
+		p := &store.Person{ID: id, Name: cleanString(name), Email: cleanString(email)}
+		return p, s.linkNewPerson(ctx, p)
 	}
 	if s.pend != nil {
 		// Held back, the insert cannot learn that another writer took the
@@ -74,13 +75,13 @@ func (s *Store) insertPerson(ctx context.Context, email, name string) (*store.Pe
 		if err != nil {
 			return nil, fmt.Errorf("create person %q: %w", email, err)
 		}
-		return created(id), nil
+		return created(id)
 	}
 	if s.d.returning {
 		id, err := s.insert(ctx, q, name, email)
 		switch {
 		case err == nil:
-			return created(id), nil
+			return created(id)
 		case isNotFound(err): // the conflict: no row returned
 			return nil, nil
 		default:
@@ -99,7 +100,32 @@ func (s *Store) insertPerson(ctx context.Context, email, name string) (*store.Pe
 	if err != nil {
 		return nil, fmt.Errorf("create person %q: %w", email, mapErr(err))
 	}
-	return created(id), nil
+	return created(id)
+}
+
+// linkNewPerson links a person just created to the user of its address,
+// if there is one: an account made before its address sent mail owns the
+// mail from then on (its patches are "mine", it may change them). Under
+// deferred writes the statement travels with the insert.
+func (s *Store) linkNewPerson(ctx context.Context, p *store.Person) error {
+	if s.pend != nil {
+		// A read would send the held writes: the link goes with them.
+		s.execLater("UPDATE people SET user_id = (SELECT MIN(id) FROM users WHERE "+s.d.ciEqual("email")+") WHERE id = ?", p.Email, p.ID)
+		return nil
+	}
+	var uid int64
+	err := scanRow(s.queryRow(ctx, "SELECT id FROM users WHERE "+s.d.ciEqual("email"), p.Email), &uid)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("user of %q: %w", p.Email, err)
+	}
+	if _, err := s.exec(ctx, "UPDATE people SET user_id = ? WHERE id = ?", uid, p.ID); err != nil {
+		return fmt.Errorf("link person %q: %w", p.Email, err)
+	}
+	p.UserID = uid
+	return nil
 }
 
 // PeopleByEmails finds the people of many addresses (case-insensitive) in
@@ -167,13 +193,23 @@ func (s *Store) GetPeople(ctx context.Context, ids []int64) (map[int64]store.Per
 func (s *Store) ListPeople(ctx context.Context, q store.PersonQuery) ([]store.Person, error) {
 	query := "SELECT " + personCols + " FROM people"
 	var args []any
+	var conds []string
 	switch {
 	case q.Text != "" && q.NameOnly:
-		query += " WHERE " + contains("name")
+		conds = append(conds, contains("name"))
 		args = append(args, containsArg(q.Text))
 	case q.Text != "":
-		query += " WHERE (" + contains("name") + " OR " + contains("email") + ")"
+		conds = append(conds, "("+contains("name")+" OR "+contains("email")+")")
 		args = append(args, containsArg(q.Text), containsArg(q.Text))
+	}
+	if q.Listed {
+		conds = append(conds, "(people.user_id IS NOT NULL"+
+			" OR EXISTS (SELECT 1 FROM patches WHERE patches.submitter_id = people.id)"+
+			" OR EXISTS (SELECT 1 FROM covers WHERE covers.submitter_id = people.id)"+
+			" OR EXISTS (SELECT 1 FROM comments WHERE comments.submitter_id = people.id))")
+	}
+	if len(conds) > 0 {
+		query += " WHERE " + strings.Join(conds, " AND ")
 	}
 	query += orderBy(q.Order, map[string]string{"id": "id", "name": "name", "email": "email"}, "id", "id") + s.d.limit(q.Limit, q.Offset)
 	out, err := collect(ctx, s, func(r *sql.Rows) (store.Person, error) { return scanPerson(r) }, query, args...)
