@@ -1,7 +1,8 @@
 // Package store holds the domain model of patchwork-go: the types every front
 // end shares, the Store interface that the SQL implementation satisfies, the
-// filters used to query it, and the shared operations (edit a patch, add to a
-// bundle, ...) that the TUI, XML-RPC, REST and the web all go through.
+// filters used to query it, and pure helpers over its types. The operations
+// users do, with their permission checks and validation, are in
+// store/service, above it.
 //
 // It imports the standard library only.
 package store

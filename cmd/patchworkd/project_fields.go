@@ -71,62 +71,6 @@ func copyChangedFields(flags *pflag.FlagSet, dst, src *store.Project) int {
 	return n
 }
 
-var linknameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-
-// validateProject checks a project before it is written.
-func validateProject(p *store.Project) error {
-	p.LinkName = strings.TrimSpace(p.LinkName)
-	p.Name = strings.TrimSpace(p.Name)
-	p.ListID = strings.Trim(strings.TrimSpace(p.ListID), "<>")
-	p.ListEmail = strings.TrimSpace(p.ListEmail)
-	switch {
-	case p.LinkName == "":
-		return fmt.Errorf("--linkname is required")
-	case !linknameRE.MatchString(p.LinkName) || len(p.LinkName) > 255:
-		return fmt.Errorf("linkname %q: use letters, digits, '-', '_' and '.' only", p.LinkName)
-	case p.Name == "":
-		return fmt.Errorf("--name is required")
-	case p.ListID == "":
-		return fmt.Errorf("--listid is required")
-	case strings.ContainsAny(p.ListID, " \t@"):
-		return fmt.Errorf("listid %q: a List-Id looks like list.example.org", p.ListID)
-	case p.ListEmail == "":
-		return fmt.Errorf("--listemail is required")
-	}
-	if a, err := mail.ParseAddress(p.ListEmail); err != nil || a.Name != "" {
-		return fmt.Errorf("listemail %q is not a bare mail address", p.ListEmail)
-	}
-	senders, err := store.ParseHintSenders(p.HintSenders)
-	if err != nil {
-		return fmt.Errorf("hint-senders: %w", err)
-	}
-	p.HintSenders = strings.Join(senders, " ")
-	if p.SubjectMatch != "" {
-		if _, err := regexp.Compile(p.SubjectMatch); err != nil {
-			return fmt.Errorf("subject-match %q is not a valid regexp: %v", p.SubjectMatch, err)
-		}
-	}
-	for name, u := range map[string]string{
-		"web-url": p.WebURL, "scm-url": p.SCMURL, "webscm-url": p.WebSCMURL,
-		"list-archive-url": p.ListArchiveURL,
-	} {
-		if u == "" {
-			continue
-		}
-		if _, err := url.Parse(u); err != nil {
-			return fmt.Errorf("%s %q is not a URL", name, u)
-		}
-	}
-	for name, u := range map[string]string{
-		"list-archive-url-format": p.ListArchiveURLFormat, "commit-url-format": p.CommitURLFormat,
-	} {
-		if u != "" && !strings.Contains(u, "{}") {
-			return fmt.Errorf("%s %q has no {} placeholder", name, u)
-		}
-	}
-	return nil
-}
-
 // projectJSON is a project as the --json forms print it.
 type projectJSON struct {
 	ID                   int64    `json:"id"`
