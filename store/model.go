@@ -395,6 +395,10 @@ type Notification struct {
 	LastModified time.Time // time of the newest change
 }
 
+// ConfirmationRegistration is the Confirmation.Type of self-registration
+// (a new user with the SSH key that asked for it).
+const ConfirmationRegistration = "registration"
+
 // Confirmation is a pending e-mail confirmation (registration, opt-out...).
 type Confirmation struct {
 	ID     int64

@@ -14,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
 	"github.com/patchwork-go/patchwork/tui/keymap"
@@ -79,8 +80,12 @@ func New(o Options) tea.Model {
 	if o.IsDark != nil {
 		dark = *o.IsDark
 	}
+	svc := o.Service
+	if svc == nil {
+		svc = service.New(o.Store, service.Options{Now: o.Now})
+	}
 	c := &common.Common{
-		Ctx: o.Ctx, Store: o.Store, User: o.User, Now: o.Now, Logger: o.Logger,
+		Ctx: o.Ctx, Store: o.Store, Service: svc, User: o.User, Now: o.Now, Logger: o.Logger,
 		Styles: styles.New(dark), Keys: keymap.Default(),
 	}
 	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID, watcher: o.Watcher,

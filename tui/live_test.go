@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
@@ -47,7 +48,7 @@ func TestLiveUpdate(t *testing.T) {
 		if st == 0 {
 			st = f.states["rejected"].ID
 		}
-		_, err := store.EditPatch(ctx, s, f.mia, f.fix.ID, store.PatchUpdate{StateID: &st}, false)
+		_, err := service.New(s, service.Options{}).EditPatch(ctx, f.mia, f.fix.ID, store.PatchUpdate{StateID: &st}, service.UpstreamPolicy)
 		check(t, err)
 		want, _ := store.StateByID(must(s.ListStates(ctx))(t), st)
 		h.waitFor("State      " + want.Name)

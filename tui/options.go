@@ -9,13 +9,16 @@ import (
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // Options configure one session's TUI.
 type Options struct {
 	Ctx   context.Context // the session's context: store calls die with it
 	Store store.Store
-	User  *store.User // nil: anonymous, read-only
+	// Service makes every change (nil: one over Store, on Now's clock).
+	Service *service.Service
+	User    *store.User // nil: anonymous, read-only
 	// Width and Height are the initial terminal size (a WindowSizeMsg
 	// follows when the program starts).
 	Width, Height int

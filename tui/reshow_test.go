@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 	"github.com/patchwork-go/patchwork/tui/common"
 )
@@ -65,7 +66,7 @@ func TestBackReloadsOnChange(t *testing.T) {
 		h.press("enter")
 		h.waitFor(doc, "Message-ID")
 		st := f.states["new"].ID
-		_, err := store.EditPatch(ctx, s, f.mia, f.fix.ID, store.PatchUpdate{StateID: &st}, false)
+		_, err := service.New(s, service.Options{}).EditPatch(ctx, f.mia, f.fix.ID, store.PatchUpdate{StateID: &st}, service.UpstreamPolicy)
 		check(t, err)
 		h.typ("q")
 		h.waitUntil("the fix's row to show New", func(s string) bool {
@@ -109,7 +110,7 @@ func TestBackCheckRace(t *testing.T) {
 	// Another writer changes a listed patch; a poll while the patch shows
 	// moves the session's baseline past it.
 	st := f.states["new"].ID
-	_, err := store.EditPatch(ctx, s, f.mia, f.fix.ID, store.PatchUpdate{StateID: &st}, false)
+	_, err := service.New(s, service.Options{}).EditPatch(ctx, f.mia, f.fix.ID, store.PatchUpdate{StateID: &st}, service.UpstreamPolicy)
 	check(t, err)
 	_, poll := se.m.Update(tickMsg{})
 	_, cmd := se.m.Update(poll())

@@ -12,6 +12,7 @@ import (
 	"github.com/patchwork-go/patchwork/server/notify"
 	"github.com/patchwork-go/patchwork/server/notify/smtptest"
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
@@ -64,7 +65,7 @@ func (f *cronFixture) accept(t *testing.T) *store.Patch {
 	if err := f.s.CreatePatch(ctx, p, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.EditPatch(ctx, f.s, f.maint, p.ID, store.PatchUpdate{StateID: &acc.ID}, false); err != nil {
+	if _, err := service.New(f.s, service.Options{}).EditPatch(ctx, f.maint, p.ID, store.PatchUpdate{StateID: &acc.ID}, service.UpstreamPolicy); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -13,6 +13,7 @@ import (
 	"github.com/patchwork-go/patchwork/server/notify"
 	"github.com/patchwork-go/patchwork/server/notify/smtptest"
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
@@ -65,7 +66,7 @@ func (f *fixture) patch(t *testing.T, who *store.Person, name string) *store.Pat
 
 func (f *fixture) setState(t *testing.T, p *store.Patch, state int64) {
 	t.Helper()
-	_, err := store.EditPatch(context.Background(), f.s, f.maint, p.ID, store.PatchUpdate{StateID: &state}, false)
+	_, err := service.New(f.s, service.Options{}).EditPatch(context.Background(), f.maint, p.ID, store.PatchUpdate{StateID: &state}, service.UpstreamPolicy)
 	must(t, err)
 }
 

@@ -64,7 +64,7 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request) (*store.Use
 		if err != nil {
 			return nil, h.internal(ctx, fmt.Errorf("user %q: %w", name, err))
 		}
-		ok, err = store.CheckPassword(ctx, h.store, u, password)
+		ok, err = h.svc.VerifyPassword(ctx, u, password)
 		if err != nil {
 			h.logger.WarnContext(ctx, "password re-hash failed", "err", err)
 		}

@@ -4,44 +4,40 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // bundleInput validates the writable bundle fields. required: POST
 // semantics (name and patches must be present).
-func (c *call) bundleInput(b *body, required bool, ownerID, selfID int64) (name *string, public *bool, patches []int64, projectID int64, err error) {
+func (c *call) bundleInput(b *body, required bool, ownerID, selfID int64) (name *string, public *bool, patches []int64, err error) {
 	if err := c.stringFields(b, "name"); err != nil {
-		return nil, nil, nil, 0, err
+		return nil, nil, nil, err
 	}
 	var v validation
 	if s, present, null := b.strField("name"); present || required {
-		s = strings.TrimSpace(s)
+		s, nerr := service.CheckBundleName(s)
 		switch {
 		case !present:
 			v.add("name", "This field is required.")
 		case null:
 			v.add("name", "This field may not be null.")
-		case s == "":
-			v.add("name", "This field may not be blank.")
-		case len([]rune(s)) > 50:
-			v.add("name", "Ensure this field has no more than 50 characters.")
-		case strings.Contains(s, "/"):
-			v.add("name", "Bundle names can't contain slashes.")
+		case nerr != nil:
+			v.add("name", service.Message(nerr))
 		default:
 			other, gerr := c.h.store.GetBundleByName(c.ctx, ownerID, s)
 			switch {
 			case gerr == nil && other.ID != selfID:
-				v.add("name", "A bundle with this name already exists.")
+				v.add("name", service.MsgBundleNameTaken)
 			case gerr != nil && !errors.Is(gerr, store.ErrNotFound):
-				return nil, nil, nil, 0, gerr
+				return nil, nil, nil, gerr
 			}
 			name = &s
 		}
 	}
 	if public, err = b.boolField("public"); err != nil {
-		return nil, nil, nil, 0, err
+		return nil, nil, nil, err
 	}
 	if b.has("patches") || required {
 		vals := b.list("patches")
@@ -49,7 +45,7 @@ func (c *call) bundleInput(b *body, required bool, ownerID, selfID int64) (name 
 		case !b.has("patches"):
 			v.add("patches", "This field is required.")
 		case len(vals) == 0:
-			v.add("patches", "Bundles cannot be empty")
+			v.add("patches", service.MsgBundleEmpty)
 		case len(vals) > store.BundleLimit(c.h.store):
 			// Before looking up every patch: one request may not cost
 			// a lookup per id of an unbounded list.
@@ -71,21 +67,20 @@ func (c *call) bundleInput(b *body, required bool, ownerID, selfID int64) (name 
 					v.add("patches", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
 					break loop
 				case gerr != nil:
-					return nil, nil, nil, 0, gerr
+					return nil, nil, nil, gerr
 				}
 				projects[p.ProjectID] = true
-				projectID = p.ProjectID
 				if !seen[id] {
 					seen[id] = true
 					patches = append(patches, id)
 				}
 			}
 			if len(projects) > 1 {
-				v.add("patches", "Bundle patches must belong to the same project")
+				v.add("patches", service.MsgBundleOneProject)
 			}
 		}
 	}
-	return name, public, patches, projectID, v.err()
+	return name, public, patches, v.err()
 }
 
 // bundleCreate: POST bundles/ (1.2+), owner = the requester.
@@ -97,25 +92,16 @@ func (c *call) bundleCreate() error {
 	if err != nil {
 		return err
 	}
-	name, public, patches, projectID, err := c.bundleInput(b, true, c.user.ID, 0)
+	name, public, patches, err := c.bundleInput(b, true, c.user.ID, 0)
 	if err != nil {
 		return err
 	}
-	bundle := &store.Bundle{OwnerID: c.user.ID, ProjectID: projectID, Name: *name}
-	if public != nil {
-		bundle.Public = *public
-	}
-	err = c.h.store.InTx(c.ctx, func(tx store.Store) error {
-		if err := tx.CreateBundle(c.ctx, bundle); err != nil {
-			return err
-		}
-		return tx.SetBundlePatches(c.ctx, bundle.ID, patches)
-	})
+	bundle, err := c.h.svc.CreateBundle(c.ctx, c.user, *name, public != nil && *public, patches)
 	if errors.Is(err, store.ErrConflict) {
-		return fieldError("name", "A bundle with this name already exists.")
+		return fieldError("name", service.MsgBundleNameTaken)
 	}
 	if err != nil {
-		return fmt.Errorf("create bundle: %w", err)
+		return err
 	}
 	return c.writeBundle(bundle, http.StatusCreated)
 }
@@ -144,33 +130,16 @@ func (c *call) bundleUpdate() error {
 	if err != nil {
 		return err
 	}
-	name, public, patches, projectID, err := c.bundleInput(b, false, bundle.OwnerID, bundle.ID)
+	name, public, patches, err := c.bundleInput(b, false, bundle.OwnerID, bundle.ID)
 	if err != nil {
 		return err
 	}
-	if name != nil {
-		bundle.Name = *name
-	}
-	if public != nil {
-		bundle.Public = *public
-	}
-	if patches != nil {
-		bundle.ProjectID = projectID
-	}
-	err = c.h.store.InTx(c.ctx, func(tx store.Store) error {
-		if err := tx.UpdateBundle(c.ctx, bundle); err != nil {
-			return err
-		}
-		if patches != nil {
-			return tx.SetBundlePatches(c.ctx, bundle.ID, patches)
-		}
-		return nil
-	})
+	err = c.h.svc.UpdateBundle(c.ctx, c.user, bundle, service.BundleChange{Name: name, Public: public, Patches: patches}, service.UpstreamPolicy)
 	if errors.Is(err, store.ErrConflict) {
-		return fieldError("name", "A bundle with this name already exists.")
+		return fieldError("name", service.MsgBundleNameTaken)
 	}
 	if err != nil {
-		return fmt.Errorf("update bundle %d: %w", bundle.ID, err)
+		return err
 	}
 	return c.writeBundle(bundle, http.StatusOK)
 }
@@ -181,8 +150,8 @@ func (c *call) bundleDelete() error {
 	if err != nil {
 		return err
 	}
-	if err := c.h.store.DeleteBundle(c.ctx, bundle.ID); err != nil {
-		return fmt.Errorf("delete bundle %d: %w", bundle.ID, err)
+	if err := c.h.svc.DeleteBundle(c.ctx, c.user, bundle, service.UpstreamPolicy); err != nil {
+		return err
 	}
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 func (c *call) checkFull(ch *store.Check) (obj, error) {
@@ -145,7 +146,7 @@ func (c *call) checkCreate() error {
 	if err != nil {
 		return err
 	}
-	ok, err := store.CanEditPatch(c.ctx, c.h.store, c.user, p)
+	ok, err := c.h.svc.MayCheck(c.ctx, c.user, p)
 	if err != nil {
 		return err
 	}
@@ -160,7 +161,7 @@ func (c *call) checkCreate() error {
 		return err
 	}
 	var v validation
-	ch := store.Check{PatchID: p.ID, UserID: c.user.ID, Context: "default"}
+	in := service.NewCheck{Context: "default"}
 	state, present, null := b.strField("state")
 	switch {
 	case !present || null || state == "":
@@ -170,25 +171,27 @@ func (c *call) checkCreate() error {
 		if !ok {
 			v.add("state", fmt.Sprintf("%q is not a valid choice.", state))
 		}
-		ch.State = st
+		in.State = st
 	}
 	if s, present, null := b.strField("context"); present && !null {
-		v.addErr(store.ValidateCheckContext(s))
-		ch.Context = s
+		in.Context = s
 	}
 	// A field sent as "" reads back as "", one left out or null as null.
 	if s, present, null := b.strField("target_url"); present && !null {
-		v.addErr(store.ValidateCheckTargetURL(s))
-		ch.TargetURL, ch.TargetURLGiven = s, true
+		in.TargetURL, in.TargetURLGiven = s, true
 	}
 	if s, present, null := b.strField("description"); present && !null {
-		ch.Description, ch.DescriptionGiven = s, true
+		in.Description, in.DescriptionGiven = s, true
+	}
+	for _, fe := range service.ValidateCheck(in) {
+		v.addErr(fe)
 	}
 	if err := v.err(); err != nil {
 		return err
 	}
-	if err := c.h.store.CreateCheck(c.ctx, &ch); err != nil {
-		return fmt.Errorf("create check on %d: %w", p.ID, err)
+	ch, err := c.h.svc.CreateCheck(c.ctx, c.user, p, in)
+	if err != nil {
+		return err
 	}
 	created, err := c.h.store.GetCheck(c.ctx, ch.ID)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // validation accumulates field errors the way DRF reports them: every
@@ -44,7 +45,7 @@ func (c *call) patchUpdate() error {
 	if c.user == nil {
 		return c.forbidden()
 	}
-	ok, err := store.CanEditPatch(c.ctx, c.h.store, c.user, p)
+	ok, err := c.h.svc.CanEditPatch(c.ctx, c.user, p, service.UpstreamPolicy)
 	if err != nil {
 		return err
 	}
@@ -92,16 +93,21 @@ func (c *call) patchUpdate() error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	err = c.h.store.InTx(c.ctx, func(tx store.Store) error {
+	err = c.h.svc.InTx(c.ctx, func(tx *service.Service) error {
 		if relPresent {
-			if err := c.setRelated(tx, p, related); err != nil {
+			if err := tx.SetRelated(c.ctx, c.user, p, related); err != nil {
 				return err
 			}
 		}
-		_, err := store.EditPatch(c.ctx, tx, c.user, p.ID, u, false)
+		_, err := tx.EditPatch(c.ctx, c.user, p.ID, u, service.UpstreamPolicy)
 		return err
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, service.ErrRelationForbidden):
+		return errRelationPerm
+	case errors.Is(err, service.ErrRelationConflict):
+		return errRelationConflict
+	case err != nil:
 		return err
 	}
 	p, err = c.h.store.GetPatch(c.ctx, p.ID)
@@ -210,72 +216,6 @@ func (c *call) patchChanges(b *body, proj *store.Project, v *validation) (store.
 }
 
 var (
-	errRelationPerm     = detail(http.StatusForbidden, "At least one patch is part of a project you are not maintaining.")
-	errRelationConflict = detail(http.StatusConflict, "At least one patch is already part of another relation. You have to explicitly remove a patch from its existing relation before moving it to this one.")
+	errRelationPerm     = detail(http.StatusForbidden, service.ErrRelationForbidden.Msg)
+	errRelationConflict = detail(http.StatusConflict, service.ErrRelationConflict.Msg)
 )
-
-// setRelated applies a related list (spec §8): [] takes the patch out of
-// its relation; otherwise the listed patches join this patch's relation,
-// which may not merge two existing relations.
-func (c *call) setRelated(tx store.Store, p *store.Patch, ids []int64) error {
-	current, err := tx.RelatedPatches(c.ctx, p.ID)
-	if err != nil {
-		return fmt.Errorf("related of %d: %w", p.ID, err)
-	}
-	involved := map[int64]int64{p.ID: p.RelatedID} // patch id → relation id
-	projects := map[int64]bool{p.ProjectID: true}
-	for _, r := range current {
-		involved[r.ID] = r.RelatedID
-		projects[r.ProjectID] = true
-	}
-	for _, id := range ids {
-		q, err := tx.GetPatch(c.ctx, id)
-		if err != nil {
-			return err
-		}
-		involved[q.ID] = q.RelatedID
-		projects[q.ProjectID] = true
-	}
-	for pid := range projects {
-		m, err := tx.IsMaintainer(c.ctx, pid, c.user.ID)
-		if err != nil {
-			return err
-		}
-		if !m {
-			return errRelationPerm
-		}
-	}
-	if len(ids) == 0 {
-		if p.RelatedID == 0 {
-			return nil
-		}
-		return tx.SetRelated(c.ctx, []int64{p.ID}, c.user.ID)
-	}
-	relations := map[int64]bool{}
-	for _, rel := range involved {
-		if rel != 0 {
-			relations[rel] = true
-		}
-	}
-	if len(relations) > 1 {
-		return errRelationConflict
-	}
-	all := []int64{p.ID}
-	seen := map[int64]bool{p.ID: true}
-	for _, r := range current {
-		if !seen[r.ID] {
-			seen[r.ID] = true
-			all = append(all, r.ID)
-		}
-	}
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			all = append(all, id)
-		}
-	}
-	if len(all) < 2 {
-		return nil
-	}
-	return tx.SetRelated(c.ctx, all, c.user.ID)
-}

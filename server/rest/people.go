@@ -25,7 +25,7 @@ func (c *call) personList() error {
 	if len(terms) > 0 {
 		q.Text = terms[0]
 	}
-	people, err := c.h.store.ListPeople(c.ctx, q)
+	people, err := c.h.svc.People(c.ctx, q)
 	if err != nil {
 		return fmt.Errorf("list people: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // projectFull is the project representation of projects/ (spec §6.1).
@@ -126,12 +127,9 @@ func (c *call) projectUpdate() error {
 	if err != nil {
 		return err
 	}
-	if c.user == nil {
-		return c.forbidden()
-	}
-	ok, err := c.h.store.IsMaintainer(c.ctx, p.ID, c.user.ID)
+	ok, err := c.h.svc.MayEditProject(c.ctx, c.user, p, service.UpstreamPolicy)
 	if err != nil {
-		return fmt.Errorf("is maintainer: %w", err)
+		return err
 	}
 	if !ok {
 		return c.forbidden()
@@ -179,9 +177,9 @@ func (c *call) projectUpdate() error {
 			upd.ShowDependencies = *v
 		}
 	}
-	if err := c.h.store.UpdateProject(c.ctx, &upd); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return detail(400, err.Error())
+	if err := c.h.svc.UpdateProject(c.ctx, c.user, &upd, service.UpstreamPolicy); err != nil {
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrInvalid) {
+			return detail(400, service.Message(err))
 		}
 		return fmt.Errorf("update project %d: %w", p.ID, err)
 	}

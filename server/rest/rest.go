@@ -20,12 +20,15 @@ import (
 
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/gate"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // Options configure the REST handler.
 type Options struct {
-	Store  store.Store
-	Logger *slog.Logger
+	Store store.Store
+	// Service makes every change (nil: one over Store).
+	Service *service.Service
+	Logger  *slog.Logger
 	// BaseURL is the public scheme://host[:port] used in absolute URLs,
 	// e.g. "http://localhost:8000". Empty: taken from each request.
 	BaseURL string
@@ -38,6 +41,7 @@ type Options struct {
 // Handler is the REST API. It expects the full request path (/api/...).
 type Handler struct {
 	store   store.Store
+	svc     *service.Service
 	logger  *slog.Logger
 	baseURL string
 	mux     *http.ServeMux
@@ -52,8 +56,13 @@ func New(opts Options) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	svc := opts.Service
+	if svc == nil {
+		svc = service.New(opts.Store, service.Options{})
+	}
 	h := &Handler{
 		store:   opts.Store,
+		svc:     svc,
 		logger:  logger.With("component", "rest"),
 		baseURL: strings.TrimRight(opts.BaseURL, "/"),
 		mux:     http.NewServeMux(),

@@ -3,7 +3,7 @@ package rest
 import (
 	"fmt"
 
-	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // seriesUpdate is our extension to upstream's API: PATCH series/<id>/ with
@@ -44,9 +44,9 @@ func (c *call) seriesUpdate() error {
 	if err != nil {
 		return fmt.Errorf("patches of series %d: %w", s.ID, err)
 	}
-	err = c.h.store.InTx(c.ctx, func(tx store.Store) error {
+	err = c.h.svc.InTx(c.ctx, func(tx *service.Service) error {
 		for _, r := range rows {
-			if _, err := store.EditPatch(c.ctx, tx, c.user, r.ID, u, false); err != nil {
+			if _, err := tx.EditPatch(c.ctx, c.user, r.ID, u, service.UpstreamPolicy); err != nil {
 				return fmt.Errorf("series %d: %w", s.ID, err)
 			}
 		}

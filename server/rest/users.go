@@ -115,8 +115,8 @@ func (c *call) userUpdate() error {
 			return err
 		}
 	}
-	if err := c.h.store.UpdateUser(c.ctx, u); err != nil {
-		return fmt.Errorf("update user %d: %w", u.ID, err)
+	if err := c.h.svc.UpdateProfile(c.ctx, c.user, u); err != nil {
+		return err
 	}
 	c.user = u
 	c.ok(c.userFull(u))

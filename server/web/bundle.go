@@ -28,10 +28,10 @@ func (h *handler) requester(ctx context.Context, r *http.Request) *store.User {
 		return nil
 	}
 	u, err := h.store.GetUserByName(ctx, name)
-	if err != nil || !u.Active || u.PasswordHash == "" {
-		return nil
+	if err != nil {
+		u = nil
 	}
-	if ok, _ := store.CheckPassword(ctx, h.store, u, pass); !ok {
+	if ok, _ := h.svc.VerifyPassword(ctx, u, pass); !ok || !u.Active {
 		return nil
 	}
 	return u

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // confirmData is what the confirm page shows: the account a registration
@@ -25,7 +26,7 @@ type confirmData struct {
 const maxTokenLen = 128
 
 // confirm serves /confirm/<key>/: GET shows what confirming would create,
-// POST creates it (store.ConfirmRegistration, the same operation as
+// POST creates it (service.ConfirmRegistration, the same operation as
 // `ssh host confirm`). It is the only state-changing route of the web view,
 // so POSTs must come from our own pages: a cross-site form could otherwise
 // register an attacker's key to a victim's address once the victim's mail
@@ -60,7 +61,7 @@ func (h *handler) confirm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) confirmShow(w http.ResponseWriter, r *http.Request, token string) {
-	conf, key, err := store.PendingRegistration(r.Context(), h.store, token, h.opts.Now(), h.opts.ConfirmationValidity)
+	conf, key, err := h.svc.PendingRegistration(r.Context(), token, h.opts.ConfirmationValidity)
 	if err != nil {
 		h.confirmFail(w, r, err)
 		return
@@ -74,7 +75,7 @@ func (h *handler) confirmShow(w http.ResponseWriter, r *http.Request, token stri
 }
 
 func (h *handler) confirmDo(w http.ResponseWriter, r *http.Request, token string) {
-	u, key, err := store.ConfirmRegistration(r.Context(), h.store, token, h.opts.Now(), h.opts.ConfirmationValidity)
+	u, key, err := h.svc.ConfirmRegistration(r.Context(), token, h.opts.ConfirmationValidity)
 	if err != nil {
 		h.confirmFail(w, r, err)
 		return
@@ -96,7 +97,7 @@ func (h *handler) confirmFail(w http.ResponseWriter, r *http.Request, err error)
 	case errors.Is(err, store.ErrNotFound):
 		h.errorPage(w, r, http.StatusNotFound, "This confirmation link is unknown, already used or expired. Register again over SSH to get a new one.")
 	case errors.Is(err, store.ErrConflict):
-		h.errorPage(w, r, http.StatusConflict, strings.TrimSuffix(err.Error(), ": "+store.ErrConflict.Error())+".")
+		h.errorPage(w, r, http.StatusConflict, service.Message(err)+".")
 	default:
 		h.serverError(w, r, err)
 	}

@@ -19,12 +19,15 @@ import (
 	"github.com/patchwork-go/patchwork/server/mbox"
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/gate"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // Options configures the web view.
 type Options struct {
-	Store  store.Store
-	Logger *slog.Logger
+	Store store.Store
+	// Service makes the changes (nil: one over Store, on Now's clock).
+	Service *service.Service
+	Logger  *slog.Logger
 	// BaseURL is the public scheme and host ("https://patchwork.example.org"),
 	// used for absolute URLs (pwclientrc, API hints). Empty: taken from the
 	// request.
@@ -51,6 +54,7 @@ type Options struct {
 type handler struct {
 	opts  Options
 	store store.Store
+	svc   *service.Service
 	log   *slog.Logger
 	mbox  mbox.Writer
 	tmpl  *templates
@@ -81,9 +85,14 @@ func New(opts Options) http.Handler {
 	if g == nil {
 		g = gate.New(gate.Options{})
 	}
+	svc := opts.Service
+	if svc == nil {
+		svc = service.New(opts.Store, service.Options{Now: opts.Now})
+	}
 	return &handler{
 		opts:     opts,
 		store:    opts.Store,
+		svc:      svc,
 		watcher:  store.NewWatcher(opts.Store, 0, nil),
 		log:      opts.Logger,
 		mbox:     mbox.Writer{Store: opts.Store},

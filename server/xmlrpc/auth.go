@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/patchwork-go/patchwork/store"
 )
 
@@ -30,16 +28,9 @@ func (h *Handler) authenticate(ctx context.Context, header string) (*store.User,
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("authenticate %q: %w", username, err)
 	}
-	var match bool
-	if u != nil && u.PasswordHash != "" {
-		var err error
-		if match, err = store.CheckPassword(ctx, h.store, u, password); err != nil {
-			h.log.WarnContext(ctx, "password re-hash failed", "err", err)
-		}
-	} else {
-		// Compare even for unknown users so that timing does not tell which
-		// usernames exist.
-		_ = bcrypt.CompareHashAndPassword(h.dummyHash(), []byte(password))
+	match, err := h.svc.VerifyPassword(ctx, u, password)
+	if err != nil {
+		h.log.WarnContext(ctx, "password re-hash failed", "err", err)
 	}
 	if u == nil || u.PasswordHash == "" || !u.Active || !match {
 		h.log.InfoContext(ctx, "xmlrpc login failed", "username", username)
@@ -68,14 +59,4 @@ func parseBasic(s string) (user, password string, ok bool) {
 	}
 	user, password, ok = strings.Cut(string(raw), ":")
 	return user, password, ok
-}
-
-// dummyHash is a bcrypt hash of nothing anyone knows, compared against when
-// the user does not exist. It is made on first use: bcrypt is slow on
-// purpose and most handlers never see a login.
-func (h *Handler) dummyHash() []byte {
-	h.dummyOnce.Do(func() {
-		h.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password: timing guard"), bcrypt.DefaultCost)
-	})
-	return h.dummy
 }

@@ -7,16 +7,18 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/gate"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // Options configure the XML-RPC handler.
 type Options struct {
-	Store   store.Store
+	Store store.Store
+	// Service makes the changes (nil: one over Store, on Now's clock).
+	Service *service.Service
 	Logger  *slog.Logger
 	BaseURL string // e.g. "http://localhost:8000"; shown on the GET page
 	// Limits bound request decoding; zero members take DefaultLimits.
@@ -32,15 +34,13 @@ type Options struct {
 // Handler serves /xmlrpc/.
 type Handler struct {
 	store   store.Store
+	svc     *service.Service
 	log     *slog.Logger
 	baseURL string
 	limits  Limits
 	now     func() time.Time
 	methods map[string]*method
 	gate    *gate.Gate
-
-	dummyOnce sync.Once
-	dummy     []byte
 }
 
 // New returns the handler to mount at /xmlrpc/ (and /xmlrpc). It serves
@@ -66,6 +66,10 @@ func New(opts Options) http.Handler {
 	}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	h.svc = opts.Service
+	if h.svc == nil {
+		h.svc = service.New(h.store, service.Options{Now: h.now})
 	}
 	h.methods = h.methodTable()
 	return h

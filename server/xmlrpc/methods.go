@@ -142,7 +142,7 @@ func personList(r *request, args []any) (any, error) {
 	if n > 0 {
 		q.Limit = int(n)
 	}
-	people, err := r.store().ListPeople(r.ctx, q)
+	people, err := r.h.svc.People(r.ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("list people: %w", err)
 	}

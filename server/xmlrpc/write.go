@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // editablePatch does the checks both writing methods share, in upstream's
@@ -24,7 +25,7 @@ func (r *request) editablePatch(arg any) (*store.Patch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get patch %d: %w", id, err)
 	}
-	can, err := store.CanEditPatch(r.ctx, r.store(), r.user, p)
+	can, err := r.h.svc.CanEditPatch(r.ctx, r.user, p, service.UpstreamPolicy)
 	if err != nil {
 		return nil, fmt.Errorf("permission on patch %d: %w", id, err)
 	}
@@ -81,9 +82,9 @@ func patchSet(r *request, args []any) (any, error) {
 	if !changed {
 		return true, nil
 	}
-	// EditPatch checks permission again inside the store's rules and writes
-	// the change and its events in one transaction.
-	if _, err := store.EditPatch(r.ctx, r.store(), r.user, p.ID, u, false); err != nil {
+	// EditPatch checks permission again and writes the change and its
+	// events in one transaction.
+	if _, err := r.h.svc.EditPatch(r.ctx, r.user, p.ID, u, service.UpstreamPolicy); err != nil {
 		if errors.Is(err, store.ErrForbidden) {
 			return nil, errNoPermission
 		}
@@ -119,26 +120,17 @@ func checkCreate(r *request, args []any) (any, error) {
 	}
 	target, _ := stringArg(args[3])
 	desc, _ := stringArg(args[4])
-	// The one target URL rule of every front end; upstream applies it on
-	// REST only and stores anything here (javascript: included).
-	var fe *store.FieldError
-	if err := store.ValidateCheckTargetURL(target); errors.As(err, &fe) {
-		return nil, fault("django.core.exceptions.ValidationError", "{'%s': ['%s']}", fe.Field, fe.Message)
-	}
 	// Upstream stores "" for a target URL or description left out (its
 	// defaults), which REST reads back as "" rather than null.
-	c := &store.Check{
-		PatchID:          p.ID,
-		UserID:           r.user.ID,
-		Date:             r.h.now().UTC(),
-		State:            state,
-		TargetURL:        target,
-		Context:          context,
-		Description:      desc,
-		TargetURLGiven:   true,
-		DescriptionGiven: true,
-	}
-	if err := r.store().CreateCheck(r.ctx, c); err != nil {
+	in := service.NewCheck{State: state, Context: context, TargetURL: target, Description: desc,
+		TargetURLGiven: true, DescriptionGiven: true, FreeContext: true}
+	if _, err := r.h.svc.CreateCheck(r.ctx, r.user, p, in); err != nil {
+		// The one target URL rule of every front end; upstream applies it
+		// on REST only and stores anything here (javascript: included).
+		var fe *store.FieldError
+		if errors.As(err, &fe) {
+			return nil, fault("django.core.exceptions.ValidationError", "{'%s': ['%s']}", fe.Field, fe.Message)
+		}
 		return nil, fmt.Errorf("create check on patch %d: %w", p.ID, err)
 	}
 	return true, nil

@@ -218,30 +218,23 @@ func mayManage(actor, target *store.User) error {
 	return nil
 }
 
-// Token returns target's REST API token, making one when there is none or
-// when renew asks for a new one (the old one stops working at once).
-func (s *Service) Token(ctx context.Context, actor, target *store.User, renew bool) (string, error) {
+// Token makes target's REST API token (the user, or an admin) and returns
+// it: only its hash is kept, so it is shown this once (store.IssueToken).
+// When one exists and regenerate is not set, the error is
+// store.ErrTokenExists; with regenerate the old one stops working.
+func (s *Service) Token(ctx context.Context, actor, target *store.User, regenerate bool) (string, error) {
 	if err := mayManage(actor, target); err != nil {
 		return "", err
 	}
-	if !renew {
-		tok, err := s.st.GetToken(ctx, target.ID)
-		if err == nil {
-			return tok, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return "", fmt.Errorf("token of %q: %w", target.Username, err)
-		}
-	}
-	tok := NewSecret()
-	if err := s.st.SetToken(ctx, target.ID, tok); err != nil {
-		return "", fmt.Errorf("store token of %q: %w", target.Username, err)
+	tok, err := store.IssueToken(ctx, s.st, target.ID, regenerate)
+	if err != nil {
+		return "", fmt.Errorf("token of %q: %w", target.Username, err)
 	}
 	return tok, nil
 }
 
-// NewSecret is a token in upstream's form: 40 lower-case hex digits (160
-// random bits), for REST tokens and confirmation keys.
+// NewSecret is 160 random bits in hex (40 characters), for confirmation
+// keys.
 func NewSecret() string {
 	b := make([]byte, 20)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported systems
@@ -255,6 +248,24 @@ func (s *Service) SetOptOut(ctx context.Context, actor, target *store.User, out 
 	}
 	if err := s.st.SetOptOut(ctx, target.Email, out); err != nil {
 		return fmt.Errorf("opt-out of %s: %w", target.Email, err)
+	}
+	return nil
+}
+
+// UpdateProfile writes target's names and settings as changed by the
+// caller; only users themselves may (upstream's rule).
+func (s *Service) UpdateProfile(ctx context.Context, actor, target *store.User) error {
+	if err := needUser(actor); err != nil {
+		return err
+	}
+	if actor.ID != target.ID {
+		return forbiddenf("permission denied: only %s may change their profile", target.Username)
+	}
+	if len(target.FirstName) > 150 || len(target.LastName) > 150 {
+		return invalidf("a name has at most 150 characters")
+	}
+	if err := s.st.UpdateUser(ctx, target); err != nil {
+		return fmt.Errorf("update user %d: %w", target.ID, err)
 	}
 	return nil
 }

@@ -65,17 +65,18 @@ func (s *Service) SetPassword(ctx context.Context, actor, target *store.User, pw
 	return nil
 }
 
-// VerifyPassword reports whether pw is u's password. It costs as much
+// VerifyPassword reports whether pw is u's password (store.CheckPassword:
+// a hash imported from upstream is re-hashed to ours on its first match;
+// err reports only a failed re-hash, the login stands). It costs as much
 // for an unknown user (nil) or one without a password, so that timing
 // does not tell which user names exist. Whether u is active is the
 // caller's to check (front ends word that refusal differently).
-func VerifyPassword(u *store.User, pw string) bool {
-	hash := dummyHash()
-	if u != nil && u.PasswordHash != "" {
-		hash = []byte(u.PasswordHash)
+func (s *Service) VerifyPassword(ctx context.Context, u *store.User, pw string) (bool, error) {
+	if u == nil || u.PasswordHash == "" {
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(pw))
+		return false, nil
 	}
-	match := bcrypt.CompareHashAndPassword(hash, []byte(pw)) == nil
-	return match && u != nil && u.PasswordHash != ""
+	return store.CheckPassword(ctx, s.st, u, pw)
 }
 
 // dummyHash is a bcrypt hash of nothing anyone knows, made on first use:

@@ -14,10 +14,6 @@ import (
 // CONFIRMATION_VALIDITY_DAYS).
 const ConfirmationValidity = 7 * 24 * time.Hour
 
-// ConfirmationRegistration is the Confirmation.Type of self-registration
-// (a new user with the SSH key that asked for it).
-const ConfirmationRegistration = "registration"
-
 // Registration is a request for an account by the holder of an SSH key.
 type Registration struct {
 	Email    string
@@ -56,7 +52,7 @@ func (s *Service) StartRegistration(ctx context.Context, in Registration) (*stor
 		return nil, fmt.Errorf("user %q: %w", username, err)
 	}
 	conf := &store.Confirmation{
-		Type:      ConfirmationRegistration,
+		Type:      store.ConfirmationRegistration,
 		Email:     email,
 		Key:       NewSecret(),
 		Date:      s.clock(),
@@ -89,7 +85,7 @@ func pendingRegistration(ctx context.Context, st store.Store, key string, now ti
 		}
 		return nil, nil, fmt.Errorf("registration token: %w", err)
 	}
-	if !conf.Active || conf.Type != ConfirmationRegistration || now.Sub(conf.Date) > validity {
+	if !conf.Active || conf.Type != store.ConfirmationRegistration || now.Sub(conf.Date) > validity {
 		return nil, nil, errTokenGone
 	}
 	k, err := ParseKey(conf.PublicKey)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
@@ -416,7 +417,7 @@ func TestSeriesCommentsChecksBundles(t *testing.T) {
 			t.Fatalf("find checks: %v %d", err, len(all))
 		}
 
-		b, err := store.AddToBundle(ctx, s, f.maint, f.proj.ID, "todo", []int64{ps[1].ID, ps[0].ID})
+		b, err := service.New(s, service.Options{}).AddToBundle(ctx, f.maint, f.proj.ID, "todo", []int64{ps[1].ID, ps[0].ID})
 		must(t, err)
 		must(t, s.AddBundlePatches(ctx, b.ID, []int64{ps[0].ID}))
 		bids, err := s.BundlePatchIDs(ctx, b.ID)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/tui/keymap"
 	"github.com/patchwork-go/patchwork/tui/styles"
 )
@@ -22,9 +23,11 @@ type Common struct {
 	Styles *styles.Styles
 	Keys   *keymap.KeyMap
 	Store  store.Store
-	User   *store.User // nil: anonymous, read-only
-	Now    func() time.Time
-	Logger *slog.Logger
+	// Service makes every change, with its permission check.
+	Service *service.Service
+	User    *store.User // nil: anonymous, read-only
+	Now     func() time.Time
+	Logger  *slog.Logger
 	// Counts returns a project's unarchived patches per state id; the
 	// sessions of a process share the answers (see store.Watcher). nil: ask
 	// the store.

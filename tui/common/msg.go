@@ -48,6 +48,8 @@ func Describe(err error) string {
 		return ErrAnonymous.Error()
 	case errors.Is(err, store.ErrForbidden):
 		return "permission denied"
+	case errors.Is(err, store.ErrStale):
+		return "someone else changed it since this dialog opened; nothing was written (look again, then retry)"
 	case errors.Is(err, store.ErrNotFound):
 		return fmt.Sprintf("not found (%v)", err)
 	default:

@@ -1,7 +1,9 @@
 // Package actions runs the patch actions shared by the patch list and the
 // patch view: change state, delegate, archive, set the commit ref, add to a
-// bundle. Every change goes through store.EditPatch or store.AddToBundle,
-// so permissions and events are the same as in REST, XML-RPC and the web.
+// bundle. Every change goes through the service (store/service), so
+// permissions and events are the same as in REST, XML-RPC and the web; a
+// change is written only if the patch still has the value the dialog
+// showed, so that nobody overwrites a change made meanwhile unknowingly.
 package actions
 
 import (
@@ -12,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
 )
@@ -39,6 +42,9 @@ type Target struct {
 	Delegate  int64
 	Archived  bool
 	CommitRef string
+	// seen holds, per patch, the values shown when the action started
+	// (TargetOf); a single-patch target's are the fields above.
+	seen map[int64]store.PatchRow
 }
 
 // TargetOf targets every row (a series, the marked rows); the first row
@@ -49,8 +55,10 @@ func TargetOf(rows []store.PatchRow) Target {
 	}
 	r := rows[0]
 	t := Target{ProjectID: r.ProjectID, StateID: r.StateID, Delegate: r.DelegateID, Archived: r.Archived, CommitRef: r.CommitRef}
+	t.seen = make(map[int64]store.PatchRow, len(rows))
 	for _, r := range rows {
 		t.IDs = append(t.IDs, r.ID)
+		t.seen[r.ID] = r
 	}
 	return t
 }
@@ -140,7 +148,7 @@ func (a *Actions) Start(k Kind, t Target) tea.Cmd {
 			return common.Error(errors.New("a commit ref applies to one patch: unmark the others"))
 		}
 		return open(components.NewPrompt(a.c, "Commit ref for patch #"+itoa(t.IDs[0]), t.CommitRef, func(ref string) tea.Cmd {
-			return a.edit(t.IDs, store.PatchUpdate{CommitRef: &ref}, "commit ref set")
+			return a.edit(t, store.PatchUpdate{CommitRef: &ref}, "commit ref set")
 		}))
 	case AddToBundle:
 		return a.promptBundle(t)
@@ -211,22 +219,25 @@ func (a *Actions) promptBundle(t Target) tea.Cmd {
 // confirmMany asks first when the change touches several patches: undoing
 // it would mean restoring each patch's old value by hand.
 func (a *Actions) confirmMany(t Target, verb string, u store.PatchUpdate, done string) tea.Cmd {
-	run := a.edit(t.IDs, u, done)
+	run := a.edit(t, u, done)
 	if len(t.IDs) == 1 {
 		return run
 	}
 	return open(components.NewConfirm(a.c, fmt.Sprintf("%s %d patches?", capitalize(verb), len(t.IDs)), run))
 }
 
-// edit applies u to every id; a refusal of one patch doesn't stop the rest.
-func (a *Actions) edit(ids []int64, u store.PatchUpdate, done string) tea.Cmd {
+// edit applies u to every patch of t; a refusal of one patch doesn't stop
+// the rest.
+func (a *Actions) edit(t Target, u store.PatchUpdate, done string) tea.Cmd {
 	c := a.c
 	return func() tea.Msg {
 		ok := 0
 		var firstErr error
 		var failed int64
-		for _, id := range ids {
-			if _, err := store.EditPatch(c.Ctx, c.Store, c.User, id, u, true); err != nil {
+		for _, id := range t.IDs {
+			pu := u
+			pu.Expect = t.expect(id, u)
+			if _, err := c.Service.EditPatch(c.Ctx, c.User, id, pu, service.AdminsToo); err != nil {
 				if firstErr == nil {
 					firstErr, failed = err, id
 				}
@@ -234,14 +245,43 @@ func (a *Actions) edit(ids []int64, u store.PatchUpdate, done string) tea.Cmd {
 			}
 			ok++
 		}
-		return result(ok, len(ids), done, firstErr, failed)
+		return result(ok, len(t.IDs), done, firstErr, failed)
 	}
+}
+
+// expect is the precondition of changing patch id by u: the value u
+// changes must still be the one shown when the action started. Patches
+// whose values were not shown (marked rows of a list) have none.
+func (t Target) expect(id int64, u store.PatchUpdate) store.PatchExpect {
+	var was store.PatchRow
+	switch r, ok := t.seen[id]; {
+	case ok:
+		was = r
+	case len(t.IDs) == 1 && t.IDs[0] == id:
+		was = store.PatchRow{StateID: t.StateID, DelegateID: t.Delegate, Archived: t.Archived, CommitRef: t.CommitRef}
+	default:
+		return store.PatchExpect{}
+	}
+	var e store.PatchExpect
+	if u.StateID != nil {
+		e.StateID = &was.StateID
+	}
+	if u.DelegateID != nil {
+		e.DelegateID = &was.DelegateID
+	}
+	if u.Archived != nil {
+		e.Archived = &was.Archived
+	}
+	if u.CommitRef != nil {
+		e.CommitRef = &was.CommitRef
+	}
+	return e
 }
 
 func (a *Actions) bundle(t Target, name string) tea.Cmd {
 	c := a.c
 	return func() tea.Msg {
-		b, err := store.AddToBundle(c.Ctx, c.Store, c.User, t.ProjectID, name, t.IDs)
+		b, err := c.Service.AddToBundle(c.Ctx, c.User, t.ProjectID, name, t.IDs)
 		if err != nil {
 			return DoneMsg{Err: err}
 		}

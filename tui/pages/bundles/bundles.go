@@ -4,7 +4,6 @@
 package bundles
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -12,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
 )
@@ -188,7 +188,7 @@ func (p *Page) own() (store.Bundle, tea.Cmd) {
 	if u == nil {
 		return store.Bundle{}, common.Error(common.ErrAnonymous)
 	}
-	if r.b.OwnerID != u.ID && !u.IsAdmin {
+	if err := service.MayChangeBundle(u, &r.b, service.AdminsToo); err != nil {
 		return store.Bundle{}, common.Error(fmt.Errorf("bundle %q belongs to %s: %w", r.b.Name, r.owner, store.ErrForbidden))
 	}
 	return r.b, nil
@@ -201,7 +201,7 @@ func (p *Page) delete() tea.Cmd {
 	}
 	c := p.c
 	run := func() tea.Msg {
-		if err := c.Store.DeleteBundle(c.Ctx, b.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := c.Service.DeleteBundle(c.Ctx, c.User, &b, service.AdminsToo); err != nil {
 			return changedMsg{err: fmt.Errorf("delete bundle %q: %w", b.Name, err)}
 		}
 		return changedMsg{status: fmt.Sprintf("bundle %q deleted", b.Name)}
@@ -216,9 +216,9 @@ func (p *Page) togglePublic() tea.Cmd {
 		return cmd
 	}
 	c := p.c
-	b.Public = !b.Public
+	public := !b.Public
 	return func() tea.Msg {
-		if err := c.Store.UpdateBundle(c.Ctx, &b); err != nil {
+		if err := c.Service.UpdateBundle(c.Ctx, c.User, &b, service.BundleChange{Public: &public}, service.AdminsToo); err != nil {
 			return changedMsg{err: fmt.Errorf("update bundle %q: %w", b.Name, err)}
 		}
 		word := "private"
