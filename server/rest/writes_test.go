@@ -322,8 +322,11 @@ func TestListPagingEverywhere(t *testing.T) {
 		// per_page above 250 is clamped.
 		ctx := context.Background()
 		for i := 0; i < 260; i++ {
-			_, err := s.UpsertPerson(ctx, "p"+itoa(int64(i))+"@example.net", "", false)
+			// Linked: people/ lists only senders and linked people.
+			addr := "p" + itoa(int64(i)) + "@example.net"
+			_, err := s.UpsertPerson(ctx, addr, "", false)
 			must(t, err)
+			must(t, s.LinkPerson(ctx, addr, f.stranger.ID))
 		}
 		r := e.getRaw("/api/1.3/people/?per_page=1000", tok)
 		if n := len(list(t, r.json(t))); n != 250 {

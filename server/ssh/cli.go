@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/store/termtext"
 )
 
@@ -108,9 +109,12 @@ func (c *cli) rootCmd() *cobra.Command {
 // their wrapped context, anything else is logged and kept vague.
 func (c *cli) message(err error) string {
 	var ue userError
+	var se *service.Error
 	switch {
 	case errors.As(err, &ue):
 		return ue.msg
+	case errors.As(err, &se):
+		return se.Msg
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict),
 		errors.Is(err, store.ErrForbidden), errors.Is(err, store.ErrInvalid):
 		return err.Error()
@@ -149,22 +153,18 @@ func isCobraUsageError(err error) bool {
 
 // needUser fails for anonymous sessions.
 func (c *cli) needUser() (*store.User, error) {
-	if c.id.User == nil {
-		return nil, userErrorf("permission denied: anonymous sessions are read-only (your key is not registered)")
+	if err := service.RequireUser(c.id.User); err != nil {
+		return nil, err
 	}
 	return c.id.User, nil
 }
 
 // needAdmin fails unless the session user is an admin.
 func (c *cli) needAdmin() (*store.User, error) {
-	u, err := c.needUser()
-	if err != nil {
+	if err := service.RequireAdmin(c.id.User); err != nil {
 		return nil, err
 	}
-	if !u.IsAdmin {
-		return nil, userErrorf("permission denied: %s is not an admin", u.Username)
-	}
-	return u, nil
+	return c.id.User, nil
 }
 
 // parseID parses a positive id argument.

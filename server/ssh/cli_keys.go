@@ -1,13 +1,11 @@
 package ssh
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
-	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -26,7 +24,7 @@ func (c *cli) keysCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.printKeys(u.ID)
+			return c.printKeys(u)
 		},
 	}, &cobra.Command{
 		Use:   "add [KEY]",
@@ -44,7 +42,7 @@ func (c *cli) keysCmd() *cobra.Command {
 					return err
 				}
 			}
-			k, err := c.addKey(u.ID, line)
+			k, err := c.srv.svc.AddKey(c.ctx, u, u, line)
 			if err != nil {
 				return err
 			}
@@ -60,25 +58,8 @@ func (c *cli) keysCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fp := args[0]
-			if !strings.HasPrefix(fp, "SHA256:") {
-				fp = "SHA256:" + fp
-			}
-			keys, err := c.srv.store.ListSSHKeys(c.ctx, u.ID)
+			fp, err := c.srv.svc.RemoveKey(c.ctx, u, u, args[0])
 			if err != nil {
-				return err
-			}
-			found := false
-			for _, k := range keys {
-				found = found || k.Fingerprint == fp
-			}
-			if !found {
-				return userErrorf("you have no key %s (see: keys list)", fp)
-			}
-			if len(keys) == 1 {
-				return userErrorf("refusing to remove your only key: you could not log in any more; add another first")
-			}
-			if err := c.srv.store.DeleteSSHKey(c.ctx, u.ID, fp); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.out, "removed %s\n", fp)
@@ -88,8 +69,8 @@ func (c *cli) keysCmd() *cobra.Command {
 	return cmd
 }
 
-func (c *cli) printKeys(userID int64) error {
-	keys, err := c.srv.store.ListSSHKeys(c.ctx, userID)
+func (c *cli) printKeys(u *store.User) error {
+	keys, err := c.srv.svc.ListKeys(c.ctx, c.id.User, u)
 	if err != nil {
 		return err
 	}
@@ -103,37 +84,6 @@ func (c *cli) printKeys(userID int64) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", k.Fingerprint, k.Type, k.Comment, day(k.Created), mark)
 	}
 	return tw.Flush()
-}
-
-// addKey parses an authorized_keys line and stores it for the user.
-func (c *cli) addKey(userID int64, line string) (*store.SSHKey, error) {
-	k, err := parseKey(line)
-	if err != nil {
-		return nil, err
-	}
-	k.UserID = userID
-	k.Created = c.now()
-	if err := c.srv.store.AddSSHKey(c.ctx, k); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return nil, userErrorf("the key %s is already registered", k.Fingerprint)
-		}
-		return nil, err
-	}
-	return k, nil
-}
-
-// parseKey parses one authorized_keys line into an unsaved key.
-func parseKey(line string) (*store.SSHKey, error) {
-	pk, comment, _, _, err := gossh.ParseAuthorizedKey([]byte(strings.TrimSpace(line)))
-	if err != nil {
-		return nil, userErrorf("not a public key in authorized_keys form (like \"ssh-ed25519 AAAA... comment\"): %v", err)
-	}
-	return &store.SSHKey{
-		Type:        pk.Type(),
-		Fingerprint: gossh.FingerprintSHA256(pk),
-		Comment:     comment,
-		Key:         authorizedKey(pk),
-	}, nil
 }
 
 // readLine reads one line from r (the session's stdin), without the newline.

@@ -22,7 +22,7 @@ func (c *cli) optoutCmd(out bool) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := c.srv.store.SetOptOut(c.ctx, u.Email, out); err != nil {
+			if err := c.srv.svc.SetOptOut(c.ctx, u, u, out); err != nil {
 				return err
 			}
 			if out {

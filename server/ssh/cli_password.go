@@ -4,11 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/crypto/bcrypt"
 )
-
-// minPassword is the shortest password accepted.
-const minPassword = 8
 
 func (c *cli) passwordCmd() *cobra.Command {
 	return &cobra.Command{
@@ -29,21 +25,7 @@ func (c *cli) passwordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(pw) < minPassword {
-				return userErrorf("password too short: at least %d characters", minPassword)
-			}
-			hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
-			if err != nil {
-				return userErrorf("cannot use that password: %v", err)
-			}
-			// Re-read the user: the session's copy may be older than another
-			// change made meanwhile.
-			fresh, err := c.srv.store.GetUser(c.ctx, u.ID)
-			if err != nil {
-				return err
-			}
-			fresh.PasswordHash = string(hash)
-			if err := c.srv.store.UpdateUser(c.ctx, fresh); err != nil {
+			if err := c.srv.svc.SetPassword(c.ctx, u, u, pw); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.out, "password set for %s\n", u.Username)

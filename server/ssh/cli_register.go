@@ -2,13 +2,10 @@ package ssh
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"net"
-	"net/mail"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -16,23 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
-// confirmationValidity is how long a registration token works (upstream's
-// CONFIRMATION_VALIDITY_DAYS).
-const confirmationValidity = 7 * 24 * time.Hour
-
-// confirmRegistration is the Confirmation.Type of SSH self-registration.
-const confirmRegistration = store.ConfirmationRegistration
-
-// validUsername checks a user name: 1 to 150 ASCII characters. The length
-// is checked apart: a counted repetition {0,149} compiles to 149 copies of
-// the class, a millisecond of every process start (parsemail's included).
-var validUsername = usernameRule{regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)}
-
-type usernameRule struct{ re *regexp.Regexp }
-
-func (u usernameRule) MatchString(s string) bool { return len(s) <= 150 && u.re.MatchString(s) }
+// confirmationValidity is how long a registration token works.
+const confirmationValidity = service.ConfirmationValidity
 
 func (c *cli) registerCmd() *cobra.Command {
 	var email, username string
@@ -60,44 +45,17 @@ func (c *cli) register(email, username string) error {
 	if c.srv.opts.Mailer == nil {
 		return userErrorf("registration is disabled on this server (it has no mail sender configured); ask an admin to add you")
 	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || !strings.Contains(addr.Address, "@") {
-		return userErrorf("bad e-mail address %q", email)
-	}
-	email = addr.Address
-	if username == "" {
-		username = strings.ToLower(email[:strings.IndexByte(email, '@')])
-	}
-	if !validUsername.MatchString(username) {
-		return userErrorf("bad user name %q: letters, digits, '.', '_' and '-' only (choose one with --username)", username)
-	}
-	st := c.srv.store
-	// The address first: "you already have an account" helps more than
-	// "that name is taken" when both hold.
-	if _, err := st.GetUserByEmail(c.ctx, email); err == nil {
-		return userErrorf("%s already has an account: connect with one of its keys and run `keys add`", email)
-	} else if !errors.Is(err, store.ErrNotFound) {
+	req, err := c.srv.svc.CheckRegistration(c.ctx, service.Registration{Email: email, Username: username, PublicKey: c.id.AuthorizedKey})
+	if err != nil {
 		return err
 	}
-	if _, err := st.GetUserByName(c.ctx, username); err == nil {
-		return userErrorf("the user name %q is taken; choose another with --username", username)
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
+	email, username = req.Email, req.Username
 	if wait := c.srv.mailGate.wait(c.now(), c.id.Fingerprint, strings.ToLower(email)); wait > 0 {
 		return userErrorf("a confirmation mail for this key or address went out less than %d minutes ago; check your mail (and spam folder) or try again in %d minutes",
 			int(registrationGap.Minutes()), int(math.Ceil(wait.Minutes())))
 	}
-	conf := &store.Confirmation{
-		Type:      confirmRegistration,
-		Email:     email,
-		Key:       newSecret(),
-		Date:      c.now(),
-		Active:    true,
-		Username:  username,
-		PublicKey: c.id.AuthorizedKey,
-	}
-	if err := st.CreateConfirmation(c.ctx, conf); err != nil {
+	conf, err := c.srv.svc.StartRegistration(c.ctx, req)
+	if err != nil {
 		return err
 	}
 	// The mail may be slow; a client hanging up must not cancel it halfway.
@@ -163,25 +121,14 @@ func (c *cli) confirmCmd() *cobra.Command {
 }
 
 // confirm creates the user and key a registration token stands for and
-// uses the token up (store.ConfirmRegistration, shared with the web link).
+// uses the token up (service.ConfirmRegistration, shared with the web link).
 func (c *cli) confirm(token string) (*store.User, *store.SSHKey, error) {
-	u, key, err := store.ConfirmRegistration(c.ctx, c.srv.store, token, c.now(), confirmationValidity)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, nil, userErrorf("unknown, used or expired confirmation token")
-	case errors.Is(err, store.ErrConflict):
-		return nil, nil, userErrorf("%s", conflictReason(err))
-	case err != nil:
+	u, key, err := c.srv.svc.ConfirmRegistration(c.ctx, token, confirmationValidity)
+	if err != nil {
 		return nil, nil, err
 	}
 	c.srv.logger.Info("user registered over ssh", "user", u.Username, "email", u.Email, "key", key.Fingerprint)
 	return u, key, nil
-}
-
-// conflictReason is the message of a store conflict without the sentinel's
-// own text, which would read as noise to a user.
-func conflictReason(err error) string {
-	return strings.TrimSuffix(err.Error(), ": "+store.ErrConflict.Error())
 }
 
 // registrationGap is how long a key or an address waits between two

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 func (c *cli) setStateCmd() *cobra.Command {
@@ -42,7 +43,7 @@ func (c *cli) setStateCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("patch %d: %w", id, err)
 			}
-			p, err := store.EditPatch(c.ctx, c.srv.store, u, id, store.PatchUpdate{StateID: &st.ID}, true)
+			p, err := c.srv.svc.EditPatch(c.ctx, u, id, store.PatchUpdate{StateID: &st.ID}, service.AdminsToo)
 			if err != nil {
 				return err
 			}

@@ -1,8 +1,6 @@
 package ssh
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -24,7 +22,7 @@ func (c *cli) tokenCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tok, err := c.issueToken(u.ID, regenerate, "ssh <host> token --regenerate")
+			tok, err := c.issueToken(u, regenerate, "ssh <host> token --regenerate")
 			if err != nil {
 				return err
 			}
@@ -36,23 +34,16 @@ func (c *cli) tokenCmd() *cobra.Command {
 	return cmd
 }
 
-// issueToken makes the user's token (store.IssueToken) and explains, when
-// one exists, how to get a new one.
-func (c *cli) issueToken(userID int64, regenerate bool, how string) (string, error) {
-	tok, err := store.IssueToken(c.ctx, c.srv.store, userID, regenerate)
+// issueToken makes target's token (service.Token) and explains, when one
+// exists, how to get a new one.
+func (c *cli) issueToken(target *store.User, regenerate bool, how string) (string, error) {
+	tok, err := c.srv.svc.Token(c.ctx, c.id.User, target, regenerate)
 	if errors.Is(err, store.ErrTokenExists) {
 		made := ""
-		if t, err := c.srv.store.TokenCreated(c.ctx, userID); err == nil {
+		if t, err := c.srv.store.TokenCreated(c.ctx, target.ID); err == nil {
 			made = " (made " + stamp(t) + " UTC)"
 		}
 		return "", userErrorf("a token exists%s and is shown only when it is made; for a new one (the old one stops working): %s", made, how)
 	}
 	return tok, err
-}
-
-// newSecret is 160 random bits in hex (40 characters).
-func newSecret() string {
-	b := make([]byte, 20)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported systems
-	return hex.EncodeToString(b)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // userCmd is the admins' account management, mirroring `patchworkd user`.
@@ -33,7 +34,7 @@ func (c *cli) userListCmd() *cobra.Command {
 			if len(args) == 1 {
 				q.Text = args[0]
 			}
-			users, err := c.srv.store.ListUsers(c.ctx, q)
+			users, err := c.srv.svc.ListUsers(c.ctx, c.id.User, q)
 			if err != nil {
 				return err
 			}
@@ -55,33 +56,11 @@ func (c *cli) userAddCmd() *cobra.Command {
 		Short: "Create an active account",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !validUsername.MatchString(args[0]) {
-				return userErrorf("bad user name %q", args[0])
-			}
-			if !strings.Contains(email, "@") {
-				return userErrorf("--email must be an address")
-			}
-			var k *store.SSHKey
+			in := service.NewUser{Username: args[0], Email: email, FirstName: first, LastName: last, Admin: admin}
 			if key != "" {
-				var err error
-				if k, err = parseKey(key); err != nil {
-					return err
-				}
+				in.Keys = []string{key}
 			}
-			u := &store.User{Username: args[0], Email: email, FirstName: first, LastName: last, IsAdmin: admin,
-				Active: true, DateJoined: c.now(), SendEmail: true, ItemsPerPage: 100}
-			err := c.srv.store.InTx(c.ctx, func(tx store.Store) error {
-				if err := tx.CreateUser(c.ctx, u); err != nil {
-					return err
-				}
-				if k != nil {
-					k.UserID, k.Created = u.ID, c.now()
-					if err := tx.AddSSHKey(c.ctx, k); err != nil {
-						return err
-					}
-				}
-				return tx.LinkPerson(c.ctx, u.Email, u.ID)
-			})
+			u, _, err := c.srv.svc.CreateUser(c.ctx, c.id.User, in)
 			if err != nil {
 				return err
 			}
@@ -106,11 +85,11 @@ func (c *cli) userKeyCmd() *cobra.Command {
 		Short: "Add a public key (authorized_keys form) to a user",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := c.srv.store.GetUserByName(c.ctx, args[0])
+			u, err := c.srv.svc.User(c.ctx, args[0])
 			if err != nil {
-				return fmt.Errorf("user %q: %w", args[0], err)
+				return err
 			}
-			k, err := c.addKey(u.ID, strings.Join(args[1:], " "))
+			k, err := c.srv.svc.AddKey(c.ctx, c.id.User, u, strings.Join(args[1:], " "))
 			if err != nil {
 				return err
 			}
@@ -122,26 +101,23 @@ func (c *cli) userKeyCmd() *cobra.Command {
 		Short: "List a user's keys",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := c.srv.store.GetUserByName(c.ctx, args[0])
+			u, err := c.srv.svc.User(c.ctx, args[0])
 			if err != nil {
-				return fmt.Errorf("user %q: %w", args[0], err)
+				return err
 			}
-			return c.printKeys(u.ID)
+			return c.printKeys(u)
 		},
 	}, &cobra.Command{
 		Use:   "remove USERNAME FINGERPRINT",
 		Short: "Remove a user's key",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := c.srv.store.GetUserByName(c.ctx, args[0])
+			u, err := c.srv.svc.User(c.ctx, args[0])
 			if err != nil {
-				return fmt.Errorf("user %q: %w", args[0], err)
+				return err
 			}
-			fp := args[1]
-			if !strings.HasPrefix(fp, "SHA256:") {
-				fp = "SHA256:" + fp
-			}
-			if err := c.srv.store.DeleteSSHKey(c.ctx, u.ID, fp); err != nil {
+			fp, err := c.srv.svc.RemoveKey(c.ctx, c.id.User, u, args[1])
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(c.out, "removed %s from %s\n", fp, u.Username)
@@ -158,23 +134,20 @@ func (c *cli) userMaintainerCmd() *cobra.Command {
 		Short: "Make a user a maintainer of a project (or stop being one)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := c.srv.store.GetUserByName(c.ctx, args[0])
+			u, err := c.srv.svc.User(c.ctx, args[0])
 			if err != nil {
-				return fmt.Errorf("user %q: %w", args[0], err)
+				return err
 			}
-			p, err := c.srv.store.GetProjectByLinkName(c.ctx, args[1])
+			p, err := c.srv.svc.Project(c.ctx, args[1])
 			if err != nil {
-				return fmt.Errorf("project %q: %w", args[1], err)
+				return err
+			}
+			if err := c.srv.svc.SetMaintainer(c.ctx, c.id.User, u, p, !remove); err != nil {
+				return err
 			}
 			if remove {
-				if err := c.srv.store.RemoveMaintainer(c.ctx, p.ID, u.ID); err != nil {
-					return err
-				}
 				fmt.Fprintf(c.out, "%s no longer maintains %s\n", u.Username, p.LinkName)
 				return nil
-			}
-			if err := c.srv.store.AddMaintainer(c.ctx, p.ID, u.ID); err != nil {
-				return err
 			}
 			fmt.Fprintf(c.out, "%s maintains %s\n", u.Username, p.LinkName)
 			return nil
@@ -191,15 +164,11 @@ func (c *cli) userAdminCmd() *cobra.Command {
 		Short: "Make a user an admin (or take it back)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := c.srv.store.GetUserByName(c.ctx, args[0])
+			u, err := c.srv.svc.User(c.ctx, args[0])
 			if err != nil {
-				return fmt.Errorf("user %q: %w", args[0], err)
+				return err
 			}
-			if remove && u.ID == c.id.User.ID {
-				return userErrorf("refusing to take away your own admin rights")
-			}
-			u.IsAdmin = !remove
-			if err := c.srv.store.UpdateUser(c.ctx, u); err != nil {
+			if err := c.srv.svc.SetAdmin(c.ctx, c.id.User, u, !remove); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.out, "%s admin: %s\n", u.Username, yesNo(u.IsAdmin))
@@ -217,11 +186,11 @@ func (c *cli) userTokenCmd() *cobra.Command {
 		Short: "Make a user's REST token, shown this once (--regenerate replaces it)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := c.srv.store.GetUserByName(c.ctx, args[0])
+			u, err := c.srv.svc.User(c.ctx, args[0])
 			if err != nil {
-				return fmt.Errorf("user %q: %w", args[0], err)
+				return err
 			}
-			tok, err := c.issueToken(u.ID, regenerate, "ssh <host> user token "+u.Username+" --regenerate")
+			tok, err := c.issueToken(u, regenerate, "ssh <host> user token "+u.Username+" --regenerate")
 			if err != nil {
 				return err
 			}

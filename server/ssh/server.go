@@ -19,6 +19,7 @@ import (
 	"charm.land/wish/v2"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // Mailer sends one plain-text mail. The SSH server uses it for
@@ -37,7 +38,9 @@ type Options struct {
 	// change on every restart).
 	HostKeyPath string
 	Store       store.Store
-	Logger      *slog.Logger
+	// Service makes every change (nil: one over Store, on Now's clock).
+	Service *service.Service
+	Logger  *slog.Logger
 	// BaseURL is the web address of the instance ("http://localhost:8000"),
 	// printed in command output and registration mails.
 	BaseURL string
@@ -79,6 +82,7 @@ const handshakeTimeout = 30 * time.Second
 type Server struct {
 	opts   Options
 	store  store.Store
+	svc    *service.Service
 	logger *slog.Logger
 	srv    *ssh.Server
 	limits *limiter
@@ -106,9 +110,13 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Service == nil {
+		opts.Service = service.New(opts.Store, service.Options{Now: opts.Now})
+	}
 	s := &Server{
 		opts:   opts,
 		store:  opts.Store,
+		svc:    opts.Service,
 		logger: opts.Logger.With("component", "ssh"),
 		limits: newLimiter(opts.MaxSessions, opts.MaxSessionsPerUser, opts.MaxAnonymousSessions, opts.MaxAnonymousSessionsPerAddr),
 		conns:  &addrCounter{max: opts.MaxConnsPerAddr, n: map[string]int{}},

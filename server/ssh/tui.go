@@ -69,6 +69,7 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 	opts := tui.Options{
 		Ctx:          sess.Context(),
 		Store:        s.store,
+		Service:      s.svc,
 		User:         identityOf(sess).User,
 		Width:        cols,
 		Height:       rows,

@@ -22,35 +22,47 @@ type Registration struct {
 	PublicKey string
 }
 
-// StartRegistration checks a registration request and records its
-// confirmation token (whose key the caller mails to the address). The
-// address is checked first: "you already have an account" helps more than
-// "that name is taken" when both hold.
-func (s *Service) StartRegistration(ctx context.Context, in Registration) (*store.Confirmation, error) {
+// CheckRegistration checks a registration request and returns it tidied
+// (the bare address, the user name chosen). The address is checked first:
+// "you already have an account" helps more than "that name is taken" when
+// both hold.
+func (s *Service) CheckRegistration(ctx context.Context, in Registration) (Registration, error) {
 	email, err := ParseEmail(in.Email)
 	if err != nil {
-		return nil, err
+		return in, err
 	}
 	username := in.Username
 	if username == "" {
 		username = strings.ToLower(email[:strings.IndexByte(email, '@')])
 	}
 	if err := CheckUsername(username); err != nil {
-		return nil, err
+		return in, err
 	}
 	if _, err := ParseKey(in.PublicKey); err != nil {
-		return nil, err
+		return in, err
 	}
 	if _, err := s.st.GetUserByEmail(ctx, email); err == nil {
-		return nil, conflictf("%s already has an account: connect with one of its keys and run `keys add`", email)
+		return in, conflictf("%s already has an account: connect with one of its keys and run `keys add`", email)
 	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("user of %s: %w", email, err)
+		return in, fmt.Errorf("user of %s: %w", email, err)
 	}
 	if _, err := s.st.GetUserByName(ctx, username); err == nil {
-		return nil, conflictf("the user name %q is taken; choose another with --username", username)
+		return in, conflictf("the user name %q is taken; choose another with --username", username)
 	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("user %q: %w", username, err)
+		return in, fmt.Errorf("user %q: %w", username, err)
 	}
+	return Registration{Email: email, Username: username, PublicKey: in.PublicKey}, nil
+}
+
+// StartRegistration checks a registration request (CheckRegistration) and
+// records its confirmation token, whose key the caller mails to the
+// address.
+func (s *Service) StartRegistration(ctx context.Context, in Registration) (*store.Confirmation, error) {
+	r, err := s.CheckRegistration(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	email, username := r.Email, r.Username
 	conf := &store.Confirmation{
 		Type:      store.ConfirmationRegistration,
 		Email:     email,

@@ -127,3 +127,11 @@ func needAdmin(actor *store.User) error {
 	}
 	return nil
 }
+
+// RequireUser is the refusal of anonymous and deactivated actors, for
+// front ends that must know before they ask for more input.
+func RequireUser(actor *store.User) error { return needUser(actor) }
+
+// RequireAdmin is the refusal of everyone but admins, for front ends that
+// must know before they ask for more input.
+func RequireAdmin(actor *store.User) error { return needAdmin(actor) }
