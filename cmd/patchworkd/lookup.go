@@ -2,32 +2,29 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
+
+	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
-// getProject finds a project by linkname with a message fit for the CLI.
+// getProject finds a project by linkname (service.Project's message).
 func getProject(ctx context.Context, s store.Store, linkname string) (*store.Project, error) {
-	p, err := s.GetProjectByLinkName(ctx, linkname)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("no project with linkname %q", linkname)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get project %q: %w", linkname, err)
-	}
-	return p, nil
+	return service.New(s, service.Options{}).Project(ctx, linkname)
 }
 
-// getUser finds a user by username with a message fit for the CLI.
+// getUser finds a user by username (service.User's message).
 func getUser(ctx context.Context, s store.Store, name string) (*store.User, error) {
-	u, err := s.GetUserByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("no user named %q", name)
-	}
+	return service.New(s, service.Options{}).User(ctx, name)
+}
+
+// Service opens the store (as Store does) and returns the service over it:
+// the admin commands make every change through it, as the local admin.
+func (a *App) Service(cmd *cobra.Command) (*service.Service, error) {
+	s, err := a.Store(cmd, false)
 	if err != nil {
-		return nil, fmt.Errorf("get user %q: %w", name, err)
+		return nil, err
 	}
-	return u, nil
+	return service.New(s, service.Options{}), nil
 }

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 func newProjectCmd(app *App) *cobra.Command {
@@ -36,18 +36,15 @@ func newProjectAddCmd(app *App) *cobra.Command {
 	}
 	bindProjectFlags(cmd, &p)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if err := validateProject(&p); err != nil {
+		if err := service.ValidateProject(&p); err != nil {
 			return err
 		}
-		s, err := app.Store(cmd, false)
+		svc, err := app.Service(cmd)
 		if err != nil {
 			return err
 		}
-		if err := s.CreateProject(ctxOf(cmd), &p); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return fmt.Errorf("a project with linkname %q or name %q already exists", p.LinkName, p.Name)
-			}
-			return fmt.Errorf("create project %q: %w", p.LinkName, err)
+		if err := svc.CreateProject(ctxOf(cmd), service.LocalAdmin(), &p); err != nil {
+			return err
 		}
 		_, err = fmt.Fprintf(cmd.OutOrStdout(), "created project %s (id %d)\n", p.LinkName, p.ID)
 		return err
@@ -153,14 +150,8 @@ func newProjectEditCmd(app *App) *cobra.Command {
 		if copyChangedFields(cmd.Flags(), cur, &p) == 0 {
 			return fmt.Errorf("nothing to change: give at least one --FIELD VALUE (see --help)")
 		}
-		if err := validateProject(cur); err != nil {
+		if err := service.New(s, service.Options{}).UpdateProject(ctx, service.LocalAdmin(), cur, service.AdminsToo); err != nil {
 			return err
-		}
-		if err := s.UpdateProject(ctx, cur); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return fmt.Errorf("another project already has linkname %q or name %q", cur.LinkName, cur.Name)
-			}
-			return fmt.Errorf("update project %q: %w", args[0], err)
 		}
 		_, err = fmt.Fprintf(cmd.OutOrStdout(), "updated project %s\n", cur.LinkName)
 		return err

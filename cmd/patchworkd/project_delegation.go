@@ -2,12 +2,11 @@ package main
 
 import (
 	"fmt"
-	"path"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
-	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // ruleJSON is a delegation rule as `project delegation list --json` prints it.
@@ -40,37 +39,25 @@ func newDelegationAddCmd(app *App) *cobra.Command {
 	cmd.Flags().StringVar(&glob, "path", "", "glob matched against the paths a patch touches (required)")
 	cmd.Flags().IntVar(&priority, "priority", 0, "higher priority rules win")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if userName == "" || glob == "" {
+		if userName == "" {
 			return fmt.Errorf("--user and --path are required")
 		}
-		if _, err := path.Match(glob, ""); err != nil {
-			return fmt.Errorf("path %q is not a valid glob", glob)
-		}
 		ctx := ctxOf(cmd)
-		s, err := app.Store(cmd, false)
+		svc, err := app.Service(cmd)
 		if err != nil {
 			return err
 		}
-		p, err := getProject(ctx, s, args[0])
+		p, err := svc.Project(ctx, args[0])
 		if err != nil {
 			return err
 		}
-		u, err := getUser(ctx, s, userName)
+		u, err := svc.User(ctx, userName)
 		if err != nil {
 			return err
 		}
-		// A delegate must maintain the project (store.EditPatch refuses
-		// others), so a rule for anyone else could never apply.
-		ok, err := s.IsMaintainer(ctx, p.ID, u.ID)
+		r, err := svc.AddDelegationRule(ctx, service.LocalAdmin(), p, u, glob, priority)
 		if err != nil {
-			return fmt.Errorf("check maintainer: %w", err)
-		}
-		if !ok {
-			return fmt.Errorf("user %q does not maintain %q (first: patchworkd user maintainer %s %s)", u.Username, p.LinkName, u.Username, p.LinkName)
-		}
-		r := store.DelegationRule{ProjectID: p.ID, UserID: u.ID, Path: glob, Priority: priority}
-		if err := s.AddDelegationRule(ctx, &r); err != nil {
-			return fmt.Errorf("add delegation rule: %w", err)
+			return err
 		}
 		_, err = fmt.Fprintf(cmd.OutOrStdout(), "added delegation rule %d: %s → %s (priority %d)\n", r.ID, glob, u.Username, priority)
 		return err
@@ -142,7 +129,7 @@ func newDelegationRemoveCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := s.DeleteDelegationRule(ctx, p.ID, id); err != nil {
+			if err := service.New(s, service.Options{}).DeleteDelegationRule(ctx, service.LocalAdmin(), p, id); err != nil {
 				return fmt.Errorf("delete delegation rule %d of %q: %w", id, p.LinkName, err)
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "removed delegation rule %d\n", id)

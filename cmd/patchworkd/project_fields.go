@@ -1,12 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"net/mail"
-	"net/url"
-	"regexp"
-	"strings"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 

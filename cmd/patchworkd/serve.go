@@ -21,6 +21,7 @@ import (
 	sshserver "github.com/patchwork-go/patchwork/server/ssh"
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/gate"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 func newServeCmd(app *App) *cobra.Command {
@@ -61,12 +62,15 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	} else if n > 0 {
 		logger.Debug("open files limit", "limit", n)
 	}
+	// One service for every front end: the same rules, the same clock.
+	svc := service.New(s, service.Options{})
 
 	// Without a configured base_url the HTTP front ends build links from
 	// each request's Host, which is right behind any name or port.
 	hs := httpserver.New(httpserver.Options{
 		Addr:         cfg.HTTP.Addr,
 		Store:        s,
+		Service:      svc,
 		Logger:       logger,
 		BaseURL:      cfg.BaseURL,
 		XMLRPC:       cfg.HTTP.XMLRPC,
@@ -102,6 +106,7 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 		Addr:                        cfg.SSH.Addr,
 		HostKeyPath:                 cfg.SSH.HostKeyPath,
 		Store:                       s,
+		Service:                     svc,
 		Logger:                      logger,
 		BaseURL:                     base,
 		AllowAnonymous:              cfg.SSH.AllowAnonymous,

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net/mail"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 func newUserCmd(app *App) *cobra.Command {
@@ -29,11 +25,6 @@ func newUserCmd(app *App) *cobra.Command {
 	)
 	return cmd
 }
-
-// usernameRE is Django's username rule, which upstream accounts follow.
-// The length is checked apart: a counted repetition compiles to one copy
-// of the class per count, time every process start (parsemail's) pays.
-var usernameRE = regexp.MustCompile(`^[\w.@+-]+$`)
 
 func newUserAddCmd(app *App) *cobra.Command {
 	var (
@@ -56,45 +47,19 @@ func newUserAddCmd(app *App) *cobra.Command {
 	f.BoolVar(&pwStdin, "password-stdin", false, "read a password from standard input (for XML-RPC and REST Basic auth)")
 	f.StringArrayVar(&keys, "key", nil, "SSH public key in authorized_keys form (repeatable)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		name := args[0]
-		if len(name) > 150 || !usernameRE.MatchString(name) {
-			return fmt.Errorf("username %q: use up to 150 letters, digits and . @ + - _", name)
-		}
-		addr, err := mail.ParseAddress(email)
-		if email == "" || err != nil || addr.Name != "" {
-			return fmt.Errorf("--email: %q is not a bare mail address", email)
-		}
-		// Everything that can be wrong with the input is checked before
-		// the first write.
-		parsed := make([]store.SSHKey, 0, len(keys))
-		for _, k := range keys {
-			sk, err := parseSSHKey(k)
-			if err != nil {
-				return err
-			}
-			parsed = append(parsed, sk)
-		}
-		u := store.User{
-			Username: name, Email: addr.Address, FirstName: first, LastName: last,
-			IsAdmin: admin, Active: true, DateJoined: time.Now().UTC(), ItemsPerPage: 100,
-		}
+		in := service.NewUser{Username: args[0], Email: email, FirstName: first, LastName: last, Admin: admin, Keys: keys}
 		if pwStdin {
 			pw, err := readPassword(app, false)
 			if err != nil {
 				return err
 			}
-			if u.PasswordHash, err = hashPassword(pw); err != nil {
-				return err
-			}
+			in.Password = pw
 		}
-		ctx := ctxOf(cmd)
-		s, err := app.Store(cmd, false)
+		svc, err := app.Service(cmd)
 		if err != nil {
 			return err
 		}
-		err = s.InTx(ctx, func(tx store.Store) error {
-			return createUser(ctx, tx, &u, parsed)
-		})
+		u, parsed, err := svc.CreateUser(ctxOf(cmd), service.LocalAdmin(), in)
 		if err != nil {
 			return err
 		}
@@ -106,32 +71,6 @@ func newUserAddCmd(app *App) *cobra.Command {
 		return err
 	}
 	return cmd
-}
-
-// createUser writes the user, its keys and the link to its Person in the
-// caller's transaction.
-func createUser(ctx context.Context, tx store.Store, u *store.User, keys []store.SSHKey) error {
-	if err := tx.CreateUser(ctx, u); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("a user named %q or with e-mail %s already exists", u.Username, u.Email)
-		}
-		return fmt.Errorf("create user %q: %w", u.Username, err)
-	}
-	for i := range keys {
-		keys[i].UserID = u.ID
-		if err := addSSHKey(ctx, tx, &keys[i]); err != nil {
-			return err
-		}
-	}
-	// Mails from this address become the user's (delegation, "my patches").
-	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
-	if _, err := tx.UpsertPerson(ctx, u.Email, name, false); err != nil {
-		return fmt.Errorf("person for %s: %w", u.Email, err)
-	}
-	if err := tx.LinkPerson(ctx, u.Email, u.ID); err != nil {
-		return fmt.Errorf("link %s to user %q: %w", u.Email, u.Username, err)
-	}
-	return nil
 }
 
 // userJSON is a user as `user list --json` prints it (never the hash).
@@ -155,13 +94,13 @@ func newUserListCmd(app *App) *cobra.Command {
 	}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		s, err := app.Store(cmd, false)
+		svc, err := app.Service(cmd)
 		if err != nil {
 			return err
 		}
-		us, err := s.ListUsers(ctxOf(cmd), store.UserQuery{Order: "username"})
+		us, err := svc.ListUsers(ctxOf(cmd), service.LocalAdmin(), store.UserQuery{Order: "username"})
 		if err != nil {
-			return fmt.Errorf("list users: %w", err)
+			return err
 		}
 		out := make([]userJSON, len(us))
 		for i, u := range us {

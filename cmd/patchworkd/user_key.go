@@ -1,59 +1,14 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
-
-// parseSSHKey reads one public key in authorized_keys form (options and a
-// comment allowed) into an SSHKey with its SHA256 fingerprint.
-func parseSSHKey(text string) (store.SSHKey, error) {
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return store.SSHKey{}, errors.New("empty SSH key")
-	}
-	pub, comment, _, rest, err := gossh.ParseAuthorizedKey([]byte(text))
-	if err != nil {
-		return store.SSHKey{}, fmt.Errorf("invalid SSH public key %q: %v", abbrev(text, 40), err)
-	}
-	if len(strings.TrimSpace(string(rest))) > 0 {
-		return store.SSHKey{}, fmt.Errorf("give one SSH key at a time (found more after %s)", pub.Type())
-	}
-	return store.SSHKey{
-		Type:        pub.Type(),
-		Fingerprint: gossh.FingerprintSHA256(pub),
-		Comment:     comment,
-		Key:         strings.TrimSpace(string(gossh.MarshalAuthorizedKey(pub))),
-		Created:     time.Now().UTC(),
-	}, nil
-}
-
-func abbrev(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
-}
-
-// addSSHKey stores a parsed key with a CLI-ready conflict message.
-func addSSHKey(ctx context.Context, s store.Store, k *store.SSHKey) error {
-	if err := s.AddSSHKey(ctx, k); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("SSH key %s is already registered", k.Fingerprint)
-		}
-		return fmt.Errorf("add SSH key %s: %w", k.Fingerprint, err)
-	}
-	return nil
-}
 
 // keyJSON is a key as `user key list --json` prints it.
 type keyJSON struct {
@@ -83,21 +38,20 @@ func newUserKeyCmd(app *App) *cobra.Command {
 				}
 				text = string(b)
 			}
-			k, err := parseSSHKey(text)
-			if err != nil {
+			if _, err := service.ParseKey(text); err != nil {
 				return err
 			}
 			ctx := ctxOf(cmd)
-			s, err := app.Store(cmd, false)
+			svc, err := app.Service(cmd)
 			if err != nil {
 				return err
 			}
-			u, err := getUser(ctx, s, args[0])
+			u, err := svc.User(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			k.UserID = u.ID
-			if err := addSSHKey(ctx, s, &k); err != nil {
+			k, err := svc.AddKey(ctx, service.LocalAdmin(), u, text)
+			if err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "added %s key %s to %s\n", k.Type, k.Fingerprint, u.Username)
@@ -112,17 +66,17 @@ func newUserKeyCmd(app *App) *cobra.Command {
 	asJSON := addJSONFlag(list)
 	list.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := ctxOf(cmd)
-		s, err := app.Store(cmd, false)
+		svc, err := app.Service(cmd)
 		if err != nil {
 			return err
 		}
-		u, err := getUser(ctx, s, args[0])
+		u, err := svc.User(ctx, args[0])
 		if err != nil {
 			return err
 		}
-		keys, err := s.ListSSHKeys(ctx, u.ID)
+		keys, err := svc.ListKeys(ctx, service.LocalAdmin(), u)
 		if err != nil {
-			return fmt.Errorf("list keys of %q: %w", u.Username, err)
+			return err
 		}
 		out := make([]keyJSON, len(keys))
 		for i, k := range keys {
@@ -143,21 +97,19 @@ func newUserKeyCmd(app *App) *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := ctxOf(cmd)
-			s, err := app.Store(cmd, false)
+			svc, err := app.Service(cmd)
 			if err != nil {
 				return err
 			}
-			u, err := getUser(ctx, s, args[0])
+			u, err := svc.User(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			if err := s.DeleteSSHKey(ctx, u.ID, args[1]); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("user %q has no SSH key %s", u.Username, args[1])
-				}
-				return fmt.Errorf("remove key %s: %w", args[1], err)
+			fp, err := svc.RemoveKey(ctx, service.LocalAdmin(), u, args[1])
+			if err != nil {
+				return err
 			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "removed key %s from %s\n", args[1], u.Username)
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "removed key %s from %s\n", fp, u.Username)
 			return err
 		},
 	}

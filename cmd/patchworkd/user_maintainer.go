@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 func newUserMaintainerCmd(app *App) *cobra.Command {
@@ -16,27 +18,24 @@ func newUserMaintainerCmd(app *App) *cobra.Command {
 	cmd.Flags().BoolVar(&remove, "remove", false, "remove the maintainership instead")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := ctxOf(cmd)
-		s, err := app.Store(cmd, false)
+		svc, err := app.Service(cmd)
 		if err != nil {
 			return err
 		}
-		u, err := getUser(ctx, s, args[0])
+		u, err := svc.User(ctx, args[0])
 		if err != nil {
 			return err
 		}
-		p, err := getProject(ctx, s, args[1])
+		p, err := svc.Project(ctx, args[1])
 		if err != nil {
+			return err
+		}
+		if err := svc.SetMaintainer(ctx, service.LocalAdmin(), u, p, !remove); err != nil {
 			return err
 		}
 		if remove {
-			if err := s.RemoveMaintainer(ctx, p.ID, u.ID); err != nil {
-				return fmt.Errorf("remove %s as maintainer of %s: %w", u.Username, p.LinkName, err)
-			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s no longer maintains %s\n", u.Username, p.LinkName)
 			return err
-		}
-		if err := s.AddMaintainer(ctx, p.ID, u.ID); err != nil {
-			return fmt.Errorf("add %s as maintainer of %s: %w", u.Username, p.LinkName, err)
 		}
 		_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s maintains %s\n", u.Username, p.LinkName)
 		return err

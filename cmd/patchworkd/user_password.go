@@ -9,8 +9,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/term"
+
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // readPassword reads a password from stdin: without echo, twice, when stdin
@@ -33,35 +34,17 @@ func readPassword(app *App, interactive bool) (string, error) {
 		if !bytes.Equal(a, b) {
 			return "", errors.New("the passwords differ")
 		}
-		return checkPassword(string(a))
+		return string(a), service.CheckPassword(string(a))
 	}
 	b, err := io.ReadAll(io.LimitReader(app.stdin, 4096))
 	if err != nil {
 		return "", fmt.Errorf("read password from stdin: %w", err)
 	}
-	return checkPassword(strings.TrimRight(string(b), "\r\n"))
-}
-
-func checkPassword(pw string) (string, error) {
-	switch {
-	case pw == "":
+	pw := strings.TrimRight(string(b), "\r\n")
+	if pw == "" {
 		return "", errors.New("empty password on stdin")
-	case strings.ContainsAny(pw, "\r\n"):
-		return "", errors.New("the password must be one line")
-	case len(pw) > 72:
-		// bcrypt only looks at 72 bytes; refuse rather than truncate silently.
-		return "", errors.New("password longer than 72 bytes")
 	}
-	return pw, nil
-}
-
-// hashPassword returns the bcrypt hash stored in User.PasswordHash.
-func hashPassword(pw string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
-	if err != nil {
-		return "", fmt.Errorf("hash password: %w", err)
-	}
-	return string(h), nil
+	return pw, service.CheckPassword(pw)
 }
 
 func newUserSetPasswordCmd(app *App) *cobra.Command {
@@ -74,11 +57,11 @@ func newUserSetPasswordCmd(app *App) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := ctxOf(cmd)
-			s, err := app.Store(cmd, false)
+			svc, err := app.Service(cmd)
 			if err != nil {
 				return err
 			}
-			u, err := getUser(ctx, s, args[0])
+			u, err := svc.User(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -86,11 +69,8 @@ func newUserSetPasswordCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if u.PasswordHash, err = hashPassword(pw); err != nil {
+			if err := svc.SetPassword(ctx, service.LocalAdmin(), u, pw); err != nil {
 				return err
-			}
-			if err := s.UpdateUser(ctx, u); err != nil {
-				return fmt.Errorf("update user %q: %w", u.Username, err)
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "password of %s set\n", u.Username)
 			return err

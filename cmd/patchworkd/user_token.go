@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 func newUserTokenCmd(app *App) *cobra.Command {
@@ -26,20 +27,20 @@ func newUserTokenCmd(app *App) *cobra.Command {
 	_ = cmd.Flags().MarkHidden("new")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := ctxOf(cmd)
-		s, err := app.Store(cmd, false)
+		svc, err := app.Service(cmd)
 		if err != nil {
 			return err
 		}
-		u, err := getUser(ctx, s, args[0])
+		u, err := svc.User(ctx, args[0])
 		if err != nil {
 			return err
 		}
-		tok, err := store.IssueToken(ctx, s, u.ID, regenerate)
+		tok, err := svc.Token(ctx, service.LocalAdmin(), u, regenerate)
 		if errors.Is(err, store.ErrTokenExists) {
 			return fmt.Errorf("%q has a token; it is shown only when made: use --regenerate for a new one (the old one stops working)", u.Username)
 		}
 		if err != nil {
-			return fmt.Errorf("token of %q: %w", u.Username, err)
+			return err
 		}
 		_, err = fmt.Fprintln(cmd.OutOrStdout(), tok)
 		return err

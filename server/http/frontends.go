@@ -21,7 +21,7 @@ func (s *Server) mountFrontends() {
 		// 301 from the web view's slash rule would turn its POST into a GET.
 		// Its GET answer is an HTML page: it gets the web view's
 		// Content-Security-Policy and friends.
-		xh := xmlrpc.New(xmlrpc.Options{Store: o.Store, Logger: o.Logger, BaseURL: o.BaseURL, Gate: g})
+		xh := xmlrpc.New(xmlrpc.Options{Store: o.Store, Service: o.Service, Logger: o.Logger, BaseURL: o.BaseURL, Gate: g})
 		x := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			web.SecurityHeaders(w.Header())
 			xh.ServeHTTP(w, r)
@@ -29,12 +29,12 @@ func (s *Server) mountFrontends() {
 		s.mux.Handle("/xmlrpc/", x)
 		s.mux.Handle("/xmlrpc", x)
 	}
-	api := rest.New(rest.Options{Store: o.Store, Logger: o.Logger, BaseURL: o.BaseURL, Gate: g})
+	api := rest.New(rest.Options{Store: o.Store, Service: o.Service, Logger: o.Logger, BaseURL: o.BaseURL, Gate: g})
 	s.mux.Handle("/api/", api)
 	s.mux.Handle("/api", api)
 
 	s.mux.Handle("/", web.New(web.Options{
-		Store: o.Store, Logger: o.Logger, BaseURL: o.BaseURL,
+		Store: o.Store, Service: o.Service, Logger: o.Logger, BaseURL: o.BaseURL,
 		Version: o.Version, XMLRPC: o.XMLRPC, Gate: g,
 	}))
 }

@@ -20,13 +20,17 @@ import (
 
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/gate"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // Options configures a Server. Zero durations and sizes take the defaults
 // noted on each field.
 type Options struct {
-	Addr    string // listen address, e.g. ":8000"
-	Store   store.Store
+	Addr  string // listen address, e.g. ":8000"
+	Store store.Store
+	// Service makes every change, for all three front ends (nil: each
+	// makes one over Store).
+	Service *service.Service
 	Logger  *slog.Logger
 	BaseURL string // public scheme://host[:port], passed to the front ends
 	// XMLRPC mounts /xmlrpc/ for pwclient; when false the path is 404.
