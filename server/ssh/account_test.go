@@ -15,6 +15,7 @@ import (
 	"github.com/patchwork-go/patchwork/server/notify"
 	"github.com/patchwork-go/patchwork/server/notify/smtptest"
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
@@ -107,6 +108,19 @@ func TestAccountCommands(t *testing.T) {
 			k := newKey(t)
 			key := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k.PublicKey())))
 			run(t, srv, f.adminKey, "", "user add carol --email carol@example.org --key '"+key+"'").ok(t, "user add")
+			// The same account as `patchworkd user add` makes (the one
+			// SendEmail default; it was on here, off locally), and no
+			// person until carol's address sends mail.
+			carol, err := st.GetUserByName(ctx, "carol")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if carol.SendEmail != service.DefaultSendEmail || carol.ItemsPerPage != service.DefaultItemsPerPage {
+				t.Errorf("carol's settings: send_email %v, items_per_page %d", carol.SendEmail, carol.ItemsPerPage)
+			}
+			if p, err := st.GetPersonByEmail(ctx, "carol@example.org"); err == nil {
+				t.Errorf("user add made person %+v", p)
+			}
 			if r := run(t, srv, k, "", "whoami").ok(t, "whoami carol"); !strings.Contains(r.out, "carol") {
 				t.Fatalf("carol's key:\n%s", r.out)
 			}
