@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 func (c *call) bundleWebURL(b *store.Bundle, owner string) string {
@@ -94,7 +95,7 @@ func (c *call) bundleList() error {
 	list := all[:0]
 	var owners []int64
 	for _, b := range all {
-		visible := b.Public || (c.user != nil && b.OwnerID == c.user.ID)
+		visible := service.MaySeeBundle(c.user, &b)
 		if visible && (len(projects) == 0 || containsID(projects, b.ProjectID)) && matchTerms(terms, b.Name) {
 			list = append(list, b)
 			owners = append(owners, b.OwnerID)
@@ -128,7 +129,7 @@ func (c *call) bundleByPath() (*store.Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !b.Public && (c.user == nil || c.user.ID != b.OwnerID) {
+	if !service.MaySeeBundle(c.user, b) {
 		return nil, notFound()
 	}
 	return b, nil

@@ -143,7 +143,7 @@ func (c *call) patchCommentUpdate() error {
 	if err != nil {
 		return err
 	}
-	return c.commentUpdate(cm, p.SubmitterID, p.DelegateID, p.ProjectID)
+	return c.commentUpdate(cm)
 }
 
 func (c *call) coverCommentUpdate() error {
@@ -155,32 +155,15 @@ func (c *call) coverCommentUpdate() error {
 	if err != nil {
 		return err
 	}
-	return c.commentUpdate(cm, cv.SubmitterID, 0, cv.ProjectID)
+	return c.commentUpdate(cm)
 }
 
 // commentUpdate changes addressed: allowed to the comment's author, the
 // parent's author, the patch's delegate and the project's maintainers.
-func (c *call) commentUpdate(cm *store.Comment, parentSubmitter, delegate, projectID int64) error {
-	if c.user == nil {
-		return c.forbidden()
-	}
-	allowed := delegate != 0 && delegate == c.user.ID
-	for _, pid := range []int64{cm.SubmitterID, parentSubmitter} {
-		if allowed {
-			break
-		}
-		p, err := c.person(pid)
-		if err != nil {
-			return err
-		}
-		allowed = p.UserID != 0 && p.UserID == c.user.ID
-	}
-	if !allowed {
-		m, err := c.h.store.IsMaintainer(c.ctx, projectID, c.user.ID)
-		if err != nil {
-			return err
-		}
-		allowed = m
+func (c *call) commentUpdate(cm *store.Comment) error {
+	allowed, err := c.h.svc.MayAddressComment(c.ctx, c.user, cm)
+	if err != nil {
+		return err
 	}
 	if !allowed {
 		return c.forbidden()
@@ -198,8 +181,8 @@ func (c *call) commentUpdate(cm *store.Comment, parentSubmitter, delegate, proje
 			}
 			addressed = &v
 		}
-		if err := c.h.store.SetAddressed(c.ctx, cm.ID, addressed); err != nil {
-			return fmt.Errorf("set addressed on comment %d: %w", cm.ID, err)
+		if err := c.h.svc.SetAddressed(c.ctx, c.user, cm, addressed); err != nil {
+			return err
 		}
 	}
 	cm, err = c.h.store.GetComment(c.ctx, cm.ID)

@@ -70,7 +70,8 @@ func (h *handler) bundle(w http.ResponseWriter, r *http.Request, userSeg, nameSe
 		return
 	}
 	if !b.Public {
-		if u := h.requester(ctx, r); u == nil || u.ID != owner.ID {
+		// Only a private bundle pays for the credentials' check.
+		if !service.MaySeeBundle(h.requester(ctx, r), b) {
 			h.notFound(w, r)
 			return
 		}

@@ -187,3 +187,9 @@ func (s *Service) AddToBundle(ctx context.Context, actor *store.User, projectID 
 	}
 	return b, nil
 }
+
+// MaySeeBundle reports whether actor (nil: anonymous) may see b: public
+// bundles are everyone's to see, private ones their owner's.
+func MaySeeBundle(actor *store.User, b *store.Bundle) bool {
+	return b.Public || (actor != nil && actor.ID == b.OwnerID)
+}

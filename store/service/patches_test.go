@@ -327,3 +327,35 @@ func TestProjects(t *testing.T) {
 		must(t, w.svc.DeleteDelegationRule(ctx, w.admin, w.proj, r.ID))
 	})
 }
+
+func TestAddressComment(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		w := newWorld(t, s)
+		ctx := context.Background()
+		reviewer, err := s.UpsertPerson(ctx, "maint@example.com", "Maint", false)
+		must(t, err)
+		must(t, s.LinkPerson(ctx, reviewer.Email, w.maint.ID))
+		cm := &store.Comment{PatchID: w.patch.ID, ProjectID: w.proj.ID, MsgID: "<c1@example.org>", Date: clock,
+			SubmitterID: reviewer.ID, Headers: "Subject: Re\n", Content: "nit"}
+		must(t, s.CreateComment(ctx, cm))
+		yes := true
+		for _, tc := range []struct {
+			name  string
+			actor *store.User
+			want  error
+		}{
+			{"anonymous", nil, store.ErrForbidden},
+			{"stranger", w.stranger, store.ErrForbidden},
+			{"admin alone", w.admin, store.ErrForbidden},
+			{"the patch's submitter", w.sub, nil},
+			{"the comment's author", w.maint, nil},
+		} {
+			wantErr(t, tc.name, w.svc.SetAddressed(ctx, tc.actor, cm, &yes), tc.want)
+		}
+		got, err := s.GetComment(ctx, cm.ID)
+		must(t, err)
+		if got.Addressed == nil || !*got.Addressed {
+			t.Errorf("addressed %v", got.Addressed)
+		}
+	})
+}
