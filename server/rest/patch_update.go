@@ -179,7 +179,7 @@ func (c *call) patchChanges(b *body, proj *store.Project, v *validation) (store.
 			if err != nil {
 				return u, err
 			}
-			m, err := c.h.store.IsMaintainer(c.ctx, proj.ID, du.ID)
+			m, err := c.h.svc.MayDelegateTo(c.ctx, proj.ID, du.ID)
 			if err != nil {
 				return u, err
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/patchwork-go/patchwork/server/mbox"
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // requester identifies the user behind a Token or Basic Authorization

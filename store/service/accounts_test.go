@@ -52,7 +52,7 @@ func TestCreateUser(t *testing.T) {
 			if got.SendEmail != service.DefaultSendEmail || got.ItemsPerPage != service.DefaultItemsPerPage || !got.Active || !got.DateJoined.Equal(clock) {
 				t.Errorf("%s: settings %+v", tc.name, got)
 			}
-			if tc.in.Password != "" && !service.VerifyPassword(got, tc.in.Password) {
+			if ok, _ := w.svc.VerifyPassword(ctx, got, tc.in.Password); tc.in.Password != "" && !ok {
 				t.Errorf("%s: password not set", tc.name)
 			}
 			stored, err := s.ListSSHKeys(ctx, u.ID)
@@ -266,9 +266,18 @@ func TestKeysTokensPasswords(t *testing.T) {
 		wantErr(t, "short password", w.svc.SetPassword(ctx, w.sub, w.sub, "short"), store.ErrInvalid)
 		wantErr(t, "someone else's password", w.svc.SetPassword(ctx, w.stranger, w.sub, "long enough"), store.ErrForbidden)
 		must(t, w.svc.SetPassword(ctx, w.sub, w.sub, "long enough"))
+		for _, tc := range []struct {
+			u  *store.User
+			pw string
+			ok bool
+		}{{nil, "long enough", false}, {&store.User{Username: "nopw"}, "", false}, {w.maint, "long enough", false}} {
+			if ok, err := w.svc.VerifyPassword(ctx, tc.u, tc.pw); ok != tc.ok || err != nil {
+				t.Errorf("VerifyPassword(%v, %q) = %v, %v", tc.u, tc.pw, ok, err)
+			}
+		}
 		got, err := s.GetUser(ctx, w.sub.ID)
 		must(t, err)
-		if !service.VerifyPassword(got, "long enough") {
+		if ok, _ := w.svc.VerifyPassword(ctx, got, "long enough"); !ok {
 			t.Error("password not stored")
 		}
 

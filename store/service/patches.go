@@ -64,7 +64,7 @@ func (s *Service) EditPatch(ctx context.Context, actor *store.User, id int64, u 
 		return nil, fmt.Errorf("edit patch %d: %w", id, store.ErrForbidden)
 	}
 	if u.DelegateID != nil && *u.DelegateID != 0 {
-		m, err := s.st.IsMaintainer(ctx, p.ProjectID, *u.DelegateID)
+		m, err := s.MayDelegateTo(ctx, p.ProjectID, *u.DelegateID)
 		if err != nil {
 			return nil, err
 		}
@@ -79,6 +79,16 @@ func (s *Service) EditPatch(ctx context.Context, actor *store.User, id int64, u 
 		return nil, invalidf("a pull URL has at most 255 characters")
 	}
 	return s.st.UpdatePatch(ctx, id, u, actor.ID)
+}
+
+// MayDelegateTo reports whether patches of the project may be delegated
+// to the user: its maintainers only (upstream's rule).
+func (s *Service) MayDelegateTo(ctx context.Context, projectID, userID int64) (bool, error) {
+	ok, err := s.st.IsMaintainer(ctx, projectID, userID)
+	if err != nil {
+		return false, fmt.Errorf("is user %d a maintainer of %d: %w", userID, projectID, err)
+	}
+	return ok, nil
 }
 
 // Refusals of SetRelated, in upstream's words.
