@@ -118,7 +118,8 @@ func newAccount(username, email string, now time.Time) *store.User {
 
 // linkPeople is the one way people become a user's: the people of its
 // address are linked to it; with create, a person is made for the
-// address when there is none (registration, as upstream does).
+// address when there is none (registration, as upstream does, and
+// maintainers).
 func linkPeople(ctx context.Context, tx store.Store, u *store.User, create bool) error {
 	if create {
 		name := strings.TrimSpace(u.FirstName + " " + u.LastName)
@@ -190,13 +191,22 @@ func (s *Service) SetAdmin(ctx context.Context, actor *store.User, target *store
 }
 
 // SetMaintainer makes u a maintainer of p or, with !on, stops it being
-// one (admins only).
+// one (admins only). A maintainer gets its person (linked, made if its
+// address never sent mail): maintainers are who patches are delegated
+// to, and pwclient finds a delegate by the person (list -d NAME sends
+// the ids person_list returns).
 func (s *Service) SetMaintainer(ctx context.Context, actor *store.User, u *store.User, p *store.Project, on bool) error {
 	if err := needAdmin(actor); err != nil {
 		return err
 	}
 	if on {
-		if err := s.st.AddMaintainer(ctx, p.ID, u.ID); err != nil {
+		err := s.st.InTx(ctx, func(tx store.Store) error {
+			if err := tx.AddMaintainer(ctx, p.ID, u.ID); err != nil {
+				return err
+			}
+			return linkPeople(ctx, tx, u, true)
+		})
+		if err != nil {
 			return fmt.Errorf("add %s as maintainer of %s: %w", u.Username, p.LinkName, err)
 		}
 		return nil

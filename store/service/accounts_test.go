@@ -298,5 +298,10 @@ func TestKeysTokensPasswords(t *testing.T) {
 		if ok, _ := s.IsMaintainer(ctx, w.proj.ID, w.stranger.ID); !ok {
 			t.Error("maintainer not added")
 		}
+		// A maintainer can be delegated to, so pwclient must find its
+		// person (list -d NAME): it gets one, linked.
+		if p, err := s.GetPersonByEmail(ctx, w.stranger.Email); err != nil || p.UserID != w.stranger.ID {
+			t.Errorf("maintainer's person: %+v, %v", p, err)
+		}
 	})
 }
