@@ -80,12 +80,8 @@ func New(o Options) tea.Model {
 	if o.IsDark != nil {
 		dark = *o.IsDark
 	}
-	svc := o.Service
-	if svc == nil {
-		svc = service.New(o.Store, service.Options{Now: o.Now})
-	}
 	c := &common.Common{
-		Ctx: o.Ctx, Store: o.Store, Service: svc, User: o.User, Now: o.Now, Logger: o.Logger,
+		Ctx: o.Ctx, Store: o.Store, Service: service.Or(o.Service, o.Store, o.Now), User: o.User, Now: o.Now, Logger: o.Logger,
 		Styles: styles.New(dark), Keys: keymap.Default(),
 	}
 	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID, watcher: o.Watcher,

@@ -161,12 +161,8 @@ func (c *call) coverCommentUpdate() error {
 // commentUpdate changes addressed: allowed to the comment's author, the
 // parent's author, the patch's delegate and the project's maintainers.
 func (c *call) commentUpdate(cm *store.Comment) error {
-	allowed, err := c.h.svc.MayAddressComment(c.ctx, c.user, cm)
-	if err != nil {
+	if err := c.permit(c.h.svc.MayAddressComment(c.ctx, c.user, cm)); err != nil {
 		return err
-	}
-	if !allowed {
-		return c.forbidden()
 	}
 	b, err := c.readBody()
 	if err != nil {

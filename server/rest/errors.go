@@ -57,6 +57,18 @@ func (c *call) refused(reason string, args ...any) {
 		append([]any{"method", c.r.Method, "path", c.r.URL.Path, "reason", reason}, args...)...)
 }
 
+// permit turns the service's answer to "may the requester do this?" into
+// the request's refusal (403), or nil.
+func (c *call) permit(ok bool, err error) error {
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return c.forbidden()
+	}
+	return nil
+}
+
 // errorResponse is the one place store errors become HTTP answers.
 func (c *call) errorResponse(err error) *apiError {
 	var ae *apiError

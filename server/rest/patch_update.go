@@ -42,15 +42,8 @@ func (c *call) patchUpdate() error {
 	if err != nil {
 		return err
 	}
-	if c.user == nil {
-		return c.forbidden()
-	}
-	ok, err := c.h.svc.CanEditPatch(c.ctx, c.user, p, service.UpstreamPolicy)
-	if err != nil {
+	if err := c.permit(c.h.svc.CanEditPatch(c.ctx, c.user, p, service.UpstreamPolicy)); err != nil {
 		return err
-	}
-	if !ok {
-		return c.forbidden()
 	}
 	b, err := c.readBody()
 	if err != nil {

@@ -127,12 +127,8 @@ func (c *call) projectUpdate() error {
 	if err != nil {
 		return err
 	}
-	ok, err := c.h.svc.MayEditProject(c.ctx, c.user, p, service.UpstreamPolicy)
-	if err != nil {
+	if err := c.permit(c.h.svc.MayEditProject(c.ctx, c.user, p, service.UpstreamPolicy)); err != nil {
 		return err
-	}
-	if !ok {
-		return c.forbidden()
 	}
 	b, err := c.readBody()
 	if err != nil {

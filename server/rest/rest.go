@@ -56,13 +56,9 @@ func New(opts Options) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	svc := opts.Service
-	if svc == nil {
-		svc = service.New(opts.Store, service.Options{})
-	}
 	h := &Handler{
 		store:   opts.Store,
-		svc:     svc,
+		svc:     service.Or(opts.Service, opts.Store, nil),
 		logger:  logger.With("component", "rest"),
 		baseURL: strings.TrimRight(opts.BaseURL, "/"),
 		mux:     http.NewServeMux(),

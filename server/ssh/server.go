@@ -110,9 +110,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Service == nil {
-		opts.Service = service.New(opts.Store, service.Options{Now: opts.Now})
-	}
+	opts.Service = service.Or(opts.Service, opts.Store, opts.Now)
 	s := &Server{
 		opts:   opts,
 		store:  opts.Store,

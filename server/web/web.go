@@ -85,14 +85,10 @@ func New(opts Options) http.Handler {
 	if g == nil {
 		g = gate.New(gate.Options{})
 	}
-	svc := opts.Service
-	if svc == nil {
-		svc = service.New(opts.Store, service.Options{Now: opts.Now})
-	}
 	return &handler{
 		opts:     opts,
 		store:    opts.Store,
-		svc:      svc,
+		svc:      service.Or(opts.Service, opts.Store, opts.Now),
 		watcher:  store.NewWatcher(opts.Store, 0, nil),
 		log:      opts.Logger,
 		mbox:     mbox.Writer{Store: opts.Store},

@@ -67,10 +67,7 @@ func New(opts Options) http.Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.svc = opts.Service
-	if h.svc == nil {
-		h.svc = service.New(h.store, service.Options{Now: h.now})
-	}
+	h.svc = service.Or(opts.Service, h.store, h.now)
 	h.methods = h.methodTable()
 	return h
 }

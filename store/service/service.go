@@ -135,3 +135,13 @@ func RequireUser(actor *store.User) error { return needUser(actor) }
 // RequireAdmin is the refusal of everyone but admins, for front ends that
 // must know before they ask for more input.
 func RequireAdmin(actor *store.User) error { return needAdmin(actor) }
+
+// Or is svc, or when it is nil a new service over st on the clock now
+// (nil: time.Now): a front end built without the daemon's service (a
+// test, a tool) makes its own.
+func Or(svc *Service, st store.Store, now func() time.Time) *Service {
+	if svc != nil {
+		return svc
+	}
+	return New(st, Options{Now: now})
+}
