@@ -14,11 +14,6 @@ func getProject(ctx context.Context, s store.Store, linkname string) (*store.Pro
 	return service.New(s, service.Options{}).Project(ctx, linkname)
 }
 
-// getUser finds a user by username (service.User's message).
-func getUser(ctx context.Context, s store.Store, name string) (*store.User, error) {
-	return service.New(s, service.Options{}).User(ctx, name)
-}
-
 // Service opens the store (as Store does) and returns the service over it:
 // the admin commands make every change through it, as the local admin.
 func (a *App) Service(cmd *cobra.Command) (*service.Service, error) {
