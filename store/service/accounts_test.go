@@ -101,6 +101,26 @@ func TestAccountLinksPeople(t *testing.T) {
 				t.Errorf("mail from %s: person %+v, stored %+v, want user %d", addr, p, stored, acct.ID)
 			}
 		}
+		// Mail ingest holds its inserts back on PostgreSQL (deferred
+		// writes): the link travels with them.
+		held, _, err := w.svc.CreateUser(ctx, w.admin, service.NewUser{Username: "held", Email: "held@example.org"})
+		must(t, err)
+		var heldPerson int64
+		must(t, s.InTx(ctx, func(tx store.Store) error {
+			if d, ok := tx.(store.WriteDeferrer); ok {
+				d.DeferWrites(store.RowCounts{People: 2})
+			}
+			p, err := tx.InsertPerson(ctx, "Held@Example.org", "Held", false)
+			if err != nil {
+				return err
+			}
+			heldPerson = p.ID
+			_, err = tx.InsertPerson(ctx, "stranger-to-all@example.org", "", false)
+			return err
+		}))
+		if p, err := s.GetPerson(ctx, heldPerson); err != nil || p.UserID != held.ID {
+			t.Errorf("person of a deferred insert: %+v, %v; want user %d", p, err, held.ID)
+		}
 		// A person of an address without an account stays unlinked.
 		nobody, err := s.UpsertPerson(ctx, "nobody@example.org", "", false)
 		must(t, err)

@@ -34,7 +34,10 @@ type deferred struct {
 	// are taken for as many at once (an unused one is a gap in the ids).
 	left  map[string]int
 	stmts []pendingStmt
-	err   error // the first failed send; the transaction is aborted
+	// link lists the people inserted since the last send, to be linked
+	// to the users of their addresses by one statement at the next send.
+	link []int64
+	err  error // the first failed send; the transaction is aborted
 	// next is, on MariaDB, the id the table's next held row takes (see
 	// nextIDMySQL); 0 until the table's counter was read.
 	next map[string]int64
@@ -144,6 +147,22 @@ func (s *Store) insertLater(ctx context.Context, q string, args []any) (id int64
 	return id, true, nil
 }
 
+// queueLinks holds back, behind the held inserts, the statement linking
+// the people they insert to the users of their addresses (one per send:
+// one per person would split the multi-row INSERTs).
+func (s *Store) queueLinks() {
+	p := s.pend
+	for ids := range slices.Chunk(p.link, 5000) {
+		head := "UPDATE people SET user_id = u.id FROM users u WHERE LOWER(u.email) = LOWER(people.email) AND people.id IN ("
+		if s.d.name == "mysql" {
+			// E-mail columns compare case-insensitively by their collation.
+			head = "UPDATE people JOIN users u ON u.email = people.email SET people.user_id = u.id WHERE people.id IN ("
+		}
+		p.stmts = append(p.stmts, pendingStmt{head: head + placeholders(len(ids)) + ")", args: argsOf(ids)})
+	}
+	p.link = p.link[:0]
+}
+
 // execLater holds back a statement whose result nobody reads.
 func (s *Store) execLater(q string, args ...any) {
 	s.pend.stmts = append(s.pend.stmts, pendingStmt{head: q, args: s.d.args(args)})
@@ -171,6 +190,7 @@ func (s *Store) flush(ctx context.Context) error {
 		}
 		return nil
 	}
+	s.queueLinks()
 	if s.d.name == "mysql" {
 		return s.flushMySQL(ctx)
 	}

@@ -109,8 +109,9 @@ func (s *Store) insertPerson(ctx context.Context, email, name string) (*store.Pe
 // deferred writes the statement travels with the insert.
 func (s *Store) linkNewPerson(ctx context.Context, p *store.Person) error {
 	if s.pend != nil {
-		// A read would send the held writes: the link goes with them.
-		s.execLater("UPDATE people SET user_id = (SELECT MIN(id) FROM users WHERE "+s.d.ciEqual("email")+") WHERE id = ?", p.Email, p.ID)
+		// A read would send the held writes: the links go with them, one
+		// statement for all the people of the send.
+		s.pend.link = append(s.pend.link, p.ID)
 		return nil
 	}
 	var uid int64
