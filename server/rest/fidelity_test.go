@@ -11,6 +11,7 @@ import (
 
 	"github.com/patchwork-go/patchwork/mailin"
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
@@ -178,9 +179,10 @@ func TestBundleLimit(t *testing.T) {
 		bid := int64(at(t, r.json(t), "id").(float64))
 		e.expect(e.jsonReq("PATCH", "/api/1.2/bundles/"+itoa(bid)+"/", auth, `{"patches": [`+strings.Join(ids, ", ")+`]}`), 400,
 			`{"patches": ["A bundle holds at most 3 patches (this would hold 4)."]}`)
-		// The store's own rule, for writers that are not REST (TUI).
+		// The store's own rule, for writers that are not REST (the TUI,
+		// through the service).
 		last, _ := strconv.ParseInt(ids[3], 10, 64)
-		if _, err := store.AddToBundle(ctx, s, f.sub, f.proj.ID, "big", []int64{last}); !errors.Is(err, store.ErrInvalid) {
+		if _, err := service.New(s, service.Options{}).AddToBundle(ctx, f.sub, f.proj.ID, "big", []int64{last}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("AddToBundle past the limit: %v", err)
 		}
 		got, err := s.BundlePatchIDs(ctx, bid)

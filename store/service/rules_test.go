@@ -93,12 +93,17 @@ func TestValidateCheck(t *testing.T) {
 		{service.NewCheck{Context: strings.Repeat("a", 256)}, "context"},
 		{service.NewCheck{Context: "x", TargetURL: "javascript:alert(1)"}, "target_url"},
 		{service.NewCheck{Context: "x", TargetURL: "ftp://ci.example.org/x"}, ""},
+		{service.NewCheck{Context: "x", TargetURL: "http://ci/2"}, "target_url"},
 		{service.NewCheck{Context: "x", TargetURL: "/relative"}, "target_url"},
 		{service.NewCheck{Context: "x", State: store.CheckState(9)}, "state"},
 		{service.NewCheck{Context: "a b", TargetURL: "nope", FreeContext: false}, "context,target_url"},
 	} {
 		var got []string
-		for _, fe := range service.ValidateCheck(tc.c) {
+		for _, err := range service.ValidateCheck(tc.c) {
+			var fe *store.FieldError
+			if !errors.As(err, &fe) || !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("ValidateCheck(%+v): %v is no field error", tc.c, err)
+			}
 			got = append(got, fe.Field)
 		}
 		if strings.Join(got, ",") != tc.fields {
