@@ -71,9 +71,10 @@ bench:
 fuzz:
 	.ci/fuzz
 
-## lint: go vet and gofmt
+## lint: go vet, staticcheck (a go tool of go.mod: same version everywhere) and gofmt
 lint:
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi; echo "gofmt: clean"
 

@@ -68,11 +68,11 @@ func (c *call) readBody() (*body, error) {
 
 // pyType names a JSON value's type as Python would, for DRF's messages.
 func pyType(v any) string {
-	switch v.(type) {
+	switch v := v.(type) {
 	case string:
 		return "str"
 	case json.Number:
-		if strings.ContainsAny(v.(json.Number).String(), ".eE") {
+		if strings.ContainsAny(v.String(), ".eE") {
 			return "float"
 		}
 		return "int"

@@ -53,10 +53,6 @@ var orders = map[string]store.Order{
 	"submitter": store.OrderSubmitterName, "delegate": store.OrderDelegate,
 }
 
-// listParams are the query parameters that select rows; paging parameters
-// are dropped when a filter changes.
-var listParams = []string{"state", "archive", "submitter", "delegate", "q", "series", "order"}
-
 func (h *handler) list(w http.ResponseWriter, r *http.Request, linkname string) {
 	ctx := r.Context()
 	p, err := h.store.GetProjectByLinkName(ctx, linkname)

@@ -60,15 +60,6 @@ func (s source) each(ctx context.Context, what, query string, args []any, fn fun
 	return nil
 }
 
-// count is the number of rows of a table.
-func (s source) count(ctx context.Context, table string) (int, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count %s: %w", table, err)
-	}
-	return n, nil
-}
-
 // tcol scans Django's naive datetimes (UTC in patchwork's data): time
 // values on PostgreSQL and MySQL, text on SQLite.
 type tcol struct{ t *time.Time }
