@@ -177,7 +177,8 @@ type PatchStore interface {
 	// ListPatches returns one page of rows. It must stay fast on a project
 	// with millions of patches (keyset paging, covering indexes).
 	ListPatches(ctx context.Context, q PatchQuery) ([]PatchRow, error)
-	// CountPatches counts what ListPatches would return without paging.
+	// CountPatches counts what ListPatches would return without paging
+	// (Limit, Offset); a cursor (After, Before) counts the rows on its side.
 	CountPatches(ctx context.Context, q PatchQuery) (int, error)
 	// CountByState counts a project's patches per state id.
 	CountByState(ctx context.Context, projectID int64, archived *bool) (map[int64]int, error)

@@ -35,6 +35,8 @@ type Model struct {
 	watcher  *store.Watcher
 	initial  int64
 	quitting bool
+	askQuit  bool // "quit? y/n" shows in the status line
+	keyQueue      // keys.go
 	// covered holds what the root knew of each Followed page when another
 	// page covered it (see reshow).
 	covered map[common.Page]cover
@@ -92,9 +94,7 @@ func New(o Options) tea.Model {
 	if m.watcher == nil {
 		m.watcher = store.NewWatcher(o.Store, 0, nil)
 	}
-	c.Counts = func(ctx context.Context, projectID int64) (map[int64]int, error) {
-		return m.watcher.Counts(ctx, projectID, false)
-	}
+	c.Counts = m.watcher.Counts
 	m.resize(o.Width, o.Height)
 	m.stack = []common.Page{projects.New(c)}
 	return m
@@ -127,91 +127,133 @@ func (m *Model) Init() tea.Cmd {
 }
 
 // Update routes a message: session-wide messages here, the rest to the
-// page on top.
+// page on top. Keys are queued and applied by drain (keys.go).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg.(type) {
-	case tickMsg, eventMsg, probeMsg, reshownMsg:
+	case tickMsg, eventMsg, probeMsg, reshownMsg, tea.KeyPressMsg, flushKeysMsg:
 		// A poll changes nothing on screen unless it reloads the page,
-		// and the reload's own message redraws.
+		// and the reload's own message redraws; keys redraw when drain
+		// applies them.
 	default:
 		m.frame.valid = false
 	}
 	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return m, m.queueKey(msg)
+	case flushKeysMsg:
+		m.flushing = false
+		return m, m.drain()
+	}
+	cmd := m.route(msg)
+	if len(m.keys) > 0 {
+		// The message may have made the page ready for the keys typed
+		// ahead (a load answered).
+		cmd = tea.Batch(cmd, m.drain())
+	}
+	return m, cmd
+}
+
+// route handles every message but the queued keys themselves.
+func (m *Model) route(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case nil:
+		return nil
+	case tea.BatchMsg:
+		return tea.Batch(msg...)
+	case tea.KeyPressMsg:
+		// A key a command sent (not typed): it goes through the queue.
+		return m.queueKey(msg)
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
-		return m, nil
+		return nil
 	case tea.BackgroundColorMsg:
 		if !m.fixedBG {
 			// Styles live in Common, so every page redraws with them.
 			*m.c.Styles = *styles.New(msg.IsDark())
 		}
-		return m, nil
+		return nil
 	case tickMsg:
-		return m, m.checkEvents()
+		return m.checkEvents()
 	case reshownMsg:
-		return m, m.reshown(msg)
+		return m.reshown(msg)
 	case eventMsg:
-		return m, m.onEvent(msg)
+		return m.onEvent(msg)
+	case restartingMsg:
+		m.status, m.isErr = "server restarting: reconnect in a moment", true
+		m.quitting = true
+		return tea.Quit
 	case probeMsg:
 		select {
 		case msg.ch <- m.View().Content:
 		default:
 		}
-		return m, nil
+		return nil
 	case common.ErrorMsg:
 		m.status, m.isErr = common.Describe(msg.Err), true
 		if !errors.Is(msg.Err, context.Canceled) {
 			m.c.Logger.Debug("tui error", "err", msg.Err)
 		}
-		return m, nil
+		return nil
 	case common.StatusMsg:
 		m.status, m.isErr = msg.Text, false
-		return m, nil
+		return nil
 	case common.ChangedMsg:
 		m.status, m.isErr = msg.Status, false
 		// The pages below may show what changed: they reload when they
 		// show again.
 		clear(m.covered)
-		return m, m.top().Reload()
+		return m.top().Reload()
 	case common.PushMsg:
 		m.push(msg.Page)
-		return m, msg.Page.Init()
+		return msg.Page.Init()
 	case common.BackMsg:
-		return m, m.back()
+		return m.back()
 	case common.SwapMsg:
 		if len(m.stack) > 1 {
 			m.stack = m.stack[:len(m.stack)-1]
 		}
-		return m, m.open(msg.Open)
+		return m.open(msg.Open)
 	case common.OpenProjectsMsg:
 		m.stack = m.stack[:1]
 		m.prune()
-		return m, m.top().Reload()
-	case tea.KeyPressMsg:
-		if cmd, ok := m.globalKey(msg); ok {
-			return m, cmd
-		}
+		return m.top().Reload()
 	}
 	if cmd := m.open(msg); cmd != nil {
-		return m, cmd
+		return cmd
 	}
-	return m, m.top().Update(msg)
+	return m.pageUpdate(msg)
+}
+
+// pageUpdate hands msg to the page on top, then follows the navigation
+// it asked for (common.Go) before anything else can reach it.
+func (m *Model) pageUpdate(msg tea.Msg) tea.Cmd {
+	cmd := m.top().Update(msg)
+	for _, nav := range m.c.TakeNav() {
+		cmd = tea.Batch(cmd, m.route(nav))
+	}
+	return cmd
 }
 
 // globalKey handles the keys that work on every page (unless the page is
 // reading text).
 func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := m.c.Keys
-	if key.Matches(msg, k.Quit) {
-		m.quitting = true
-		return tea.Quit, true
-	}
 	if m.top().Capturing() {
 		return nil, false
 	}
 	m.status = "" // a key press dismisses the last message
 	switch {
 	case key.Matches(msg, k.Back):
+		if len(m.stack) == 1 {
+			// The top screen: q asks, esc does nothing (it is "back" on
+			// every other page, and a reflex).
+			if msg.String() == "esc" {
+				m.status = "q quits, ctrl+c at once"
+				return nil, true
+			}
+			m.askQuit = true
+			return nil, true
+		}
 		return m.back(), true
 	case key.Matches(msg, k.Help):
 		return m.open(common.OpenTextMsg{Title: "help", Lines: m.helpLines()}), true
@@ -227,12 +269,12 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// back closes the top page; on the last page it quits. The page below is
-// reloaded if it may have changed meanwhile (reshow).
+// back closes the top page; the page below is reloaded if it may have
+// changed meanwhile (reshow). The last page stays: quitting is q's
+// question or ctrl+c.
 func (m *Model) back() tea.Cmd {
 	if len(m.stack) == 1 {
-		m.quitting = true
-		return tea.Quit
+		return nil
 	}
 	m.stack = m.stack[:len(m.stack)-1]
 	return m.reshow()
@@ -344,7 +386,9 @@ func (m *Model) View() tea.View {
 	}
 	st, w := m.c.Styles, m.c.Width
 	status := ""
-	if m.status != "" {
+	if m.askQuit {
+		status = st.Error.Render("Quit patchwork? y/n")
+	} else if m.status != "" {
 		if m.isErr {
 			status = st.Error.Render(m.status)
 		} else {

@@ -134,6 +134,15 @@ func (se *session) settle() {
 	}
 }
 
+// key types k and applies it as the program would next (the root queues
+// typed keys and applies them on a flushKeysMsg), returning the key's
+// own command.
+func (se *session) key(k tea.KeyPressMsg) tea.Cmd {
+	se.m.Update(k)
+	_, cmd := se.m.Update(flushKeysMsg{})
+	return cmd
+}
+
 // press sends a key and waits for the frame that satisfies ok.
 func (se *session) press(k tea.KeyPressMsg, what string, ok func(string) bool) string {
 	_, cmd := se.m.Update(k)

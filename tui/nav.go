@@ -43,6 +43,7 @@ func (m *Model) open(msg tea.Msg) tea.Cmd {
 	case common.OpenBundlesMsg:
 		p = bundles.New(c)
 	case common.OpenBundleMsg:
+		m.opening = true
 		return m.openBundle(msg.Bundle)
 	case common.OpenTodoMsg:
 		if c.User == nil {
@@ -57,6 +58,10 @@ func (m *Model) open(msg tea.Msg) tea.Cmd {
 			},
 		})
 	case bundleMsg:
+		m.opening = false
+		if msg.err != nil {
+			return common.Error(msg.err)
+		}
 		p = m.bundleList(msg)
 	case common.OpenTextMsg:
 		p = text.New(c, msg.Title, msg.Lines)
@@ -91,6 +96,7 @@ type graceOverMsg struct{}
 type bundleMsg struct {
 	b   store.Bundle
 	ids []int64
+	err error
 }
 
 // openBundle reads the bundle's patch ids, then opens a list of them.
@@ -99,7 +105,7 @@ func (m *Model) openBundle(b store.Bundle) tea.Cmd {
 	return func() tea.Msg {
 		ids, err := c.Store.BundlePatchIDs(c.Ctx, b.ID)
 		if err != nil {
-			return common.ErrorMsg{Err: fmt.Errorf("bundle %q: %w", b.Name, err)}
+			return bundleMsg{err: fmt.Errorf("bundle %q: %w", b.Name, err)}
 		}
 		return bundleMsg{b: b, ids: ids}
 	}

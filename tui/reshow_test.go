@@ -119,8 +119,8 @@ func TestBackCheckRace(t *testing.T) {
 	se.settle()
 
 	// Back (its check held), and into the patch again at once.
-	_, check := se.m.Update(keyMsg("q"))
-	_, open := se.m.Update(keyMsg("enter"))
+	check := se.key(keyMsg("q"))
+	open := se.key(keyMsg("enter"))
 	_, cmd = se.m.Update(open())
 	se.run(cmd)
 	se.until("the patch", opened)
@@ -154,12 +154,12 @@ func TestBackAfterLostLoad(t *testing.T) {
 
 	// Back, its check held; the list scrolls to its window's end, which
 	// starts a load (held too); into a patch again.
-	_, check := se.m.Update(keyMsg("q"))
+	check := se.key(keyMsg("q"))
 	var load tea.Cmd
 	for load == nil {
-		_, load = se.m.Update(keyMsg("ctrl+d"))
+		load = se.key(keyMsg("ctrl+d"))
 	}
-	_, open := se.m.Update(keyMsg("enter"))
+	open := se.key(keyMsg("enter"))
 	_, cmd := se.m.Update(open())
 	se.run(cmd)
 	se.until("the patch", opened)
@@ -169,7 +169,7 @@ func TestBackAfterLostLoad(t *testing.T) {
 	se.run(cmd)
 	se.settle()
 
-	_, cmd = se.m.Update(keyMsg("q"))
+	cmd = se.key(keyMsg("q"))
 	se.run(cmd)
 	se.until("the list", listed)
 	se.settle()

@@ -216,6 +216,10 @@ func (s *Store) CountPatches(ctx context.Context, q store.PatchQuery) (int, erro
 	if err != nil {
 		return 0, fmt.Errorf("count patches: %w", err)
 	}
+	if kw, ka := keysetWhere(q); kw != "" {
+		where = append(where, kw)
+		args = append(args, ka...)
+	}
 	var n int
 	if err := scanRow(s.queryRow(ctx, "SELECT COUNT(*) FROM patches p"+whereSQL(where), args...), &n); err != nil {
 		return 0, fmt.Errorf("count patches: %w", err)
@@ -228,6 +232,29 @@ func whereSQL(where []string) string {
 		return ""
 	}
 	return " WHERE " + strings.Join(where, " AND ")
+}
+
+// keysetWhere is the condition of q's cursor (After, or Before), "" when
+// q has none or its order pages by offset.
+func keysetWhere(q store.PatchQuery) (string, []any) {
+	if q.Order != store.OrderID && q.Order != store.OrderDate {
+		return "", nil
+	}
+	cur, desc := q.After, q.Desc
+	if q.Before != nil {
+		cur, desc = q.Before, !desc
+	}
+	if cur == nil {
+		return "", nil
+	}
+	op := ">"
+	if desc {
+		op = "<"
+	}
+	if q.Order == store.OrderID {
+		return "p.id " + op + " ?", []any{cur.ID}
+	}
+	return "p.msg_date " + op + "= ? AND (p.msg_date " + op + " ? OR p.id " + op + " ?)", []any{cur.Date, cur.Date, cur.ID}
 }
 
 // idsQuery builds the query of the ids of one page.
@@ -260,20 +287,7 @@ func (s *Store) idsQuery(ctx context.Context, q store.PatchQuery) (idsQuery, err
 	if keyset && cur != nil {
 		offset = 0
 	}
-	var keyWhere string
-	var keyArgs []any
-	if keyset && cur != nil {
-		op := ">"
-		if desc {
-			op = "<"
-		}
-		if q.Order == store.OrderID {
-			keyWhere, keyArgs = "p.id "+op+" ?", []any{cur.ID}
-		} else {
-			keyWhere = "p.msg_date " + op + "= ? AND (p.msg_date " + op + " ? OR p.id " + op + " ?)"
-			keyArgs = []any{cur.Date, cur.Date, cur.ID}
-		}
-	}
+	keyWhere, keyArgs := keysetWhere(q)
 
 	iq := idsQuery{dir: dir, backwards: backwards}
 	if plan, ok := partitionPlan(q, states); ok && q.Order == store.OrderDate && q.Limit > 0 && offset == 0 {

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/tui/keymap"
@@ -28,19 +30,43 @@ type Common struct {
 	User    *store.User // nil: anonymous, read-only
 	Now     func() time.Time
 	Logger  *slog.Logger
-	// Counts returns a project's unarchived patches per state id; the
-	// sessions of a process share the answers (see store.Watcher). nil: ask
-	// the store.
-	Counts func(ctx context.Context, projectID int64) (map[int64]int, error)
+	// Counts returns a project's archived or unarchived patches per state
+	// id; the sessions of a process share the answers (see
+	// store.Watcher). nil: ask the store.
+	Counts func(ctx context.Context, projectID int64, archived bool) (map[int64]int, error)
+	// nav holds the navigation pages asked for (Go) in the Update the
+	// root is running.
+	nav []tea.Msg
 }
 
-// CountByState is Counts, or the store's count without it.
+// Go asks the root to navigate (a navigation message: open a page, go
+// back) as soon as the page's Update returns, before the next key: with
+// a command instead, a key typed right after enter would reach the page
+// that is being left.
+func (c *Common) Go(msg tea.Msg) tea.Cmd {
+	c.nav = append(c.nav, msg)
+	return nil
+}
+
+// TakeNav returns the navigation asked for since the last call.
+func (c *Common) TakeNav() []tea.Msg {
+	n := c.nav
+	c.nav = nil
+	return n
+}
+
+// CountByState is Counts of the unarchived patches, or the store's count
+// without it.
 func (c *Common) CountByState(projectID int64) (map[int64]int, error) {
+	return c.CountStates(projectID, false)
+}
+
+// CountStates is Counts, or the store's count without it.
+func (c *Common) CountStates(projectID int64, archived bool) (map[int64]int, error) {
 	if c.Counts != nil {
-		return c.Counts(c.Ctx, projectID)
+		return c.Counts(c.Ctx, projectID, archived)
 	}
-	no := false
-	return c.Store.CountByState(c.Ctx, projectID, &no)
+	return c.Store.CountByState(c.Ctx, projectID, &archived)
 }
 
 // UserID is the session user's id, 0 when anonymous.

@@ -54,3 +54,11 @@ type Followed interface {
 type Loader interface {
 	Loaded() bool
 }
+
+// Busy is a page that cannot take keys yet: it is loading what they
+// would act on (a patch that is opening, a list whose query is being
+// resolved, rows a move is waiting for). The root keeps the keys typed
+// meanwhile and hands them over, in order, once it is ready.
+type Busy interface {
+	Busy() bool
+}

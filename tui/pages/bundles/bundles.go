@@ -146,7 +146,7 @@ func (p *Page) Update(msg tea.Msg) tea.Cmd {
 			p.move(len(p.rows))
 		case key.Matches(msg, k.Open):
 			if r, ok := p.current(); ok {
-				return common.Send(common.OpenBundleMsg{Bundle: r.b})
+				return p.c.Go(common.OpenBundleMsg{Bundle: r.b})
 			}
 		case key.Matches(msg, k.Delete):
 			return p.delete()

@@ -3,8 +3,6 @@ package patch
 import (
 	"fmt"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/tui/common"
 )
@@ -28,19 +26,6 @@ type data struct {
 type version struct {
 	series  store.Series
 	patchID int64 // 0 when that version has no patch with this number
-}
-
-type loadedMsg struct {
-	gen int
-	d   *data
-	err error
-}
-
-func load(c *common.Common, id int64, gen int) tea.Cmd {
-	return func() tea.Msg {
-		d, err := fetch(c, id)
-		return loadedMsg{gen: gen, d: d, err: err}
-	}
 }
 
 func fetch(c *common.Common, id int64) (*data, error) {

@@ -19,7 +19,7 @@ import (
 type Page struct {
 	c       *common.Common
 	id      int64
-	gen     int
+	load    common.Load[*data]
 	d       *data
 	err     error
 	pager   *components.Pager
@@ -41,9 +41,13 @@ func (p *Page) Init() tea.Cmd { return p.Reload() }
 
 // Reload implements common.Page; the scroll position is kept.
 func (p *Page) Reload() tea.Cmd {
-	p.gen++
-	return load(p.c, p.id, p.gen)
+	c, id := p.c, p.id
+	return p.load.Start(func() (*data, error) { return fetch(c, id) })
 }
+
+// Busy implements common.Busy: keys wait while the patch they would act
+// on (or scroll) is not the one loaded.
+func (p *Page) Busy() bool { return p.load.Busy() && (p.d == nil || p.d.patch.ID != p.id) }
 
 // Title implements common.Page.
 func (p *Page) Title() string { return fmt.Sprintf("patch #%d", p.id) }
@@ -64,16 +68,16 @@ func (p *Page) Update(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.gen != p.gen {
+	case common.Loaded[*data]:
+		if !p.load.Take(msg) {
 			return nil
 		}
-		if msg.err != nil {
-			p.err = msg.err
-			return common.Error(msg.err)
+		if msg.Err != nil {
+			p.err = msg.Err
+			return common.Error(msg.Err)
 		}
-		fresh := p.d == nil || p.d.patch.ID != msg.d.patch.ID
-		p.d, p.err = msg.d, nil
+		fresh := p.d == nil || p.d.patch.ID != msg.Value.patch.ID
+		p.d, p.err = msg.Value, nil
 		p.pager.SetLines(p.lines())
 		if fresh {
 			p.pager.GotoTop()
@@ -124,7 +128,7 @@ func (p *Page) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		if p.d.series == nil {
 			return common.Status("this patch is not in a series"), true
 		}
-		return common.Send(common.OpenSeriesMsg{ID: p.d.series.ID}), true
+		return p.c.Go(common.OpenSeriesMsg{ID: p.d.series.ID}), true
 	case key.Matches(msg, k.VersionDiff):
 		v, ok := p.otherVersion(false)
 		if !ok {

@@ -40,8 +40,16 @@ type List struct {
 	atStart    bool
 	atEnd      bool
 	loading    bool
+	loadKind   loadKind // of the load in flight
 	loaded     bool
-	gen        int
+	rowsLoad   common.Load[rowsMsg]
+	resolving  bool // a query typed at the prompt is being resolved
+	// first is the position of rows[0] in the whole list (total.go).
+	first      int
+	firstKnown bool
+	total      int
+	totalKnown bool
+	totalLoad  common.Load[totalMsg]
 	marks      map[int64]bool
 	states     []store.State
 	tags       []store.Tag // tags shown as columns
@@ -65,7 +73,6 @@ func New(c *common.Common, opts Options) *List {
 
 // metaMsg carries the states and tags the columns need.
 type metaMsg struct {
-	gen    int
 	states []store.State
 	tags   []store.Tag
 	conds  []store.Cond
@@ -135,26 +142,17 @@ func (l *List) Update(msg tea.Msg) tea.Cmd {
 		l.states, l.tags = msg.states, msg.tags
 		l.lines = nil
 		return l.load(loadFirst)
-	case rowsMsg:
-		if msg.gen != l.gen {
+	case common.Loaded[rowsMsg]:
+		if !l.rowsLoad.Take(msg) {
 			return nil
 		}
-		if msg.err != nil {
+		if msg.Err != nil {
 			l.loading = false
-			return common.Error(fmt.Errorf("list patches: %w", msg.err))
+			return common.Error(fmt.Errorf("list patches: %w", msg.Err))
 		}
-		l.apply(msg)
-		l.loaded = true
-		if p := l.pending; (p > 0 && msg.kind == loadAfter) || (p < 0 && msg.kind == loadBefore) {
-			l.cursor += p
-			return l.settle()
-		}
-		if msg.kind != loadAround {
-			// A reload keeps the moves it could not make yet; edge
-			// loads the rows they need.
-			l.pending = 0
-		}
-		return l.edge()
+		return l.rowsLoaded(msg.Value)
+	case common.Loaded[totalMsg]:
+		return l.totalLoaded(msg)
 	case searchMsg:
 		return l.applySearch(msg)
 	case markMsg:
@@ -221,7 +219,7 @@ func (l *List) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Open):
 		if r, ok := l.current(); ok {
-			return common.Send(common.OpenPatchMsg{ID: r.ID})
+			return l.c.Go(common.OpenPatchMsg{ID: r.ID})
 		}
 	case key.Matches(msg, k.Mark):
 		if r, ok := l.current(); ok {
@@ -234,7 +232,7 @@ func (l *List) key(msg tea.KeyPressMsg) tea.Cmd {
 		clear(l.marks)
 	case key.Matches(msg, k.SeriesMode):
 		if l.opts.Project != nil {
-			return common.Send(common.SwapMsg{Open: common.OpenSeriesListMsg{Project: *l.opts.Project}})
+			return l.c.Go(common.SwapMsg{Open: common.OpenSeriesListMsg{Project: *l.opts.Project}})
 		}
 		return common.Status("series mode needs a project")
 	case key.Matches(msg, k.State):
@@ -251,6 +249,32 @@ func (l *List) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	return l.settle()
+}
+
+// rowsLoaded applies the answer of the newest load.
+func (l *List) rowsLoaded(msg rowsMsg) tea.Cmd {
+	l.apply(msg)
+	l.loaded = true
+	var count tea.Cmd
+	if msg.kind == loadFirst || msg.kind == loadLast || msg.kind == loadAround {
+		// A new query, or the store changed: count again.
+		count = l.countTotal()
+	}
+	return tea.Batch(count, l.afterRows(msg))
+}
+
+// afterRows finishes the moves that waited for msg's rows.
+func (l *List) afterRows(msg rowsMsg) tea.Cmd {
+	if p := l.pending; (p > 0 && msg.kind == loadAfter) || (p < 0 && msg.kind == loadBefore) {
+		l.cursor += p
+		return l.settle()
+	}
+	if msg.kind != loadAround {
+		// A reload keeps the moves it could not make yet; edge
+		// loads the rows they need.
+		l.pending = 0
+	}
+	return l.edge()
 }
 
 // settle keeps the cursor in the window; a move past the loaded rows is
@@ -350,6 +374,14 @@ func (l *List) act(kind actions.Kind) tea.Cmd {
 		}
 	}
 	return l.actions.Start(kind, t)
+}
+
+// Busy implements common.Busy: keys wait for the list's first rows, for
+// a query being resolved, for rows that replace the window (g, G, a new
+// query) and for the rows a move still has to go.
+func (l *List) Busy() bool {
+	return !l.loaded || l.resolving ||
+		(l.loading && (l.loadKind == loadFirst || l.loadKind == loadLast || l.pending != 0))
 }
 
 // Settled implements common.Followed: its rows are patch rows, and every

@@ -49,6 +49,7 @@ func (l *List) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		c := l.c
+		l.resolving = true
 		return func() tea.Msg {
 			conds, err := resolve(c, text)
 			return searchMsg{text: text, conds: conds, err: err}
@@ -60,6 +61,7 @@ func (l *List) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (l *List) applySearch(m searchMsg) tea.Cmd {
+	l.resolving = false
 	if m.err != nil {
 		l.search.err = m.err.Error()
 		return nil

@@ -153,7 +153,7 @@ func (l *List) caret() string {
 
 // infoKey is everything the info line shows (outside a search).
 type infoKey struct {
-	query, err           string
+	query, err, pos      string
 	cursor, rows, marks  int
 	atStart, atEnd, dark bool
 }
@@ -164,7 +164,7 @@ func (l *List) infoLine() string {
 	if l.search.active {
 		return l.search.input.View()
 	}
-	k := infoKey{query: l.query, err: l.search.err, cursor: l.cursor, rows: len(l.rows), marks: len(l.marks),
+	k := infoKey{query: l.query, err: l.search.err, pos: l.position(), cursor: l.cursor, rows: len(l.rows), marks: len(l.marks),
 		atStart: l.atStart, atEnd: l.atEnd, dark: l.c.Styles.IsDark}
 	if l.info.line != "" && l.info.key == k {
 		return l.info.line
@@ -181,14 +181,7 @@ func (l *List) drawInfo() string {
 	} else {
 		parts = append(parts, st.Muted.Render("all patches"))
 	}
-	if n := len(l.rows); n > 0 {
-		pos := fmt.Sprintf("row %d", l.cursor+1)
-		if l.atStart {
-			pos = fmt.Sprintf("%d of %d", l.cursor+1, n)
-			if !l.atEnd {
-				pos = fmt.Sprintf("%d of %d+", l.cursor+1, n)
-			}
-		}
+	if pos := l.position(); pos != "" {
 		parts = append(parts, st.Muted.Render(pos))
 	}
 	if n := len(l.marks); n > 0 {

@@ -23,13 +23,14 @@ const (
 	loadAround                 // reload around the cursor's patch
 )
 
-// rowsMsg carries a loaded page. gen drops answers to superseded loads.
+// rowsMsg is a loaded page (the value of a common.Loaded: the newest
+// load's answer only).
 type rowsMsg struct {
-	gen    int
 	kind   loadKind
 	rows   []store.PatchRow
 	before []store.PatchRow // loadAround: the rows above the anchor
 	anchor int64            // loadAround: the patch to keep the cursor on
+	above  int              // loadAround: the rows above the anchor in the whole list
 	limit  int
 	err    error
 }
@@ -49,9 +50,8 @@ func (l *List) pq(extra func(*store.PatchQuery)) store.PatchQuery {
 
 // load starts fetching a page; only the newest load's answer is applied.
 func (l *List) load(kind loadKind) tea.Cmd {
-	l.gen++
-	l.loading = true
-	gen, c := l.gen, l.c
+	l.loading, l.loadKind = true, kind
+	c := l.c
 	limit := l.visible() + l.margin()
 	var q, qBefore store.PatchQuery
 	var anchorID int64
@@ -84,22 +84,26 @@ func (l *List) load(kind loadKind) tea.Cmd {
 		q = l.pq(func(q *store.PatchQuery) { q.After = &from; q.Limit = limit })
 		qBefore = l.pq(func(q *store.PatchQuery) { q.Before = &at; q.Limit = l.margin() })
 	}
-	return func() tea.Msg {
-		msg := rowsMsg{gen: gen, kind: kind, limit: limit}
+	return l.rowsLoad.Start(func() (rowsMsg, error) {
+		msg := rowsMsg{kind: kind, limit: limit}
 		if kind == loadAround {
 			msg.anchor = anchorID
 			msg.rows, msg.err = c.Store.ListPatches(c.Ctx, q)
 			if msg.err == nil {
 				msg.before, msg.err = c.Store.ListPatches(c.Ctx, qBefore)
 			}
-			return msg
+			if msg.err == nil && len(msg.before) == qBefore.Limit {
+				// Not at the start: where the window is, counted.
+				msg.above, msg.err = c.Store.CountPatches(c.Ctx, qBefore)
+			}
+			return msg, msg.err
 		}
 		msg.rows, msg.err = c.Store.ListPatches(c.Ctx, q)
 		if kind == loadLast {
 			slices.Reverse(msg.rows)
 		}
-		return msg
-	}
+		return msg, msg.err
+	})
 }
 
 // apply puts a loaded page into the window.
@@ -118,11 +122,15 @@ func (l *List) apply(m rowsMsg) {
 	case loadFirst:
 		l.rows, l.cursor, l.offset = m.rows, 0, 0
 		l.atStart, l.atEnd = true, len(m.rows) < m.limit
+		l.first, l.firstKnown = 0, true
 	case loadLast:
 		l.rows = m.rows
 		l.cursor = max(len(m.rows)-1, 0)
 		l.offset = max(len(m.rows)-l.visible(), 0)
 		l.atStart, l.atEnd = len(m.rows) < m.limit, true
+		// Known once the total is (totalLoaded), which this load recounts.
+		l.firstKnown = l.atStart
+		l.first = 0
 	case loadAfter:
 		l.rows = append(l.rows, m.rows...)
 		l.atEnd = len(m.rows) < m.limit
@@ -131,6 +139,7 @@ func (l *List) apply(m rowsMsg) {
 			l.cursor -= drop
 			l.offset = max(l.offset-drop, 0)
 			l.atStart = false
+			l.first += drop
 		}
 	case loadBefore:
 		n := len(m.rows)
@@ -138,6 +147,12 @@ func (l *List) apply(m rowsMsg) {
 		l.cursor += n
 		l.offset += n
 		l.atStart = n < m.limit
+		l.first -= n
+		if l.atStart || l.first < 0 {
+			// Rows came or went above the window meanwhile: at the
+			// start the position is known again, else not.
+			l.first, l.firstKnown = 0, l.atStart
+		}
 		if len(l.rows) > keep {
 			l.rows = l.rows[:keep]
 			l.atEnd = false
@@ -153,6 +168,10 @@ func (l *List) apply(m rowsMsg) {
 		l.rows = append(slices.Clone(m.before), m.rows...)
 		l.atStart = len(m.before) < l.margin()
 		l.atEnd = len(m.rows) < m.limit
+		l.first, l.firstKnown = 0, true
+		if !l.atStart {
+			l.first = m.above - len(m.before)
+		}
 		l.cursor = len(m.before)
 		for i, r := range l.rows {
 			if r.ID == m.anchor {

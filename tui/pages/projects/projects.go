@@ -119,11 +119,11 @@ func (p *Page) Update(msg tea.Msg) tea.Cmd {
 			p.cursor = max(len(p.rows)-1, 0)
 		case key.Matches(msg, k.Open):
 			if len(p.rows) > 0 {
-				return common.Send(common.OpenProjectMsg{Project: p.rows[p.cursor].p})
+				return p.c.Go(common.OpenProjectMsg{Project: p.rows[p.cursor].p})
 			}
 		case key.Matches(msg, k.SeriesMode):
 			if len(p.rows) > 0 {
-				return common.Send(common.OpenSeriesListMsg{Project: p.rows[p.cursor].p})
+				return p.c.Go(common.OpenSeriesListMsg{Project: p.rows[p.cursor].p})
 			}
 		}
 	}

@@ -3,8 +3,6 @@ package series
 import (
 	"fmt"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/tui/common"
 )
@@ -19,19 +17,6 @@ type data struct {
 	states    []store.State
 	tags      []store.Tag
 	deps      []int64 // series this one depends on
-}
-
-type loadedMsg struct {
-	gen int
-	d   *data
-	err error
-}
-
-func load(c *common.Common, id int64, gen int) tea.Cmd {
-	return func() tea.Msg {
-		d, err := fetch(c, id)
-		return loadedMsg{gen: gen, d: d, err: err}
-	}
 }
 
 func fetch(c *common.Common, id int64) (*data, error) {

@@ -21,7 +21,7 @@ import (
 type Page struct {
 	c       *common.Common
 	id      int64
-	gen     int
+	load    common.Load[*data]
 	d       *data
 	err     error
 	cursor  int // index into d.patches
@@ -40,9 +40,13 @@ func (p *Page) Init() tea.Cmd { return p.Reload() }
 
 // Reload implements common.Page.
 func (p *Page) Reload() tea.Cmd {
-	p.gen++
-	return load(p.c, p.id, p.gen)
+	c, id := p.c, p.id
+	return p.load.Start(func() (*data, error) { return fetch(c, id) })
 }
+
+// Busy implements common.Busy: keys wait while the series they would act
+// on is not the one loaded.
+func (p *Page) Busy() bool { return p.load.Busy() && (p.d == nil || p.d.series.ID != p.id) }
 
 // Title implements common.Page.
 func (p *Page) Title() string { return fmt.Sprintf("series #%d", p.id) }
@@ -63,16 +67,16 @@ func (p *Page) Update(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.gen != p.gen {
+	case common.Loaded[*data]:
+		if !p.load.Take(msg) {
 			return nil
 		}
-		if msg.err != nil {
-			p.err = msg.err
-			return common.Error(msg.err)
+		if msg.Err != nil {
+			p.err = msg.Err
+			return common.Error(msg.Err)
 		}
-		fresh := p.d == nil || p.d.series.ID != msg.d.series.ID
-		p.d, p.err = msg.d, nil
+		fresh := p.d == nil || p.d.series.ID != msg.Value.series.ID
+		p.d, p.err = msg.Value, nil
 		if fresh {
 			p.cursor = 0
 			clear(p.marks)
@@ -119,7 +123,7 @@ func (p *Page) key(msg tea.KeyPressMsg) tea.Cmd {
 		p.cursor = max(n-1, 0)
 	case key.Matches(msg, k.Open):
 		if n > 0 {
-			return common.Send(common.OpenPatchMsg{ID: p.d.patches[p.cursor].ID})
+			return p.c.Go(common.OpenPatchMsg{ID: p.d.patches[p.cursor].ID})
 		}
 	case key.Matches(msg, k.Mark):
 		if n > 0 {

@@ -71,7 +71,7 @@ func (p *Page) Update(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	switch msg := msg.(type) {
-	case windowMsg:
+	case common.Loaded[windowMsg]:
 		return p.apply(msg)
 	case seriesPatchesMsg:
 		if msg.err != nil {
@@ -120,10 +120,10 @@ func (p *Page) key(msg tea.KeyPressMsg) tea.Cmd {
 		p.input.SetValue(p.name)
 	case key.Matches(msg, k.Open):
 		if s, ok := p.current(); ok {
-			return common.Send(common.OpenSeriesMsg{ID: s.ID})
+			return p.c.Go(common.OpenSeriesMsg{ID: s.ID})
 		}
 	case key.Matches(msg, k.SeriesMode):
-		return common.Send(common.SwapMsg{Open: common.OpenProjectMsg{Project: p.project}})
+		return p.c.Go(common.SwapMsg{Open: common.OpenProjectMsg{Project: p.project}})
 	case key.Matches(msg, k.State):
 		return p.act(actions.SetState)
 	case key.Matches(msg, k.Delegate):
@@ -174,3 +174,6 @@ func (p *Page) act(kind actions.Kind) tea.Cmd {
 
 // ProjectID implements common.ProjectScoped.
 func (p *Page) ProjectID() int64 { return p.project.ID }
+
+// Busy implements common.Busy: keys wait for the first rows.
+func (p *Page) Busy() bool { return !p.win.loaded }

@@ -26,7 +26,7 @@ type window struct {
 	atEnd   bool
 	loaded  bool
 	loading bool
-	gen     int
+	load    common.Load[windowMsg]
 	// from is the cursor when the newest load started: moves made while
 	// it is in flight are applied again on its rows.
 	from int
@@ -39,13 +39,11 @@ type row struct {
 }
 
 type windowMsg struct {
-	gen    int
 	asc    bool
 	off    int
 	limit  int
 	rows   []row
 	anchor int64 // keep the cursor on this series; -1: on the last row
-	err    error
 }
 
 func (p *Page) visible() int { return max(p.c.Height-2, 1) }
@@ -71,20 +69,18 @@ func (p *Page) currentID() int64 {
 
 // load fetches a window; anchor is the series to keep the cursor on.
 func (p *Page) load(asc bool, off int, anchor int64) tea.Cmd {
-	p.win.gen++
 	p.win.loading = true
 	p.win.from = p.win.cursor
-	gen, c, limit := p.win.gen, p.c, p.limit()
+	c, limit := p.c, p.limit()
 	q := store.SeriesQuery{ProjectID: p.project.ID, NameLike: p.name, Order: "-date", Limit: limit, Offset: off}
 	if asc {
 		q.Order = "date"
 	}
-	return func() tea.Msg {
-		m := windowMsg{gen: gen, asc: asc, off: off, limit: limit, anchor: anchor}
+	return p.win.load.Start(func() (windowMsg, error) {
+		m := windowMsg{asc: asc, off: off, limit: limit, anchor: anchor}
 		ss, err := c.Store.ListSeries(c.Ctx, q)
 		if err != nil {
-			m.err = fmt.Errorf("list series: %w", err)
-			return m
+			return m, fmt.Errorf("list series: %w", err)
 		}
 		if asc {
 			slices.Reverse(ss)
@@ -95,26 +91,26 @@ func (p *Page) load(asc bool, off int, anchor int64) tea.Cmd {
 		}
 		people, err := c.Store.GetPeople(c.Ctx, ids)
 		if err != nil {
-			m.err = fmt.Errorf("submitters: %w", err)
-			return m
+			return m, fmt.Errorf("submitters: %w", err)
 		}
 		m.rows = make([]row, len(ss))
 		for i, s := range ss {
 			m.rows[i] = row{s: s, submitter: people[s.SubmitterID]}
 		}
-		return m
-	}
+		return m, nil
+	})
 }
 
-func (p *Page) apply(m windowMsg) tea.Cmd {
+func (p *Page) apply(lm common.Loaded[windowMsg]) tea.Cmd {
 	w := &p.win
-	if m.gen != w.gen {
+	if !w.load.Take(lm) {
 		return nil
 	}
 	w.loading = false
-	if m.err != nil {
-		return common.Error(m.err)
+	if lm.Err != nil {
+		return common.Error(lm.Err)
 	}
+	m := lm.Value
 	screen := w.cursor - w.top
 	w.asc, w.off, w.rows, w.loaded = m.asc, m.off, m.rows, true
 	full := len(m.rows) == m.limit
