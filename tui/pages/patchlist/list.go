@@ -50,6 +50,8 @@ type List struct {
 	total      int
 	totalKnown bool
 	totalLoad  common.Load[totalMsg]
+	since      int64 // rows with higher ids are new mail (window.go)
+	outside    int   // new rows above the window
 	marks      map[int64]bool
 	states     []store.State
 	tags       []store.Tag // tags shown as columns
@@ -282,6 +284,7 @@ func (l *List) afterRows(msg rowsMsg) tea.Cmd {
 // always moves a full page.
 func (l *List) settle() tea.Cmd {
 	l.settlePending()
+	l.seen()
 	return l.edge()
 }
 

@@ -155,6 +155,7 @@ func (l *List) caret() string {
 type infoKey struct {
 	query, err, pos      string
 	cursor, rows, marks  int
+	fresh                int
 	atStart, atEnd, dark bool
 }
 
@@ -164,12 +165,13 @@ func (l *List) infoLine() string {
 	if l.search.active {
 		return l.search.input.View()
 	}
-	k := infoKey{query: l.query, err: l.search.err, pos: l.position(), cursor: l.cursor, rows: len(l.rows), marks: len(l.marks),
+	k := infoKey{query: l.query, err: l.search.err, pos: l.position(), fresh: l.newAbove(), cursor: l.cursor, rows: len(l.rows), marks: len(l.marks),
 		atStart: l.atStart, atEnd: l.atEnd, dark: l.c.Styles.IsDark}
 	if l.info.line != "" && l.info.key == k {
 		return l.info.line
 	}
-	l.info.key, l.info.line = k, l.drawInfo()
+	l.info.key = k
+	l.info.line = l.drawInfo()
 	return l.info.line
 }
 
@@ -183,6 +185,9 @@ func (l *List) drawInfo() string {
 	}
 	if pos := l.position(); pos != "" {
 		parts = append(parts, st.Muted.Render(pos))
+	}
+	if n := l.info.key.fresh; n > 0 {
+		parts = append(parts, st.Status.Render(fmt.Sprintf("%d new ↑", n)))
 	}
 	if n := len(l.marks); n > 0 {
 		parts = append(parts, st.Marked.Render(fmt.Sprintf("%d marked", n)))

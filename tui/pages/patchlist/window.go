@@ -31,6 +31,8 @@ type rowsMsg struct {
 	before []store.PatchRow // loadAround: the rows above the anchor
 	anchor int64            // loadAround: the patch to keep the cursor on
 	above  int              // loadAround: the rows above the anchor in the whole list
+	newer  int              // loadAround: how many of those are new (ids above since)
+	maxID  int64            // loadFirst, loadLast: the newest id the query lists
 	limit  int
 	err    error
 }
@@ -51,7 +53,7 @@ func (l *List) pq(extra func(*store.PatchQuery)) store.PatchQuery {
 // load starts fetching a page; only the newest load's answer is applied.
 func (l *List) load(kind loadKind) tea.Cmd {
 	l.loading, l.loadKind = true, kind
-	c := l.c
+	c, since := l.c, l.since
 	limit := l.visible() + l.margin()
 	var q, qBefore store.PatchQuery
 	var anchorID int64
@@ -93,14 +95,29 @@ func (l *List) load(kind loadKind) tea.Cmd {
 				msg.before, msg.err = c.Store.ListPatches(c.Ctx, qBefore)
 			}
 			if msg.err == nil && len(msg.before) == qBefore.Limit {
-				// Not at the start: where the window is, counted.
+				// Not at the start: where the window is, counted, and
+				// the new mail above it.
 				msg.above, msg.err = c.Store.CountPatches(c.Ctx, qBefore)
+				if msg.err == nil && since != 0 {
+					qNew := qBefore
+					qNew.Conds = append(slices.Clip(qNew.Conds), store.Cond{Field: store.FieldID, Op: store.OpGt, Ints: []int64{since}})
+					msg.newer, msg.err = c.Store.CountPatches(c.Ctx, qNew)
+				}
 			}
 			return msg, msg.err
 		}
 		msg.rows, msg.err = c.Store.ListPatches(c.Ctx, q)
 		if kind == loadLast {
 			slices.Reverse(msg.rows)
+		}
+		if msg.err == nil && (kind == loadFirst || kind == loadLast) {
+			// The newest id listed: rows above it are new mail.
+			var top []store.PatchRow
+			top, msg.err = c.Store.ListPatches(c.Ctx, store.PatchQuery{Conds: q.Conds, Order: store.OrderID, Desc: true, Limit: 1,
+				NoTags: true, NoChecks: true, Lean: true})
+			if len(top) > 0 {
+				msg.maxID = top[0].ID
+			}
 		}
 		return msg, msg.err
 	})
@@ -120,10 +137,12 @@ func (l *List) apply(m rowsMsg) {
 	keep := l.visible() + 2*l.margin()
 	switch m.kind {
 	case loadFirst:
+		l.since, l.outside = m.maxID, 0
 		l.rows, l.cursor, l.offset = m.rows, 0, 0
 		l.atStart, l.atEnd = true, len(m.rows) < m.limit
 		l.first, l.firstKnown = 0, true
 	case loadLast:
+		l.since, l.outside = m.maxID, 0
 		l.rows = m.rows
 		l.cursor = max(len(m.rows)-1, 0)
 		l.offset = max(len(m.rows)-l.visible(), 0)
@@ -163,8 +182,11 @@ func (l *List) apply(m rowsMsg) {
 		// apply the same moves from the anchor.
 		moved := l.cursor - l.aroundFrom + l.pending
 		l.pending = 0
-		// Keep the cursor at the same screen line.
+		// Keep the cursor at the same screen line, unless the screen
+		// showed the top of the list: then it still does, with the new
+		// rows on it, as long as the cursor stays on screen.
 		screen := l.cursor - l.offset
+		top := l.atStart && l.offset == 0
 		l.rows = append(slices.Clone(m.before), m.rows...)
 		l.atStart = len(m.before) < l.margin()
 		l.atEnd = len(m.rows) < m.limit
@@ -182,6 +204,19 @@ func (l *List) apply(m rowsMsg) {
 		// Past the loaded rows, settlePending keeps the rest for later.
 		l.cursor += moved
 		l.offset = max(min(l.cursor, len(l.rows)-1)-screen, 0)
+		if top && l.cursor < l.visible() {
+			l.offset = 0
+		}
+		l.outside = 0
+		if !l.atStart && l.since != 0 {
+			in := 0
+			for _, r := range m.before {
+				if r.ID > l.since {
+					in++
+				}
+			}
+			l.outside = max(m.newer-in, 0)
+		}
 		l.settlePending()
 		return
 	}
@@ -214,4 +249,33 @@ func (l *List) edge() tea.Cmd {
 		return l.load(loadBefore)
 	}
 	return nil
+}
+
+// New mail while watching: rows with ids above since arrived after the
+// list first loaded. The info line counts those above the screen ("3 new
+// ↑"): the ones in the window by their ids, the ones above it by the
+// count each reload makes (outside).
+
+// newAbove counts the new rows above the screen.
+func (l *List) newAbove() int {
+	if l.since == 0 {
+		return 0
+	}
+	n := l.outside
+	for _, r := range l.rows[:min(l.offset, len(l.rows))] {
+		if r.ID > l.since {
+			n++
+		}
+	}
+	return n
+}
+
+// seen forgets the new rows once none is above the screen.
+func (l *List) seen() {
+	if l.since == 0 || l.newAbove() > 0 {
+		return
+	}
+	for _, r := range l.rows {
+		l.since = max(l.since, r.ID)
+	}
 }
