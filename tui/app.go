@@ -82,9 +82,17 @@ func New(o Options) tea.Model {
 	if o.IsDark != nil {
 		dark = *o.IsDark
 	}
+	keys, keyErr := keymap.Default(), error(nil)
+	if o.StateKeys != nil {
+		if k, err := keymap.Default().WithStates(o.StateKeys); err != nil {
+			keyErr = err
+		} else {
+			keys = k
+		}
+	}
 	c := &common.Common{
 		Ctx: o.Ctx, Store: o.Store, Service: service.Or(o.Service, o.Store, o.Now), User: o.User, Now: o.Now, Logger: o.Logger,
-		Styles: styles.New(dark), Keys: keymap.Default(),
+		Styles: styles.New(dark), Keys: keys, SSH: o.SSH,
 	}
 	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID, watcher: o.Watcher,
 		covered: map[common.Page]cover{}}
@@ -95,6 +103,9 @@ func New(o Options) tea.Model {
 		m.watcher = store.NewWatcher(o.Store, 0, nil)
 	}
 	c.Counts = m.watcher.Counts
+	if keyErr != nil {
+		m.status, m.isErr = "state keys: "+keyErr.Error()+" (the defaults apply)", true
+	}
 	m.resize(o.Width, o.Height)
 	m.stack = []common.Page{projects.New(c)}
 	return m

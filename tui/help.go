@@ -14,10 +14,12 @@ func (m *Model) helpLines() []string {
 		title string
 		keys  []key.Binding
 	}{
-		{"Moving", k.Movement()},
+		{"Moving (a count first repeats: 5j)", k.Movement()},
 		{"Going places", k.Navigation()},
 		{"Acting on patches (marked ones, else the one under the cursor)", k.Actions()},
+		{"One-key states (lists, patch and series views)", k.StateBindings()},
 		{"Patch and series views", k.Views()},
+		{"Reading a patch (pager)", k.Reading()},
 		{"Bundle list", k.BundleKeys()},
 	}
 	var out []string
@@ -43,7 +45,8 @@ func (m *Model) helpLines() []string {
 		"  -term              negates any term: -state:accepted -wip",
 		"",
 		st.Section.Render("Search (/) in patch and text views"),
-		"  a word; n and N jump between the lines that contain it",
+		"  a word (empty prompt; ↑ brings back earlier ones); matches are",
+		"  highlighted, n and p jump between them",
 	)
 	return out
 }

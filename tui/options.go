@@ -32,6 +32,14 @@ type Options struct {
 	// PollInterval is how often the session checks the event log for
 	// changes; 0 means one second.
 	PollInterval time.Duration
+	// SSH is how users reach this server's SSH command line ("ssh -p
+	// 2222 patches.example.org"), shown in the apply commands; "" shows
+	// "ssh <host>".
+	SSH string
+	// StateKeys are the one-key states (key → state slug); nil: the
+	// defaults (keymap.DefaultStateKeys). A key another binding uses is
+	// is reported in the status line, and the defaults apply.
+	StateKeys map[string]string
 	// Watcher shares event log readings among the sessions of a process;
 	// nil: the session reads the log itself.
 	Watcher *store.Watcher

@@ -4,6 +4,7 @@ package common
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -34,6 +35,11 @@ type Common struct {
 	// id; the sessions of a process share the answers (see
 	// store.Watcher). nil: ask the store.
 	Counts func(ctx context.Context, projectID int64, archived bool) (map[int64]int, error)
+	// SSH is how a user runs the SSH command line of this server ("ssh
+	// -p 2222 patches.example.org"), for the apply commands the patch
+	// and series views show.
+	SSH string
+
 	// nav holds the navigation pages asked for (Go) in the Update the
 	// root is running.
 	nav []tea.Msg
@@ -75,4 +81,23 @@ func (c *Common) UserID() int64 {
 		return 0
 	}
 	return c.User.ID
+}
+
+// ApplyCommand is the shell command that applies a patch (or, with
+// series, a whole series) to a git tree.
+func (c *Common) ApplyCommand(id int64, series bool) string {
+	ssh := c.SSH
+	if ssh == "" {
+		ssh = "ssh <host>"
+	}
+	if series {
+		return fmt.Sprintf("%s series %d --mbox | git am -3", ssh, id)
+	}
+	return fmt.Sprintf("%s mbox %d | git am -3", ssh, id)
+}
+
+// CopyCommand copies text to the terminal's clipboard (OSC 52: it works
+// over SSH, the terminal decides whether to allow it) and says so.
+func CopyCommand(text string) tea.Cmd {
+	return tea.Batch(tea.SetClipboard(text), Status("copied (OSC 52): "+text))
 }

@@ -19,16 +19,29 @@ type KeyMap struct {
 	Delete, Public key.Binding
 	// Patch and series views.
 	NextPatch, PrevPatch, OpenSeries, NextVersion, PrevVersion, VersionDiff key.Binding
+	// Reading (the pager of the patch, series and text views).
+	Wrap, Left, Right, NextFile, PrevFile, NextHunk, PrevHunk, Comments, CopyApply key.Binding
 	// Dialogs.
 	Confirm, Cancel key.Binding
+	// States are the single-key states (WithStates).
+	States []StateKey
 }
 
 func bind(keys []string, help, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 }
 
-// Default returns the standard bindings: vi and less keys plus arrows.
+// Default returns the standard bindings: vi and less keys plus arrows,
+// and the default single-key states.
 func Default() *KeyMap {
+	k, err := base().WithStates(nil)
+	if err != nil {
+		panic("keymap: the default state keys collide: " + err.Error()) // a bug in this file
+	}
+	return k
+}
+
+func base() *KeyMap {
 	return &KeyMap{
 		Up:       bind([]string{"k", "up"}, "↑/k", "up"),
 		Down:     bind([]string{"j", "down"}, "↓/j", "down"),
@@ -45,7 +58,7 @@ func Default() *KeyMap {
 		Help:      bind([]string{"?"}, "?", "all keys"),
 		Search:    bind([]string{"/"}, "/", "search"),
 		NextMatch: bind([]string{"n"}, "n", "next match"),
-		PrevMatch: bind([]string{"N"}, "N", "previous match"),
+		PrevMatch: bind([]string{"p"}, "p", "previous match"),
 		Todo:      bind([]string{"T"}, "T", "my to-do"),
 		Bundles:   bind([]string{"B"}, "B", "bundles"),
 		Projects:  bind([]string{"P"}, "P", "projects"),
@@ -70,6 +83,16 @@ func Default() *KeyMap {
 		NextVersion: bind([]string{">"}, ">", "newer version"),
 		PrevVersion: bind([]string{"<"}, "<", "older version"),
 		VersionDiff: bind([]string{"="}, "=", "diff vs previous version"),
+
+		Wrap:      bind([]string{"w"}, "w", "wrap long lines on/off"),
+		Left:      bind([]string{"h", "left"}, "h/←", "scroll left (no wrap)"),
+		Right:     bind([]string{"l", "right"}, "l/→", "scroll right (no wrap)"),
+		NextFile:  bind([]string{"}"}, "}", "next file of the diff"),
+		PrevFile:  bind([]string{"{"}, "{", "previous file"),
+		NextHunk:  bind([]string{")"}, ")", "next hunk"),
+		PrevHunk:  bind([]string{"("}, "(", "previous hunk"),
+		Comments:  bind([]string{"m"}, "m", "to the comments"),
+		CopyApply: bind([]string{"y"}, "y", "copy the apply command"),
 
 		Confirm: bind([]string{"y", "enter"}, "y/enter", "confirm"),
 		Cancel:  bind([]string{"n", "esc", "q"}, "n/esc", "cancel"),
@@ -96,5 +119,10 @@ func (k *KeyMap) BundleKeys() []key.Binding { return []key.Binding{k.Delete, k.P
 
 // Views lists the patch and series view bindings (for help).
 func (k *KeyMap) Views() []key.Binding {
-	return []key.Binding{k.PrevPatch, k.NextPatch, k.OpenSeries, k.PrevVersion, k.NextVersion, k.VersionDiff}
+	return []key.Binding{k.PrevPatch, k.NextPatch, k.OpenSeries, k.PrevVersion, k.NextVersion, k.VersionDiff, k.CopyApply}
+}
+
+// Reading lists the pager's bindings (for help).
+func (k *KeyMap) Reading() []key.Binding {
+	return []key.Binding{k.Wrap, k.Left, k.Right, k.NextFile, k.PrevFile, k.NextHunk, k.PrevHunk, k.Comments}
 }

@@ -108,6 +108,8 @@ func (a *Actions) Update(msg tea.Msg) (handled bool, cmd tea.Cmd) {
 	case openMsg:
 		a.dialog = msg.dialog
 		return true, nil
+	case keyRun:
+		return true, msg.cmd
 	case tea.KeyPressMsg:
 		if a.dialog == nil {
 			return false, nil
@@ -315,3 +317,31 @@ func capitalize(s string) string {
 }
 
 func itoa(n int64) string { return fmt.Sprint(n) }
+
+// SetStateTo sets the state whose slug is given (a one-key state) on t,
+// through the same confirmation and edit as the state picker.
+func (a *Actions) SetStateTo(t Target, slug string) tea.Cmd {
+	if len(t.IDs) == 0 {
+		return nil
+	}
+	if a.c.User == nil {
+		return common.Error(common.ErrAnonymous)
+	}
+	return func() tea.Msg {
+		states, err := a.c.Store.ListStates(a.c.Ctx)
+		if err != nil {
+			return common.ErrorMsg{Err: fmt.Errorf("list states: %w", err)}
+		}
+		for _, st := range states {
+			if st.Slug == slug {
+				id := st.ID
+				return keyRun{a.confirmMany(t, "set the state of", store.PatchUpdate{StateID: &id}, "→ "+st.Name)}
+			}
+		}
+		return common.ErrorMsg{Err: fmt.Errorf("no state %q: the state keys name one that does not exist", slug)}
+	}
+}
+
+// keyRun carries the command a one-key state runs once its state is
+// known: a confirmation to open, or the edit itself.
+type keyRun struct{ cmd tea.Cmd }

@@ -24,6 +24,9 @@ type Page struct {
 	err     error
 	pager   *components.Pager
 	actions *actions.Actions
+	// The lines of the diff's files and hunks and of the comments
+	// (render.go), for the pager's jumps.
+	files, hunks, comments []int
 }
 
 // New returns the view of patch id; Init loads it.
@@ -79,6 +82,9 @@ func (p *Page) Update(msg tea.Msg) tea.Cmd {
 		fresh := p.d == nil || p.d.patch.ID != msg.Value.patch.ID
 		p.d, p.err = msg.Value, nil
 		p.pager.SetLines(p.lines())
+		p.pager.SetMarks(components.MarkFile, p.files)
+		p.pager.SetMarks(components.MarkHunk, p.hunks)
+		p.pager.SetMarks(components.MarkComments, p.comments)
 		if fresh {
 			p.pager.GotoTop()
 		}
@@ -145,6 +151,13 @@ func (p *Page) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return p.act(actions.SetCommitRef), true
 	case key.Matches(msg, k.Bundle):
 		return p.act(actions.AddToBundle), true
+	case key.Matches(msg, k.CopyApply):
+		return p.copyApply(), true
+	}
+	for _, sk := range k.States {
+		if key.Matches(msg, sk.Binding) {
+			return p.actions.SetStateTo(p.target(), sk.Slug), true
+		}
 	}
 	return nil, false
 }
@@ -180,12 +193,14 @@ func (p *Page) otherVersion(newer bool) (version, bool) {
 	return best, found
 }
 
-func (p *Page) act(kind actions.Kind) tea.Cmd {
+func (p *Page) act(kind actions.Kind) tea.Cmd { return p.actions.Start(kind, p.target()) }
+
+func (p *Page) target() actions.Target {
 	pt := p.d.patch
-	return p.actions.Start(kind, actions.Target{
+	return actions.Target{
 		IDs: []int64{pt.ID}, ProjectID: pt.ProjectID, StateID: pt.StateID,
 		Delegate: pt.DelegateID, Archived: pt.Archived, CommitRef: pt.CommitRef,
-	})
+	}
 }
 
 // View implements common.Page.
@@ -215,3 +230,6 @@ func (p *Page) ProjectID() int64 {
 	}
 	return p.d.patch.ProjectID
 }
+
+// copyApply copies the command that applies this patch.
+func (p *Page) copyApply() tea.Cmd { return common.CopyCommand(p.c.ApplyCommand(p.d.patch.ID, false)) }

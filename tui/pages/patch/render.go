@@ -14,6 +14,7 @@ import (
 func (p *Page) lines() []string {
 	d, st, now := p.d, p.c.Styles, p.c.Now()
 	pt := d.patch
+	p.files, p.hunks, p.comments = nil, nil, nil
 	var out []string
 	label := func(name, value string) {
 		out = append(out, st.Label.Render(fmt.Sprintf("%-10s", name))+" "+value)
@@ -53,6 +54,7 @@ func (p *Page) lines() []string {
 	if t := p.tagLine(); t != "" {
 		label("Tags", t)
 	}
+	label("Apply", p.c.ApplyCommand(pt.ID, false)+st.Muted.Render("  (y copies)"))
 	if d.series != nil {
 		label("Series", p.seriesLine())
 		if v := p.versionLine(); v != "" {
@@ -76,9 +78,21 @@ func (p *Page) lines() []string {
 	out = append(out, components.TextLines(st, pt.Content)...)
 	if pt.Diff != "" {
 		out = append(out, "", st.Section.Render("Diff"))
+		at := len(out)
 		out = append(out, components.DiffLines(st, pt.Diff)...)
+		for i, l := range strings.Split(strings.TrimRight(pt.Diff, "\n"), "\n") {
+			switch {
+			case strings.HasPrefix(l, "diff --git"):
+				p.files = append(p.files, at+i)
+			case strings.HasPrefix(l, "@@"):
+				p.hunks = append(p.hunks, at+i)
+			}
+		}
 	}
-	out = append(out, p.commentLines()...)
+	if cl := p.commentLines(); len(cl) > 0 {
+		p.comments = []int{len(out) + 1}
+		out = append(out, cl...)
+	}
 	return out
 }
 

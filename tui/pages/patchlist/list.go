@@ -248,7 +248,8 @@ func (l *List) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Bundle):
 		return l.act(actions.AddToBundle)
 	default:
-		return nil
+		cmd, _ := l.stateKey(msg)
+		return cmd
 	}
 	return l.settle()
 }
@@ -360,9 +361,33 @@ type markMsg struct{ ids []int64 }
 
 // act starts an action on the marked patches, or on the cursor's patch.
 func (l *List) act(kind actions.Kind) tea.Cmd {
-	r, ok := l.current()
+	t, ok := l.target()
 	if !ok {
 		return nil
+	}
+	return l.actions.Start(kind, t)
+}
+
+// stateKey runs a one-key state; ok is false for other keys.
+func (l *List) stateKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	for _, sk := range l.c.Keys.States {
+		if key.Matches(msg, sk.Binding) {
+			t, ok := l.target()
+			if !ok {
+				return nil, true
+			}
+			return l.actions.SetStateTo(t, sk.Slug), true
+		}
+	}
+	return nil, false
+}
+
+// target is what an action applies to: the marked patches, or the
+// cursor's patch.
+func (l *List) target() (actions.Target, bool) {
+	r, ok := l.current()
+	if !ok {
+		return actions.Target{}, false
 	}
 	t := actions.Target{IDs: []int64{r.ID}, ProjectID: r.ProjectID, StateID: r.StateID,
 		Delegate: r.DelegateID, Archived: r.Archived, CommitRef: r.CommitRef}
@@ -376,7 +401,7 @@ func (l *List) act(kind actions.Kind) tea.Cmd {
 			t.ProjectID = l.opts.Project.ID
 		}
 	}
-	return l.actions.Start(kind, t)
+	return t, true
 }
 
 // Busy implements common.Busy: keys wait for the list's first rows, for

@@ -160,11 +160,30 @@ func (p *Page) key(msg tea.KeyPressMsg) tea.Cmd {
 		return p.act(actions.SetCommitRef)
 	case key.Matches(msg, k.Bundle):
 		return p.act(actions.AddToBundle)
+	case key.Matches(msg, k.CopyApply):
+		return p.copyApply()
 	default:
+		for _, sk := range k.States {
+			if key.Matches(msg, sk.Binding) {
+				return p.stateKey(sk.Slug)
+			}
+		}
 		// Scrolling and searching keys move the cover letter.
 		p.cover.Update(msg)
 	}
 	return nil
+}
+
+// stateKey sets a one-key state on the marked patches, else the series'.
+func (p *Page) stateKey(slug string) tea.Cmd {
+	rows := p.d.patches
+	if len(p.marks) > 0 {
+		rows = slices.DeleteFunc(slices.Clone(rows), func(r store.PatchRow) bool { return !p.marks[r.ID] })
+	}
+	if len(rows) == 0 {
+		return common.Status("this series has no patches yet")
+	}
+	return p.actions.SetStateTo(actions.TargetOf(rows), slug)
 }
 
 // act targets the marked patches, else the whole series.
@@ -186,3 +205,6 @@ func (p *Page) ProjectID() int64 {
 	}
 	return p.d.series.ProjectID
 }
+
+// copyApply copies the command that applies this series.
+func (p *Page) copyApply() tea.Cmd { return common.CopyCommand(p.c.ApplyCommand(p.d.series.ID, true)) }

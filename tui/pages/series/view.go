@@ -54,6 +54,7 @@ func (p *Page) headerLines() []string {
 		label("From", person(d.submitter)+st.Muted.Render(" · "+s.Date.UTC().Format("2006-01-02 15:04")+" ("+common.RelTime(p.c.Now(), s.Date)+")")),
 		label("Patches", got+p.markInfo()),
 		label("Versions", p.versionLine()),
+		label("Apply", p.c.ApplyCommand(s.ID, true)+st.Muted.Render("  (y copies)")),
 	}
 	if len(d.deps) > 0 {
 		ids := make([]string, len(d.deps))
