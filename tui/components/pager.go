@@ -26,11 +26,11 @@ type Pager struct {
 	plain   []string // lines without styling, lower case, for searching
 	widest  int      // the widest line's cells
 	wrap    bool
-	x       int      // sideways scroll (no wrap)
-	top     int      // first visual line on screen
-	rows    []vline  // the visual lines at width w
-	first   []int    // logical line → its first visual line
-	builtAt [2]int   // width and wrap rows were built for (-1: never)
+	x       int     // sideways scroll (no wrap)
+	top     int     // first visual line on screen
+	rows    []vline // the visual lines at width w
+	first   []int   // logical line → its first visual line
+	builtAt [2]int  // width and wrap rows were built for (-1: never)
 	marks   map[Mark][]int
 	// Search.
 	searching bool
