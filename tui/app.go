@@ -34,6 +34,9 @@ type Model struct {
 	polled   bool
 	watcher  *store.Watcher
 	initial  int64
+	// The project (and query) to open first; auto: the only project.
+	initialProject, initialQuery string
+	auto                         bool
 	quitting bool
 	askQuit  bool // "quit? y/n" shows in the status line
 	keyQueue      // keys.go
@@ -95,7 +98,8 @@ func New(o Options) tea.Model {
 		Styles: styles.New(dark), Keys: keys, SSH: o.SSH,
 	}
 	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID, watcher: o.Watcher,
-		covered: map[common.Page]cover{}}
+		covered: map[common.Page]cover{}, initialProject: o.InitialProject, initialQuery: o.InitialQuery,
+		auto: o.InitialPatchID == 0 && (o.InitialProject != "" || o.OpenSoleProject)}
 	if m.poll <= 0 {
 		m.poll = time.Second
 	}
@@ -129,6 +133,8 @@ func (m *Model) Init() tea.Cmd {
 	first := []tea.Cmd{m.checkEvents(), m.top().Init()}
 	if m.initial != 0 {
 		first = append(first, m.open(common.OpenPatchMsg{ID: m.initial}))
+	} else if m.auto {
+		first = append(first, m.firstProject(m.initialProject, m.initialQuery))
 	}
 	cmds := []tea.Cmd{tea.Sequence(first...)}
 	if !m.fixedBG {
@@ -189,6 +195,9 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return m.reshown(msg)
 	case eventMsg:
 		return m.onEvent(msg)
+	case firstProjectMsg:
+		m.opening = false
+		return m.route(msg.open)
 	case restartingMsg:
 		m.status, m.isErr = "server restarting: reconnect in a moment", true
 		m.quitting = true

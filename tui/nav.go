@@ -27,12 +27,15 @@ func (m *Model) open(msg tea.Msg) tea.Cmd {
 	var p common.Page
 	switch msg := msg.(type) {
 	case common.OpenProjectMsg:
-		pr := msg.Project
+		pr, q := msg.Project, msg.Query
+		if q == "" {
+			q = DefaultQuery
+		}
 		p = patchlist.New(c, patchlist.Options{
 			Title:   pr.LinkName + " › patches",
 			Project: &pr,
 			Base:    []store.Cond{{Field: store.FieldProject, Ints: []int64{pr.ID}}},
-			Query:   DefaultQuery,
+			Query:   q,
 		})
 	case common.OpenSeriesListMsg:
 		p = serieslist.New(c, msg.Project)
@@ -121,3 +124,28 @@ func (m *Model) bundleList(msg bundleMsg) common.Page {
 		Base:  []store.Cond{{Field: store.FieldID, Ints: ids}},
 	})
 }
+
+// firstProject opens the project the session starts on: the one named
+// (ssh -t host PROJECT [QUERY]), or the only one of a server that has one.
+func (m *Model) firstProject(name, query string) tea.Cmd {
+	c := m.c
+	m.opening = true
+	return func() tea.Msg {
+		done := func(msg tea.Msg) tea.Msg { return firstProjectMsg{open: msg} }
+		if name != "" {
+			pr, err := c.Store.GetProjectByLinkName(c.Ctx, name)
+			if err != nil {
+				return done(common.ErrorMsg{Err: fmt.Errorf("project %q: %w", name, err)})
+			}
+			return done(common.OpenProjectMsg{Project: *pr, Query: query})
+		}
+		prs, err := c.Store.ListProjects(c.Ctx)
+		if err != nil || len(prs) != 1 {
+			return done(nil) // the project list it is
+		}
+		return done(common.OpenProjectMsg{Project: prs[0], Query: query})
+	}
+}
+
+// firstProjectMsg carries what firstProject opens (nil: nothing).
+type firstProjectMsg struct{ open tea.Msg }

@@ -26,6 +26,13 @@ type Options struct {
 	Logger        *slog.Logger
 	// InitialPatchID opens that patch directly (`ssh -t host ID`).
 	InitialPatchID int64
+	// InitialProject opens that project's list (its link name: `ssh -t
+	// host PROJECT [QUERY]`) on InitialQuery ("" for the default query).
+	InitialProject string
+	InitialQuery   string
+	// OpenSoleProject opens the only project of a server that has one
+	// (without InitialPatchID or InitialProject) instead of listing it.
+	OpenSoleProject bool
 	// IsDark fixes the background instead of asking the terminal (tests,
 	// forced themes). nil: assume dark until the terminal answers.
 	IsDark *bool

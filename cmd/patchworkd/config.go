@@ -100,6 +100,14 @@ type SSHConfig struct {
 	// one connection. 0 means unlimited, for all of these.
 	MaxConnectionsPerAddr    int `toml:"max_connections_per_addr" env:"MAX_CONNECTIONS_PER_ADDR"`
 	MaxChannelsPerConnection int `toml:"max_channels_per_connection" env:"MAX_CHANNELS_PER_CONNECTION"`
+	// Command is how users reach the SSH server ("ssh -p 2222
+	// patches.example.org"), shown in the TUI's apply commands; ""
+	// derives it from base_url's host and addr's port.
+	Command string `toml:"command" env:"COMMAND"`
+	// StateKeys are the TUI's one-key states, key = state slug (e.g.
+	// A = "accepted"); unset: A accepted, R rejected, C changes-requested,
+	// U under-review, N new.
+	StateKeys map[string]string `toml:"state_keys"`
 }
 
 // HTTPConfig configures the HTTP server (web, REST, XML-RPC).

@@ -118,6 +118,8 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 		MaxAnonymousSessionsPerAddr: cfg.SSH.MaxAnonymousSessionsPerAddr,
 		MaxConnsPerAddr:             cfg.SSH.MaxConnectionsPerAddr,
 		MaxChannelsPerConn:          cfg.SSH.MaxChannelsPerConnection,
+		SSHCommand:                  cfg.SSH.Command,
+		StateKeys:                   cfg.SSH.StateKeys,
 	}
 	mailer, err := cfg.newMailer(cfg.SMTP.DefaultFromEmail)
 	if err != nil {

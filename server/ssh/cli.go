@@ -40,7 +40,10 @@ type cli struct {
 func (s *Server) commandMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		args := sess.Command()
-		if _, _, isPty := sess.Pty(); isPty && (len(args) == 0 || (len(args) == 1 && isPatchID(args[0]))) {
+		// With a terminal: the TUI, on a patch (`ssh -t host 123`) or a
+		// project and query (`ssh -t host libuv state:new`); a command's
+		// name wins over a project of that name.
+		if _, _, isPty := sess.Pty(); isPty && (len(args) == 0 || (len(args) == 1 && isPatchID(args[0])) || !s.isCommand(args[0])) {
 			next(sess)
 			return
 		}
@@ -56,6 +59,20 @@ func (s *Server) commandMiddleware(next ssh.Handler) ssh.Handler {
 		_ = errw.Flush()
 		_ = sess.Exit(code)
 	}
+}
+
+// isCommand reports whether name is a command of the command line (or
+// help, or a flag).
+func (s *Server) isCommand(name string) bool {
+	if strings.HasPrefix(name, "-") || name == "help" || name == "completion" {
+		return true
+	}
+	for _, c := range (&cli{srv: s}).rootCmd().Commands() {
+		if c.Name() == name || c.HasAlias(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // isPatchID reports whether arg is a positive decimal id.

@@ -10,16 +10,19 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/service"
+	"github.com/patchwork-go/patchwork/tui"
 )
 
 // Mailer sends one plain-text mail. The SSH server uses it for
@@ -72,6 +75,13 @@ type Options struct {
 	Now func() time.Time
 	// Mailer sends registration confirmations; nil disables registration.
 	Mailer Mailer
+	// SSHCommand is how users reach this server ("ssh -p 2222
+	// patches.example.org"), for the apply commands the TUI shows; ""
+	// derives it from BaseURL's host and Addr's port.
+	SSHCommand string
+	// StateKeys are the TUI's one-key states (key → state slug); nil:
+	// the defaults.
+	StateKeys map[string]string
 }
 
 // handshakeTimeout bounds the key exchange and authentication of a
@@ -96,6 +106,10 @@ type Server struct {
 
 	mu sync.Mutex
 	ln net.Listener
+	// programs are the running TUI sessions, told when the server shuts
+	// down; closing is set then.
+	programs map[*tea.Program]bool
+	closing  bool
 }
 
 // New builds the server: host key, authentication, timeouts, emulated PTYs
@@ -112,12 +126,13 @@ func New(opts Options) (*Server, error) {
 	}
 	opts.Service = service.Or(opts.Service, opts.Store, opts.Now)
 	s := &Server{
-		opts:   opts,
-		store:  opts.Store,
-		svc:    opts.Service,
-		logger: opts.Logger.With("component", "ssh"),
-		limits: newLimiter(opts.MaxSessions, opts.MaxSessionsPerUser, opts.MaxAnonymousSessions, opts.MaxAnonymousSessionsPerAddr),
-		conns:  &addrCounter{max: opts.MaxConnsPerAddr, n: map[string]int{}},
+		programs: map[*tea.Program]bool{},
+		opts:     opts,
+		store:    opts.Store,
+		svc:      opts.Service,
+		logger:   opts.Logger.With("component", "ssh"),
+		limits:   newLimiter(opts.MaxSessions, opts.MaxSessionsPerUser, opts.MaxAnonymousSessions, opts.MaxAnonymousSessionsPerAddr),
+		conns:    &addrCounter{max: opts.MaxConnsPerAddr, n: map[string]int{}},
 		// Sessions poll twice a second; a reading serves them for a
 		// quarter: a change shows within 0.75 s, at ≤ 4 reads a second.
 		watcher: store.NewWatcher(opts.Store, 250*time.Millisecond, nil),
@@ -216,9 +231,16 @@ func (s *Server) Addr() net.Addr {
 	return s.ln.Addr()
 }
 
-// Shutdown stops accepting connections and waits for open ones to end until
-// ctx is done, then closes whatever is left.
+// Shutdown stops accepting connections, tells the TUI sessions (each
+// ends with "server restarting" on its terminal) and waits for open
+// connections to end until ctx is done, then closes whatever is left.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for p := range s.programs {
+		go p.Send(tui.Restarting())
+	}
+	s.mu.Unlock()
 	err := s.srv.Shutdown(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		_ = s.srv.Close()
@@ -231,3 +253,30 @@ func (s *Server) Close() error { return s.srv.Close() }
 
 // ErrServerClosed is what Serve returns after Shutdown or Close.
 var ErrServerClosed = ssh.ErrServerClosed
+
+// sshCommand is how users reach the server: Options.SSHCommand, else
+// derived from the web address's host and the port the server listens on.
+func (s *Server) sshCommand() string {
+	if s.opts.SSHCommand != "" {
+		return s.opts.SSHCommand
+	}
+	addr := s.opts.Addr
+	if a := s.Addr(); a != nil {
+		addr = a.String()
+	}
+	return sshCommand(s.opts.BaseURL, addr)
+}
+
+// sshCommand is "ssh [-p PORT] HOST" for a server on addr whose web
+// address is baseURL.
+func sshCommand(baseURL, addr string) string {
+	host := "<host>"
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" || port == "22" || port == "0" {
+		return "ssh " + host
+	}
+	return "ssh -p " + port + " " + host
+}

@@ -3,12 +3,16 @@ package ssh
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	bm "charm.land/wish/v2/bubbletea"
 
+	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/tui"
 )
 
@@ -26,6 +30,18 @@ func (s *Server) tuiMiddleware(next ssh.Handler) ssh.Handler {
 		_, windowChanges, _ := sess.Pty()
 		ctx, cancel := context.WithCancel(sess.Context())
 		defer cancel()
+		s.mu.Lock()
+		closing := s.closing
+		s.programs[p] = true
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			delete(s.programs, p)
+			s.mu.Unlock()
+		}()
+		if closing {
+			go p.Send(tui.Restarting())
+		}
 		go func() {
 			for {
 				select {
@@ -43,6 +59,16 @@ func (s *Server) tuiMiddleware(next ssh.Handler) ssh.Handler {
 		}()
 		_, err := p.Run()
 		p.Kill()
+		s.mu.Lock()
+		closing = s.closing
+		s.mu.Unlock()
+		if closing {
+			// After the program left the alternate screen: the line
+			// stays on the user's terminal.
+			_, _ = io.WriteString(sess, "patchwork: server restarting, reconnect in a moment\r\n")
+			_ = sess.Exit(0)
+			return
+		}
 		switch {
 		case err == nil:
 		case errors.Is(err, tea.ErrProgramKilled) && sess.Context().Err() != nil:
@@ -78,14 +104,28 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 		PollInterval: 500 * time.Millisecond,
 		Watcher:      s.watcher,
 	}
-	if args := sess.Command(); len(args) == 1 {
-		// commandMiddleware only lets a bare patch id through.
+	opts.SSH, opts.StateKeys, opts.OpenSoleProject = s.sshCommand(), s.opts.StateKeys, true
+	// commandMiddleware lets a bare patch id through, or a project and a
+	// query.
+	switch args := sess.Command(); {
+	case len(args) == 1 && isPatchID(args[0]):
 		id, err := parseID("patch", args[0])
 		if err != nil {
 			fatal(sess, "error: "+err.Error())
 			return nil
 		}
 		opts.InitialPatchID = id
+	case len(args) >= 1:
+		if _, err := s.store.GetProjectByLinkName(sess.Context(), args[0]); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				fatal(sess, fmt.Sprintf("error: no project or command %q (try: ssh <host> projects, ssh <host> help)", args[0]))
+			} else {
+				fatal(sess, "error: "+err.Error())
+			}
+			return nil
+		}
+		opts.InitialProject = args[0]
+		opts.InitialQuery = strings.Join(args[1:], " ")
 	}
 	// The session's context ends the program when the client goes away,
 	// so no goroutine outlives its connection.

@@ -9,8 +9,12 @@ import (
 // Navigation messages: pages ask the root to open other pages, so pages
 // never import each other.
 type (
-	// OpenProjectMsg opens a project's patch list.
-	OpenProjectMsg struct{ Project store.Project }
+	// OpenProjectMsg opens a project's patch list, on Query ("": the
+	// default query).
+	OpenProjectMsg struct {
+		Project store.Project
+		Query   string
+	}
 	// OpenSeriesListMsg opens a project's list in series mode.
 	OpenSeriesListMsg struct{ Project store.Project }
 	// OpenPatchMsg opens the patch view.
