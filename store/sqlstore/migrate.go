@@ -7,6 +7,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/patchwork-go/patchwork/migrations"
+	"github.com/patchwork-go/patchwork/store"
 )
 
 func (s *Store) provider() (*goose.Provider, error) {
@@ -41,8 +42,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.d.name, err)
 	}
-	if _, err := p.Up(ctx); err != nil {
+	res, err := p.Up(ctx)
+	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.d.name, mapErr(err))
+	}
+	for _, r := range res {
+		if r.Source != nil && r.Source.Version == patchFilesVersion {
+			if err := s.backfillPatchFiles(ctx); err != nil {
+				return fmt.Errorf("migrate %s: %w", s.d.name, err)
+			}
+		}
 	}
 	s.cache.mu.Lock()
 	s.cache.states = nil
@@ -58,6 +67,18 @@ func (s *Store) MigrateDown(ctx context.Context) error {
 	}
 	if _, err := p.DownTo(ctx, 0); err != nil {
 		return fmt.Errorf("migrate down %s: %w", s.d.name, mapErr(err))
+	}
+	return nil
+}
+
+// MigrateTo rolls the migrations newer than version back.
+func (s *Store) MigrateTo(ctx context.Context, version int64) error {
+	p, err := s.provider()
+	if err != nil {
+		return fmt.Errorf("migrate down %s: %w", s.d.name, err)
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate down %s to %d: %w", s.d.name, version, mapErr(err))
 	}
 	return nil
 }
@@ -114,4 +135,47 @@ func (n nullInt64Ptr) Scan(v any) error {
 	}
 	*n.p = &i
 	return nil
+}
+
+// patchFilesVersion is the migration that makes patch_files.
+const patchFilesVersion = 5
+
+// backfillPatchFiles fills patch_files for the patches stored before the
+// table was made, a thousand patches per transaction.
+func (s *Store) backfillPatchFiles(ctx context.Context) error {
+	var last int64
+	total := 0
+	for {
+		diffs := map[int64]string{}
+		rows, err := s.query(ctx, "SELECT id, diff FROM patches WHERE id > ? AND diff IS NOT NULL ORDER BY id"+s.d.limit(1000, 0), last)
+		if err != nil {
+			return fmt.Errorf("backfill patch files: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var diff string
+			if err := rows.Scan(&id, &diff); err != nil {
+				rows.Close()
+				return fmt.Errorf("backfill patch files: %w", err)
+			}
+			diffs[id], last = diff, id
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("backfill patch files: %w", err)
+		}
+		if len(diffs) == 0 {
+			if total > 0 {
+				s.logger.Info("patch files filled in", "patches", total)
+			}
+			return nil
+		}
+		if err := s.InTx(ctx, func(tx store.Store) error {
+			return tx.(*Store).addPatchFiles(ctx, diffs)
+		}); err != nil {
+			return fmt.Errorf("backfill patch files: %w", err)
+		}
+		total += len(diffs)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -58,8 +59,36 @@ func (s *Store) CreatePatch(ctx context.Context, p *store.Patch, tags store.TagC
 			return fmt.Errorf("create patch %s: %w", p.MsgID, err)
 		}
 		p.ID = id
+		if err := tx.addPatchFiles(ctx, map[int64]string{id: p.Diff}); err != nil {
+			return fmt.Errorf("create patch %s: %w", p.MsgID, err)
+		}
 		return tx.AddTagCounts(ctx, id, tags)
 	})
+}
+
+// addPatchFiles stores the paths each patch's diff touches (the file:
+// filter's rows), a hundred rows per statement.
+func (s *Store) addPatchFiles(ctx context.Context, diffs map[int64]string) error {
+	type row struct {
+		patch int64
+		path  string
+	}
+	var rows []row
+	for _, id := range slices.Sorted(maps.Keys(diffs)) {
+		for _, path := range store.DiffPaths(diffs[id]) {
+			rows = append(rows, row{id, path})
+		}
+	}
+	for _, chunk := range chunks(rows, 100) {
+		args := make([]any, 0, 2*len(chunk))
+		for _, r := range chunk {
+			args = append(args, r.patch, r.path)
+		}
+		if err := s.execWrite(ctx, "INSERT INTO patch_files (patch_id, path) VALUES "+valuesRows(len(chunk), 2), args...); err != nil {
+			return fmt.Errorf("paths of the diffs: %w", err)
+		}
+	}
+	return nil
 }
 
 // GetPatch returns a patch by id.

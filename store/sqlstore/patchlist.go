@@ -582,14 +582,16 @@ func (s *Store) cond(c store.Cond, states []store.State) (string, []any, error) 
 		if len(c.Strs) == 0 {
 			return "1 = 0", nil, nil
 		}
+		// Each path on its own: a glob over the whole diff crossed from
+		// one file's name to another's. Lower-cased on both sides, as
+		// the dialects' LIKE disagree about case.
 		var parts []string
 		var a []any
 		for _, g := range c.Strs {
-			pat := globToLike(g)
-			parts = append(parts, "p.diff LIKE ? ESCAPE '!'", "p.diff LIKE ? ESCAPE '!'")
-			a = append(a, "%--- a/"+pat+"\n%", "%+++ b/"+pat+"\n%")
+			parts = append(parts, "LOWER(pf.path) LIKE ? ESCAPE '!'")
+			a = append(a, strings.ToLower(globToLike(g)))
 		}
-		return "(" + strings.Join(parts, " OR ") + ")", a, nil
+		return "EXISTS (SELECT 1 FROM patch_files pf WHERE pf.patch_id = p.id AND (" + strings.Join(parts, " OR ") + "))", a, nil
 	case store.FieldID:
 		if c.Op != store.OpEq {
 			// XML-RPC's id__gt and friends: an indexed range, not a scan.
