@@ -11,31 +11,111 @@ import (
 	"github.com/patchwork-go/patchwork/tui/components"
 )
 
-// columns are upstream's list columns; narrow terminals drop the series
-// and delegate columns (the name keeps the "[PATCH 2/5]" prefix anyway).
-func (l *List) columns() []components.Column {
+// col names a column of the list.
+type col int
+
+const (
+	colMark col = iota
+	colID
+	colName
+	colSeries
+	colSubmitter
+	colDate
+	colDelegate
+	colState
+	colTags
+	colChecks
+)
+
+// layout is the list's columns for a width and what the window holds:
+// upstream's columns, less those with nothing to show (no delegate, no
+// tag, no check in the window) and, on narrow terminals, the series and
+// date: the patch's name takes the room that is left.
+type layout struct {
+	width                     int
+	idWidth                   int
+	delegates, tagged, checks bool
+}
+
+func (l *List) layout(w int) layout {
+	lo := layout{width: w, idWidth: 2}
+	for _, r := range l.rows {
+		lo.idWidth = max(lo.idWidth, len(strconv.FormatInt(r.ID, 10)))
+		lo.delegates = lo.delegates || r.DelegateID != 0
+		lo.checks = lo.checks || r.Checks.Total() > 0
+		for _, n := range r.Tags {
+			lo.tagged = lo.tagged || n != 0
+		}
+	}
+	return lo
+}
+
+func (lo layout) cols() []col {
+	cs := []col{colMark, colID, colName}
+	if lo.width >= 130 {
+		cs = append(cs, colSeries)
+	}
+	cs = append(cs, colSubmitter)
+	if lo.width >= 100 {
+		cs = append(cs, colDate)
+	}
+	if lo.width >= 100 && lo.delegates {
+		cs = append(cs, colDelegate)
+	}
+	cs = append(cs, colState)
+	if lo.tagged {
+		cs = append(cs, colTags)
+	}
+	if lo.checks {
+		cs = append(cs, colChecks)
+	}
+	return cs
+}
+
+// columns are the table's columns for a layout.
+func (l *List) columns(lo layout) []components.Column {
 	tagTitle := tagHeader(l.tags)
-	tagW := max(len(tagTitle), 5)
-	switch w := l.c.Width; {
-	case w >= 130:
-		return []components.Column{
-			{Width: 1}, {Title: "ID", Width: 7, Right: true}, {Title: "Patch"}, {Title: "Ser", Width: 5},
-			{Title: "Submitter", Width: 18}, {Title: "Date", Width: 10}, {Title: "Delegate", Width: 10},
-			{Title: "State", Width: 14}, {Title: tagTitle, Width: tagW}, {Title: "S/W/F", Width: 5},
-		}
-	case w >= 100:
-		return []components.Column{
-			{Width: 1}, {Title: "ID", Width: 6, Right: true}, {Title: "Patch"},
-			{Title: "Submitter", Width: 12}, {Title: "Date", Width: 10}, {Title: "Delegate", Width: 8},
-			{Title: "State", Width: 12}, {Title: tagTitle, Width: tagW}, {Title: "S/W/F", Width: 5},
+	wide, mid := lo.width >= 130, lo.width >= 100
+	var out []components.Column
+	for _, c := range lo.cols() {
+		switch c {
+		case colMark:
+			out = append(out, components.Column{Width: 1})
+		case colID:
+			out = append(out, components.Column{Title: "ID", Width: lo.idWidth, Right: true})
+		case colName:
+			out = append(out, components.Column{Title: "Patch"})
+		case colSeries:
+			out = append(out, components.Column{Title: "Ser", Width: 5})
+		case colSubmitter:
+			w := 11
+			if wide {
+				w = 18
+			} else if mid {
+				w = 12
+			}
+			out = append(out, components.Column{Title: "Submitter", Width: w})
+		case colDate:
+			out = append(out, components.Column{Title: "Date", Width: 10})
+		case colDelegate:
+			w := 8
+			if wide {
+				w = 10
+			}
+			out = append(out, components.Column{Title: "Delegate", Width: w})
+		case colState:
+			w := 12
+			if wide {
+				w = 14
+			}
+			out = append(out, components.Column{Title: "State", Width: w})
+		case colTags:
+			out = append(out, components.Column{Title: tagTitle, Width: max(len(tagTitle), 5)})
+		case colChecks:
+			out = append(out, components.Column{Title: "S/W/F", Width: 5})
 		}
 	}
-	// Narrow terminals keep the name readable and drop the date.
-	return []components.Column{
-		{Width: 1}, {Title: "ID", Width: 6, Right: true}, {Title: "Patch"},
-		{Title: "Submitter", Width: 11}, {Title: "State", Width: 12},
-		{Title: tagTitle, Width: tagW}, {Title: "S/W/F", Width: 5},
-	}
+	return out
 }
 
 func tagHeader(tags []store.Tag) string {
@@ -56,7 +136,7 @@ func count(n int) string {
 	return strconv.Itoa(n)
 }
 
-func (l *List) cells(r store.PatchRow) []string {
+func (l *List) cells(lo layout, r store.PatchRow) []string {
 	st := l.c.Styles
 	mark := " "
 	if l.marks[r.ID] {
@@ -78,26 +158,40 @@ func (l *List) cells(r store.PatchRow) []string {
 	for i, t := range l.tags {
 		tags[i] = count(r.Tags[t.ID])
 	}
-	checks := l.checkCell(r.Checks)
 	sub := r.Submitter.Name
 	if sub == "" {
 		sub = r.Submitter.Email
 	}
-	ser := ""
-	if r.SeriesID != 0 && r.SeriesTotal > 0 {
-		ser = fmt.Sprintf("%d/%d", r.Number, r.SeriesTotal)
+	var out []string
+	for _, c := range lo.cols() {
+		switch c {
+		case colMark:
+			out = append(out, mark)
+		case colID:
+			out = append(out, strconv.FormatInt(r.ID, 10))
+		case colName:
+			out = append(out, common.Sanitize(r.Name))
+		case colSeries:
+			ser := ""
+			if r.SeriesID != 0 && r.SeriesTotal > 0 {
+				ser = fmt.Sprintf("%d/%d", r.Number, r.SeriesTotal)
+			}
+			out = append(out, ser)
+		case colSubmitter:
+			out = append(out, common.Sanitize(sub))
+		case colDate:
+			out = append(out, r.Date.UTC().Format("2006-01-02"))
+		case colDelegate:
+			out = append(out, r.DelegateUsername)
+		case colState:
+			out = append(out, state)
+		case colTags:
+			out = append(out, strings.Join(tags, " "))
+		case colChecks:
+			out = append(out, l.checkCell(r.Checks))
+		}
 	}
-	deleg := r.DelegateUsername
-	name := common.Sanitize(r.Name)
-	date := r.Date.UTC().Format("2006-01-02")
-	id := strconv.FormatInt(r.ID, 10)
-	switch w := l.c.Width; {
-	case w >= 130:
-		return []string{mark, id, name, ser, common.Sanitize(sub), date, deleg, state, strings.Join(tags, " "), checks}
-	case w >= 100:
-		return []string{mark, id, name, common.Sanitize(sub), date, deleg, state, strings.Join(tags, " "), checks}
-	}
-	return []string{mark, id, name, common.Sanitize(sub), state, strings.Join(tags, " "), checks}
+	return out
 }
 
 func (l *List) checkCell(c store.CheckSummary) string {
@@ -206,7 +300,7 @@ func (l *List) drawInfo() string {
 // the same rows, which keep their lines. Everything is dropped when the
 // states or tags change, or the width or the colours do (reset).
 type drawnRows struct {
-	width  int
+	lay    layout
 	dark   bool
 	table  components.Table
 	ws     []int
@@ -228,10 +322,11 @@ type drawnRow struct {
 func (l *List) drawn(w int) *drawnRows {
 	st := l.c.Styles
 	d := l.lines
-	if d == nil || d.width != w || d.dark != st.IsDark {
-		t := components.Table{Columns: l.columns(), Header: st.ColHeader, Cursor: st.Cursor}
+	lo := l.layout(w)
+	if d == nil || d.lay != lo || d.dark != st.IsDark {
+		t := components.Table{Columns: l.columns(lo), Header: st.ColHeader, Cursor: st.Cursor}
 		ws := t.Widths(w)
-		d = &drawnRows{width: w, dark: st.IsDark, table: t, ws: ws, header: t.HeaderLine(ws, w),
+		d = &drawnRows{lay: lo, dark: st.IsDark, table: t, ws: ws, header: t.HeaderLine(ws, w),
 			rows: make(map[int64]*drawnRow, 2*l.visible())}
 		l.lines = d
 	}
@@ -263,7 +358,7 @@ func (d *drawnRows) row(l *List, r store.PatchRow, cursor bool) string {
 	marked := l.marks[r.ID]
 	dr := d.rows[r.ID]
 	if dr == nil || dr.marked != marked || (dr.checked != d.loads && !sameRow(dr.data, r)) {
-		dr = &drawnRow{data: r, marked: marked, line: d.table.RowLine(d.ws, l.cells(r), d.width)}
+		dr = &drawnRow{data: r, marked: marked, line: d.table.RowLine(d.ws, l.cells(d.lay, r), d.lay.width)}
 		d.rows[r.ID] = dr
 	}
 	dr.checked = d.loads
@@ -271,7 +366,7 @@ func (d *drawnRows) row(l *List, r store.PatchRow, cursor bool) string {
 		return dr.line
 	}
 	if dr.cursor == "" {
-		dr.cursor = d.table.Highlight(dr.line, d.width)
+		dr.cursor = d.table.Highlight(dr.line, d.lay.width)
 	}
 	return dr.cursor
 }
