@@ -117,11 +117,13 @@ type SeriesQuery struct {
 	Before      time.Time
 	NameLike    string // case-insensitive substring
 	// NameTerms: each is a case-insensitive substring of the name too
-	// (REST's q of several words).
-	NameTerms []string
-	Order     string // "id", "name", "date", "submitter", "received_all"; "-" prefix for descending
-	Limit     int
-	Offset    int
+	// (REST's q of several words, the query language's words); NotNames,
+	// substrings it does not hold. SubmitterText: the submitter's name or
+	// e-mail holds one of them (the query language's from:).
+	NameTerms, NotNames, SubmitterText []string
+	Order                              string // "id", "name", "date", "submitter", "received_all"; "-" prefix for descending
+	Limit                              int
+	Offset                             int
 }
 
 // CoverQuery selects cover letters.

@@ -24,22 +24,22 @@ import (
 
 // Model is the root model of one session.
 type Model struct {
-	c        *common.Common
-	stack    []common.Page
-	status   string
-	isErr    bool
-	fixedBG  bool
-	poll     time.Duration
-	lastEv   int64
-	polled   bool
-	watcher  *store.Watcher
-	initial  int64
+	c       *common.Common
+	stack   []common.Page
+	status  string
+	isErr   bool
+	fixedBG bool
+	poll    time.Duration
+	lastEv  int64
+	polled  bool
+	watcher *store.Watcher
+	initial int64
 	// The project (and query) to open first; auto: the only project.
 	initialProject, initialQuery string
 	auto                         bool
-	quitting bool
-	askQuit  bool // "quit? y/n" shows in the status line
-	keyQueue      // keys.go
+	quitting                     bool
+	askQuit                      bool // "quit? y/n" shows in the status line
+	keyQueue                          // keys.go
 	// covered holds what the root knew of each Followed page when another
 	// page covered it (see reshow).
 	covered map[common.Page]cover

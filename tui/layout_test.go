@@ -34,3 +34,42 @@ func TestListLayoutNarrow(t *testing.T) {
 		}
 	}
 }
+
+// TestSeriesListStateAndQuery: the series list shows each series'
+// progress, takes the query language's series terms and marks series.
+func TestSeriesListStateAndQuery(t *testing.T) {
+	t.Parallel()
+	f := seed(t, sqltest.SQLite(t))
+	h := start(t, f.s, f.mia)
+	h.waitFor("libuv")
+	h.typ("t")
+	s := h.waitFor("libuv › series", "2/2 New", "2/2 Superseded")
+	if !strings.Contains(rowOf(s, "v2"), "2/2 New") || !strings.Contains(rowOf(s, "v1"), "2/2 Superseded") {
+		t.Errorf("progress on the wrong rows:\n%s", s)
+	}
+	search := func(q string) {
+		h.typ("/")
+		h.press("ctrl+u")
+		h.typ(q)
+		h.press("enter")
+	}
+	search("loop date:>=2026-02-12")
+	s = h.waitFor("query: loop date:>=2026-02-12", "1 of 1")
+	if strings.Contains(s, "Superseded") {
+		t.Errorf("date:>=2026-02-12 lists v1 (2026-02-10):\n%s", s)
+	}
+	search("from:bob")
+	h.waitFor("query: from:bob", "no series match")
+	search("state:new")
+	h.waitFor(`col 1: state: is not a series term (words, from:, date:)`)
+	h.press("esc")
+	search("-fixes")
+	h.waitFor("query: -fixes", "no series match")
+	search("")
+	h.waitFor("all series, newest first", "1 of 2")
+	h.press("space")
+	s = h.waitFor("1 marked", "2 of 2")
+	if !strings.Contains(rowOf(s, "v2"), "*") {
+		t.Errorf("the marked series shows no mark:\n%s", s)
+	}
+}

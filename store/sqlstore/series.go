@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -105,6 +106,17 @@ func seriesWhere(q store.SeriesQuery) ([]string, []any) {
 		where, args = append(where, "s.msg_date < ?"), append(args, q.Before)
 	}
 	where, args = allContained(where, args, "s.name", q.NameLike, q.NameTerms)
+	for _, n := range q.NotNames {
+		where, args = append(where, "NOT ("+contains("COALESCE(s.name, '')")+")"), append(args, containsArg(n))
+	}
+	if len(q.SubmitterText) > 0 {
+		var parts []string
+		for _, t := range q.SubmitterText {
+			parts = append(parts, contains("name")+" OR "+contains("email"))
+			args = append(args, containsArg(t), containsArg(t))
+		}
+		where = append(where, "s.submitter_id IN (SELECT id FROM people WHERE "+strings.Join(parts, " OR ")+")")
+	}
 	return where, args
 }
 

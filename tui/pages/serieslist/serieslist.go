@@ -5,12 +5,15 @@ package serieslist
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/query"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
 	"github.com/patchwork-go/patchwork/tui/pages/actions"
@@ -23,13 +26,16 @@ type Page struct {
 	win     window
 	search  bool
 	input   components.Input
-	name    string // the applied name filter
+	query   string            // the applied query (query.Series terms)
+	sq      store.SeriesQuery // its conditions
+	err     string            // what is wrong with the query typed
+	marks   map[int64]bool    // marked series
 	actions *actions.Actions
 }
 
 // New returns the series list of project p; Init loads it.
 func New(c *common.Common, p store.Project) *Page {
-	pg := &Page{c: c, project: p, actions: actions.New(c)}
+	pg := &Page{c: c, project: p, actions: actions.New(c), marks: map[int64]bool{}}
 	pg.input = components.Input{Prompt: "/", Cursor: c.Styles.DialogCursor}
 	return pg
 }
@@ -55,7 +61,7 @@ func (p *Page) Capturing() bool { return p.search || p.actions.Active() }
 // ShortHelp implements common.Page.
 func (p *Page) ShortHelp() []key.Binding {
 	k := p.c.Keys
-	return []key.Binding{k.Open, k.Search, k.State, k.Delegate, k.Archive, k.Bundle, k.SeriesMode, k.Back}
+	return []key.Binding{k.Open, k.Search, k.Mark, k.State, k.Delegate, k.Archive, k.Bundle, k.SeriesMode, k.Back}
 }
 
 // seriesPatchesMsg starts an action once the series' patches are known.
@@ -79,6 +85,9 @@ func (p *Page) Update(msg tea.Msg) tea.Cmd {
 		}
 		return p.actions.Start(msg.kind, actions.TargetOf(msg.rows))
 	case actions.DoneMsg:
+		if msg.OK > 0 {
+			clear(p.marks)
+		}
 		return actions.Result(msg)
 	case tea.MouseWheelMsg:
 		switch msg.Button {
@@ -117,7 +126,18 @@ func (p *Page) key(msg tea.KeyPressMsg) tea.Cmd {
 		return p.load(true, 0, -1)
 	case key.Matches(msg, k.Search):
 		p.search = true
-		p.input.SetValue(p.name)
+		p.input.SetValue(p.query)
+	case key.Matches(msg, k.Mark):
+		if s, ok := p.current(); ok {
+			if p.marks[s.ID] {
+				delete(p.marks, s.ID)
+			} else {
+				p.marks[s.ID] = true
+			}
+			return p.move(1)
+		}
+	case key.Matches(msg, k.ClearMarks):
+		clear(p.marks)
 	case key.Matches(msg, k.Open):
 		if s, ok := p.current(); ok {
 			return p.c.Go(common.OpenSeriesMsg{ID: s.ID})
@@ -141,16 +161,28 @@ func (p *Page) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "esc":
 		p.search = false
 	case "enter":
-		p.search = false
-		p.name = strings.TrimSpace(p.input.Value())
+		text := strings.TrimSpace(p.input.Value())
+		sq := store.SeriesQuery{}
+		q, err := query.Parse(text)
+		if err == nil {
+			err = q.Series(&sq)
+		}
+		if err != nil {
+			p.err = err.Error()
+			return nil
+		}
+		p.search, p.err = false, ""
+		p.query, p.sq = text, sq
 		return p.load(false, 0, 0)
 	default:
 		p.input.Update(msg)
+		p.err = ""
 	}
 	return nil
 }
 
-// act applies an action to every patch of the series under the cursor.
+// act applies an action to every patch of the marked series, else of
+// the series under the cursor.
 func (p *Page) act(kind actions.Kind) tea.Cmd {
 	s, ok := p.current()
 	if !ok {
@@ -159,16 +191,24 @@ func (p *Page) act(kind actions.Kind) tea.Cmd {
 	if p.c.User == nil {
 		return common.Error(common.ErrAnonymous)
 	}
+	ids := []int64{s.ID}
+	if len(p.marks) > 0 {
+		ids = slices.Sorted(maps.Keys(p.marks))
+	}
 	c := p.c
 	return func() tea.Msg {
-		rows, err := c.Store.SeriesPatches(c.Ctx, s.ID)
-		if err == nil && len(rows) == 0 {
-			err = fmt.Errorf("series %d has no patches yet", s.ID)
+		var all []store.PatchRow
+		for _, id := range ids {
+			rows, err := c.Store.SeriesPatches(c.Ctx, id)
+			if err != nil {
+				return seriesPatchesMsg{err: fmt.Errorf("patches of series %d: %w", id, err)}
+			}
+			all = append(all, rows...)
 		}
-		if err != nil {
-			return seriesPatchesMsg{err: fmt.Errorf("patches of series %d: %w", s.ID, err)}
+		if len(all) == 0 {
+			return seriesPatchesMsg{err: fmt.Errorf("series %d has no patches yet", s.ID)}
 		}
-		return seriesPatchesMsg{kind: kind, rows: rows}
+		return seriesPatchesMsg{kind: kind, rows: all}
 	}
 }
 

@@ -5,17 +5,20 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/patchwork-go/patchwork/store/query"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
 )
 
 func (p *Page) columns() []components.Column {
 	cols := []components.Column{
-		{Title: "ID", Width: 6, Right: true}, {Title: "Series"}, {Title: "Ver", Width: 3, Right: true},
-		{Title: "Patches", Width: 7, Right: true}, {Title: "Submitter", Width: 16}, {Title: "Date", Width: 10},
+		{Width: 1}, {Title: "ID", Width: 6, Right: true}, {Title: "Series"}, {Title: "Ver", Width: 3, Right: true},
+		{Title: "Patches", Width: 7, Right: true}, {Title: "State", Width: 18}, {Title: "Submitter", Width: 16}, {Title: "Date", Width: 10},
 	}
-	if p.c.Width < 90 {
-		cols[4].Width = 11
+	if p.c.Width < 100 {
+		// Narrow: the name keeps the room, the date goes.
+		cols[6].Width = 11
+		cols = cols[:7]
 	}
 	return cols
 }
@@ -31,9 +34,13 @@ func (p *Page) cells(r row) []string {
 	if sub == "" {
 		sub = r.submitter.Email
 	}
+	mark := " "
+	if p.marks[s.ID] {
+		mark = st.Marked.Render("*")
+	}
 	return []string{
-		strconv.FormatInt(s.ID, 10), common.Sanitize(s.DisplayName()), "v" + strconv.Itoa(s.Version),
-		got, common.Sanitize(sub), s.Date.UTC().Format("2006-01-02"),
+		mark, strconv.FormatInt(s.ID, 10), common.Sanitize(s.DisplayName()), "v" + strconv.Itoa(s.Version),
+		got, r.progress, common.Sanitize(sub), s.Date.UTC().Format("2006-01-02"),
 	}
 }
 
@@ -64,11 +71,14 @@ func (p *Page) View() string {
 func (p *Page) info() string {
 	st := p.c.Styles
 	if p.search {
-		return p.input.View() + st.Muted.Render("  (words in the series name)")
+		if p.err != "" {
+			return p.input.View() + "  " + st.Error.Render(p.err)
+		}
+		return p.input.View() + st.Muted.Render("  ("+query.SeriesTerms+")")
 	}
 	var parts []string
-	if p.name != "" {
-		parts = append(parts, st.Label.Render("name: ")+p.name)
+	if p.query != "" {
+		parts = append(parts, st.Label.Render("query: ")+p.query)
 	} else {
 		parts = append(parts, st.Muted.Render("all series, newest first"))
 	}
@@ -84,6 +94,9 @@ func (p *Page) info() string {
 			pos = fmt.Sprintf("%d from the oldest", p.win.off+n-p.win.cursor)
 		}
 		parts = append(parts, st.Muted.Render(pos))
+	}
+	if n := len(p.marks); n > 0 {
+		parts = append(parts, st.Marked.Render(fmt.Sprintf("%d marked", n)))
 	}
 	return strings.Join(parts, st.Muted.Render(" · "))
 }

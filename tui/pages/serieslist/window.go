@@ -36,6 +36,7 @@ type window struct {
 type row struct {
 	s         store.Series
 	submitter store.Person
+	progress  string // "3/4 Accepted": the state most of its patches are in
 }
 
 type windowMsg struct {
@@ -72,7 +73,8 @@ func (p *Page) load(asc bool, off int, anchor int64) tea.Cmd {
 	p.win.loading = true
 	p.win.from = p.win.cursor
 	c, limit := p.c, p.limit()
-	q := store.SeriesQuery{ProjectID: p.project.ID, NameLike: p.name, Order: "-date", Limit: limit, Offset: off}
+	q := p.sq
+	q.ProjectID, q.Order, q.Limit, q.Offset = p.project.ID, "-date", limit, off
 	if asc {
 		q.Order = "date"
 	}
@@ -93,9 +95,13 @@ func (p *Page) load(asc bool, off int, anchor int64) tea.Cmd {
 		if err != nil {
 			return m, fmt.Errorf("submitters: %w", err)
 		}
+		progress, err := progressOf(c, ss)
+		if err != nil {
+			return m, err
+		}
 		m.rows = make([]row, len(ss))
 		for i, s := range ss {
-			m.rows[i] = row{s: s, submitter: people[s.SubmitterID]}
+			m.rows[i] = row{s: s, submitter: people[s.SubmitterID], progress: progress[s.ID]}
 		}
 		return m, nil
 	})
@@ -173,4 +179,47 @@ func (p *Page) clamp() {
 		w.top = w.cursor - vis + 1
 	}
 	w.top = max(min(w.top, len(w.rows)-vis), 0)
+}
+
+// progressOf reads the states of the series' patches (one query for the
+// window) and says, per series, how many of its patches are in the state
+// most of them are in: "3/4 Accepted".
+func progressOf(c *common.Common, ss []store.Series) (map[int64]string, error) {
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(ss))
+	for i, s := range ss {
+		ids[i] = s.ID
+	}
+	rows, err := c.Store.ListPatches(c.Ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldSeries, Ints: ids}},
+		Order: store.OrderID, NoTags: true, NoChecks: true, Lean: true})
+	if err != nil {
+		return nil, fmt.Errorf("patches of the series: %w", err)
+	}
+	states, err := c.Store.ListStates(c.Ctx)
+	if err != nil {
+		return nil, fmt.Errorf("states: %w", err)
+	}
+	counts := map[int64]map[int64]int{} // series → state → patches
+	total := map[int64]int{}
+	for _, r := range rows {
+		if counts[r.SeriesID] == nil {
+			counts[r.SeriesID] = map[int64]int{}
+		}
+		counts[r.SeriesID][r.StateID]++
+		total[r.SeriesID]++
+	}
+	out := map[int64]string{}
+	for id, byState := range counts {
+		var best store.State
+		n := 0
+		for _, st := range states { // in the states' order: ties go to the first
+			if byState[st.ID] > n {
+				best, n = st, byState[st.ID]
+			}
+		}
+		out[id] = fmt.Sprintf("%d/%d %s", n, total[id], best.Name)
+	}
+	return out, nil
 }
