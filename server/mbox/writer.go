@@ -15,6 +15,11 @@ import (
 // set Store.
 type Writer struct {
 	Store store.Store
+	// CoverTrailers adds the trailers of the replies to a series' cover
+	// letter (a Reviewed-by for the whole series) to every patch of the
+	// series, as b4 does (upstream issue #113). Off, the bytes are
+	// upstream's.
+	CoverTrailers bool
 }
 
 // lookups caches what several messages of one download share.
@@ -167,8 +172,9 @@ func isDecimal(s string) bool {
 	return s != ""
 }
 
-// patches writes the patches with those ids, joined with "\n".
-func (w Writer) patches(ctx context.Context, out io.Writer, ids []int64) error {
+// patches writes the patches with those ids, joined with "\n"; extra are
+// more comment contents whose trailers every patch gets.
+func (w Writer) patches(ctx context.Context, out io.Writer, ids []int64, extra ...string) error {
 	l := newLookups(w.Store)
 	var buf bytes.Buffer
 	for i, id := range ids {
@@ -180,6 +186,7 @@ func (w Writer) patches(ctx context.Context, out io.Writer, ids []int64) error {
 		if err != nil {
 			return fmt.Errorf("mbox of patch %d: %w", id, err)
 		}
+		m.Comments = append(m.Comments, extra...)
 		if i > 0 {
 			buf.WriteByte('\n')
 		}
@@ -218,8 +225,15 @@ func (w Writer) Cover(ctx context.Context, out io.Writer, coverID int64) error {
 // Series writes a series' patches ordered by number, joined with "\n"; the
 // cover letter is not included and a series without patches is empty.
 func (w Writer) Series(ctx context.Context, out io.Writer, seriesID int64) error {
-	if _, err := w.Store.GetSeries(ctx, seriesID); err != nil {
+	sr, err := w.Store.GetSeries(ctx, seriesID)
+	if err != nil {
 		return fmt.Errorf("mbox of series %d: %w", seriesID, err)
+	}
+	var extra []string
+	if w.CoverTrailers && sr.CoverID != 0 {
+		if extra, err = newLookups(w.Store).comments(ctx, store.CommentQuery{CoverID: sr.CoverID}); err != nil {
+			return fmt.Errorf("mbox of series %d: %w", seriesID, err)
+		}
 	}
 	rows, err := w.Store.SeriesPatches(ctx, seriesID)
 	if err != nil {
@@ -229,7 +243,7 @@ func (w Writer) Series(ctx context.Context, out io.Writer, seriesID int64) error
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	return w.patches(ctx, out, ids)
+	return w.patches(ctx, out, ids, extra...)
 }
 
 // Bundle writes a bundle's patches in bundle order, joined with "\n".

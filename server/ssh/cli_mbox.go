@@ -37,7 +37,9 @@ func (c *cli) seriesCmd() *cobra.Command {
 				return err
 			}
 			if asMbox {
-				return mbox.WriteSeries(c.ctx, c.raw, c.srv.store, id)
+				// The replies to the cover letter review the whole
+				// series: their trailers go on every patch.
+				return mbox.Writer{Store: c.srv.store, CoverTrailers: true}.Series(c.ctx, c.raw, id)
 			}
 			return c.series(id)
 		},

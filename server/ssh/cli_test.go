@@ -1,10 +1,12 @@
 package ssh
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
@@ -140,4 +142,30 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestSeriesMboxCoverTrailers: `series N --mbox` gives every patch the
+// trailers of the replies to the cover letter.
+func TestSeriesMboxCoverTrailers(t *testing.T) {
+	st := sqltest.SQLite(t)
+	f := newFixture(t, st)
+	srv := startServer(t, st, nil)
+	ctx := context.Background()
+	cv := &store.Cover{ProjectID: f.projA.ID, MsgID: "<frob-0@example.org>", Name: "[PATCH 0/2] frob", Date: testClock.Add(-2 * time.Hour),
+		SubmitterID: f.series.SubmitterID, Content: "cover\n", SeriesID: f.series.ID}
+	if err := st.CreateCover(ctx, cv); err != nil {
+		t.Fatal(err)
+	}
+	f.series.CoverID = cv.ID
+	if err := st.UpdateSeries(ctx, f.series); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateComment(ctx, &store.Comment{CoverID: cv.ID, ProjectID: f.projA.ID, MsgID: "<frob-0-reply@example.org>",
+		Date: testClock.Add(-time.Hour), SubmitterID: f.series.SubmitterID, Content: "Reviewed-by: Rev Iewer <rev@example.org>\n"}); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, srv, nil, "", fmt.Sprintf("series %d --mbox", f.series.ID)).ok(t, "series --mbox")
+	if n := strings.Count(r.out, "\nReviewed-by: Rev Iewer <rev@example.org>\n"); n != 2 {
+		t.Errorf("the cover's Reviewed-by is on %d of 2 patches:\n%s", n, r.out)
+	}
 }

@@ -20,6 +20,11 @@ type data struct {
 	series   *store.Series
 	siblings []store.PatchRow // the patches of the series, in order
 	versions []version        // other versions of this patch
+	// The replies to the series' cover letter and the tags they give
+	// every patch of the series.
+	seriesComments []store.Comment
+	seriesPeople   map[int64]store.Person
+	coverTags      store.TagCounts
 }
 
 // version is this patch's counterpart in another version of its series.
@@ -67,6 +72,11 @@ func fetch(c *common.Common, id int64) (*data, error) {
 	}
 	if d.series, err = s.GetSeries(ctx, d.patch.SeriesID); err != nil {
 		return nil, fmt.Errorf("series %d: %w", d.patch.SeriesID, err)
+	}
+	if d.series.CoverID != 0 {
+		if d.seriesComments, d.seriesPeople, d.coverTags, err = c.CoverConversation(d.series.CoverID, d.tags); err != nil {
+			return nil, err
+		}
 	}
 	if d.siblings, err = s.SeriesPatches(ctx, d.series.ID); err != nil {
 		return nil, fmt.Errorf("patches of series %d: %w", d.series.ID, err)

@@ -93,6 +93,10 @@ func (p *Page) lines() []string {
 		p.comments = []int{len(out) + 1}
 		out = append(out, cl...)
 	}
+	if sc := components.ConversationLines(p.c, "Series comments", d.seriesComments, d.seriesPeople, d.tags); len(sc) > 0 {
+		p.comments = append(p.comments, len(out)+1)
+		out = append(out, sc...)
+	}
 	return out
 }
 
@@ -107,7 +111,11 @@ func person(p store.Person) string {
 func (p *Page) tagLine() string {
 	var parts []string
 	for _, t := range p.d.tags {
-		if n := p.d.row.Tags[t.ID]; n > 0 {
+		n, cover := p.d.row.Tags[t.ID], p.d.coverTags[t.ID]
+		switch {
+		case cover > 0:
+			parts = append(parts, fmt.Sprintf("%s: %d (%d from the cover letter)", t.Name, n+cover, cover))
+		case n > 0:
 			parts = append(parts, fmt.Sprintf("%s: %d", t.Name, n))
 		}
 	}

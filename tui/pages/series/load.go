@@ -17,6 +17,11 @@ type data struct {
 	states    []store.State
 	tags      []store.Tag
 	deps      []int64 // series this one depends on
+	// The replies to the cover letter, their authors, and the tags they
+	// give the whole series (counted on every patch).
+	coverComments []store.Comment
+	people        map[int64]store.Person
+	coverTags     store.TagCounts
 }
 
 func fetch(c *common.Common, id int64) (*data, error) {
@@ -48,6 +53,11 @@ func fetch(c *common.Common, id int64) (*data, error) {
 	}
 	if d.tags, err = s.ListTags(ctx); err != nil {
 		return nil, fmt.Errorf("tags: %w", err)
+	}
+	if d.cover != nil {
+		if d.coverComments, d.people, d.coverTags, err = c.CoverConversation(d.cover.ID, d.tags); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }

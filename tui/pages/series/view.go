@@ -137,7 +137,8 @@ func (p *Page) table(n int) string {
 		}
 		tags := make([]string, len(shown))
 		for i, tg := range shown {
-			tags[i] = count(r.Tags[tg.ID])
+			// The cover letter's trailers are for every patch.
+			tags[i] = count(r.Tags[tg.ID] + p.d.coverTags[tg.ID])
 		}
 		c := r.Checks
 		checks := ""
@@ -168,7 +169,8 @@ func (p *Page) coverLines() []string {
 	}
 	st := p.c.Styles
 	out := []string{st.Bold.Render(common.Sanitize(cv.Name)), ""}
-	return append(out, components.TextLines(st, cv.Content)...)
+	out = append(out, components.TextLines(st, cv.Content)...)
+	return append(out, components.ConversationLines(p.c, "Replies to the cover letter", p.d.coverComments, p.d.people, p.d.tags)...)
 }
 
 func count(n int) string {
