@@ -20,14 +20,21 @@ import (
 
 // keyQueue is the root's queue of keys not applied yet.
 type keyQueue struct {
-	keys     []tea.KeyPressMsg
+	keys     []queued
 	flushing bool // a flushKeysMsg is on its way
 	opening  bool // a page is being opened by a command (a bundle's list)
 	count    int  // a count prefix being typed (5j)
 }
 
-// maxQueued bounds the keys kept while a page is busy; a count prefix
-// repeats a key at most this many times.
+// queued is a key typed n times in a row: a held key or a paste of 200 KB
+// of j is one entry.
+type queued struct {
+	msg tea.KeyPressMsg
+	n   int
+}
+
+// maxQueued bounds the runs of keys kept while a page is busy, and a
+// count prefix.
 const maxQueued = 4096
 
 // flushKeysMsg applies the queued keys.
@@ -48,10 +55,15 @@ func (m *Model) queueKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.quitting = true
 		return tea.Quit
 	}
-	if len(m.keys) >= maxQueued {
-		return nil
+	if n := len(m.keys); n > 0 && m.keys[n-1].msg == msg {
+		m.keys[n-1].n++
+	} else {
+		if n >= maxQueued {
+			m.c.Logger.Debug("typed-ahead keys dropped: too many", "key", msg.String())
+			return nil
+		}
+		m.keys = append(m.keys, queued{msg: msg, n: 1})
 	}
-	m.keys = append(m.keys, msg)
 	if m.flushing {
 		return nil
 	}
@@ -72,8 +84,10 @@ func (m *Model) busy() bool {
 func (m *Model) drain() tea.Cmd {
 	var cmds []tea.Cmd
 	for len(m.keys) > 0 && !m.busy() {
-		k := m.keys[0]
-		m.keys = m.keys[1:]
+		k := m.keys[0].msg
+		if m.keys[0].n--; m.keys[0].n == 0 {
+			m.keys = m.keys[1:]
+		}
 		m.frame.valid = false
 		if cmd := m.applyKey(k); cmd != nil {
 			cmds = append(cmds, cmd)
@@ -106,11 +120,7 @@ func (m *Model) applyKey(msg tea.KeyPressMsg) tea.Cmd {
 			// The key n times: the copies go first in the queue, each
 			// after the one before it has done what it does.
 			m.count = 0
-			rest := make([]tea.KeyPressMsg, 0, n-1+len(m.keys))
-			for range n - 1 {
-				rest = append(rest, msg)
-			}
-			m.keys = append(rest, m.keys...)
+			m.keys = append([]queued{{msg: msg, n: n - 1}}, m.keys...)
 		}
 		m.count = 0
 	}
