@@ -362,18 +362,17 @@ func TestReliabilitySSHTerminalSizes(t *testing.T) {
 			t.Fatalf("%s: window-change: %v", what, err)
 		}
 		// The renderer redraws only the cells that change, so text the
-		// narrow frame already showed in part ("Te…") comes in pieces.
-		// The list id starts beyond any narrow frame (the TUI is at least
-		// 20 columns wide) and has no spaces, so it arrives whole.
+		// narrow frame already showed in part comes in pieces. The query
+		// of the list (the server's one project opens at once) has no
+		// spaces and follows "query: ", so it arrives whole.
 		deadline := time.Now().Add(30 * time.Second)
-		for !strings.Contains(term.screenSince(from), "test.example.com") {
+		for !strings.Contains(term.screenSince(from), "is:action-required") {
 			if time.Now().After(deadline) {
 				raw := term.out.String()[from:]
 				t.Fatalf("%s: no project list at 80x24 after 30 s; %d bytes since the resize: %q", what, len(raw), raw[max(0, len(raw)-3000):])
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		step("\r", "ssh: the one patch")
 		step("\r", "A patch to see across processes.")
 		step("q", "ssh: the one patch")
 	}
@@ -386,7 +385,7 @@ func TestReliabilitySSHTerminalSizes(t *testing.T) {
 	}
 
 	term := relOpenTUI(t, c, 80, 24)
-	term.waitFor(t, 0, "Test Project")
+	term.waitFor(t, 0, "is:action-required")
 	for _, sz := range sizes {
 		if err := term.sess.WindowChange(sz[1], sz[0]); err != nil {
 			t.Fatalf("window-change to %dx%d: %v", sz[0], sz[1], err)
@@ -475,13 +474,12 @@ func TestReliabilitySSHStalledReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	slowTerm := relOpenTUI(t, gossh.NewClient(cc, chans, reqs), 300, 200)
-	slowTerm.waitFor(t, 0, "Test Project")
+	slowTerm.waitFor(t, 0, "is:action-required") // the server's one project, opened
 	if r := relRun(t, relCmd(t, site.db, "parsemail"), relsshLongMail()); r.code != 0 {
 		t.Fatalf("parsemail: exit %d\n%s", r.code, r.stderr)
 	}
-	slowTerm.send(t, "\r")
 	slowTerm.waitFor(t, 0, "ssh: a long patch")
-	slowTerm.send(t, "\r")
+	slowTerm.send(t, "g\r") // the new patch, listed first; the cursor stayed on its own
 	slowTerm.waitFor(t, 0, "line 0001")
 
 	// Stop reading, then page through the long patch on the large screen:
@@ -520,9 +518,7 @@ func TestReliabilitySSHStalledReader(t *testing.T) {
 	// Everyone else carries on, live updates included.
 	c, _ := relDial(t, site.d.ssh, site.alice)
 	term := relOpenTUI(t, c, 80, 24)
-	term.waitFor(t, 0, "Test Project")
-	term.send(t, "\r")
-	term.waitFor(t, 0, "ssh: the one patch")
+	term.waitFor(t, 0, "ssh: the one patch") // the server's one project, opened
 	from := term.mark()
 	if r := relParsemail(t, site.db, relMarkerMail("ssh: while one client stalls", "<ssh-hostile-2@example.org>")); r.code != 0 {
 		t.Fatalf("parsemail: exit %d\n%s", r.code, r.stderr)
