@@ -18,6 +18,7 @@ func (m *Model) helpLines() []string {
 		{"Going places", k.Navigation()},
 		{"Acting on patches (marked ones, else the one under the cursor)", k.Actions()},
 		{"Patch and series views", k.Views()},
+		{"Reviewing by mail (patch and series views; the series' cover letter from the series view)", k.Review()},
 		{"Bundle list", k.BundleKeys()},
 	}
 	var out []string

@@ -32,6 +32,8 @@ type Common struct {
 	// sessions of a process share the answers (see store.Watcher). nil: ask
 	// the store.
 	Counts func(ctx context.Context, projectID int64) (map[int64]int, error)
+	// Drafts keeps the replies closed unsent, for the session.
+	Drafts map[service.ReplyTarget]string
 }
 
 // CountByState is Counts, or the store's count without it.

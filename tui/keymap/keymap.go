@@ -19,6 +19,9 @@ type KeyMap struct {
 	Delete, Public key.Binding
 	// Patch and series views.
 	NextPatch, PrevPatch, OpenSeries, NextVersion, PrevVersion, VersionDiff key.Binding
+	// Review by mail (patch, series and cover views): r opens the editor,
+	// t and a second key send a trailer.
+	Reply, Trailer, TrailerReviewed, TrailerAcked, TrailerTested, Send key.Binding
 	// Dialogs.
 	Confirm, Cancel key.Binding
 }
@@ -71,6 +74,13 @@ func Default() *KeyMap {
 		PrevVersion: bind([]string{"<"}, "<", "older version"),
 		VersionDiff: bind([]string{"="}, "=", "diff vs previous version"),
 
+		Reply:           bind([]string{"r"}, "r", "reply by mail"),
+		Trailer:         bind([]string{"t"}, "t r/a/t", "send Reviewed-by/Acked-by/Tested-by"),
+		TrailerReviewed: bind([]string{"r"}, "t r", "send Reviewed-by: you"),
+		TrailerAcked:    bind([]string{"a"}, "t a", "send Acked-by: you"),
+		TrailerTested:   bind([]string{"t"}, "t t", "send Tested-by: you"),
+		Send:            bind([]string{"ctrl+s"}, "ctrl+s", "send (editor)"),
+
 		Confirm: bind([]string{"y", "enter"}, "y/enter", "confirm"),
 		Cancel:  bind([]string{"n", "esc", "q"}, "n/esc", "cancel"),
 	}
@@ -97,4 +107,9 @@ func (k *KeyMap) BundleKeys() []key.Binding { return []key.Binding{k.Delete, k.P
 // Views lists the patch and series view bindings (for help).
 func (k *KeyMap) Views() []key.Binding {
 	return []key.Binding{k.PrevPatch, k.NextPatch, k.OpenSeries, k.PrevVersion, k.NextVersion, k.VersionDiff}
+}
+
+// Review lists the review-by-mail bindings (for help).
+func (k *KeyMap) Review() []key.Binding {
+	return []key.Binding{k.Reply, k.TrailerReviewed, k.TrailerAcked, k.TrailerTested, k.Send}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
+	replypage "github.com/patchwork-go/patchwork/tui/pages/reply"
 )
 
 // lines renders the whole patch: headers, tags, checks, series, message,
@@ -79,6 +80,7 @@ func (p *Page) lines() []string {
 		out = append(out, components.DiffLines(st, pt.Diff)...)
 	}
 	out = append(out, p.commentLines()...)
+	out = append(out, replypage.PendingLines(p.c, d.sent)...)
 	return out
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
+	replypage "github.com/patchwork-go/patchwork/tui/pages/reply"
 )
 
 // View implements common.Page: the header, the patch table, then the
@@ -167,7 +168,8 @@ func (p *Page) coverLines() []string {
 	}
 	st := p.c.Styles
 	out := []string{st.Bold.Render(common.Sanitize(cv.Name)), ""}
-	return append(out, components.TextLines(st, cv.Content)...)
+	out = append(out, components.TextLines(st, cv.Content)...)
+	return append(out, replypage.PendingLines(p.c, p.d.sent)...)
 }
 
 func count(n int) string {
