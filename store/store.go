@@ -21,6 +21,7 @@ type Store interface {
 	BundleStore
 	EventStore
 	MailStore
+	SentMailStore
 
 	// InTx runs fn in one transaction: fn's Store sees and writes only inside
 	// it; the transaction commits when fn returns nil and rolls back

@@ -96,6 +96,7 @@ func New(o Options) tea.Model {
 	c := &common.Common{
 		Ctx: o.Ctx, Store: o.Store, Service: service.Or(o.Service, o.Store, o.Now), User: o.User, Now: o.Now, Logger: o.Logger,
 		Styles: styles.New(dark), Keys: keys, SSH: o.SSH,
+		Drafts: map[service.ReplyTarget]string{},
 	}
 	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID, watcher: o.Watcher,
 		covered: map[common.Page]cover{}, initialProject: o.InitialProject, initialQuery: o.InitialQuery,

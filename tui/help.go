@@ -20,6 +20,7 @@ func (m *Model) helpLines() []string {
 		{"One-key states (lists, patch and series views)", k.StateBindings()},
 		{"Patch and series views", k.Views()},
 		{"Reading a patch (pager)", k.Reading()},
+		{"Reviewing by mail (patch and series views; the series' cover letter from the series view)", k.Review()},
 		{"Bundle list", k.BundleKeys()},
 	}
 	var out []string

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // Config is the whole configuration of patchworkd. Values come, in rising
@@ -148,6 +149,9 @@ type SMTPConfig struct {
 	// NotificationFromEmail sends state-change notifications (upstream
 	// NOTIFICATION_FROM_EMAIL); "" uses DefaultFromEmail.
 	NotificationFromEmail string `toml:"notification_from_email" env:"NOTIFICATION_FROM_EMAIL"`
+	// RepliesPerHour caps the mails one user sends from patchwork (replies,
+	// trailers, thanks) in an hour; -1 lifts the cap.
+	RepliesPerHour int `toml:"replies_per_hour" env:"REPLIES_PER_HOUR"`
 }
 
 // DefaultConfig is the configuration used when nothing else is given: a
@@ -183,6 +187,7 @@ func DefaultConfig() Config {
 			Port:             25,
 			TLS:              "none",
 			DefaultFromEmail: "patchwork@localhost",
+			RepliesPerHour:   service.DefaultRepliesPerHour,
 		},
 		NotificationDelayMinutes: 10,
 		ConfirmationValidityDays: 7,

@@ -166,6 +166,9 @@ func (c *Config) Validate() error {
 	if c.LMTPMaxBytes <= 0 {
 		bad("lmtp_max_bytes: must be positive")
 	}
+	if c.SMTP.RepliesPerHour == 0 || c.SMTP.RepliesPerHour < -1 {
+		bad("smtp.replies_per_hour: %d (want a positive cap, or -1 for none; allow_replies turns a project's replies off)", c.SMTP.RepliesPerHour)
+	}
 	if c.NotificationDelayMinutes < 0 {
 		bad("notification_delay_minutes: must not be negative")
 	}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"net/mail"
 	"time"
 
 	"github.com/patchwork-go/patchwork/server/notify"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // smtpOptions turns the [smtp] configuration into the mailer's options.
@@ -26,4 +28,18 @@ func (c *Config) newMailer(from string) (*notify.Mailer, error) {
 		return nil, nil
 	}
 	return notify.NewMailer(c.smtpOptions(), from)
+}
+
+// mailOptions is how users' mail (TUI replies, trailers, thanks, `ssh
+// host reply`) goes out: through mailer (nil: no [smtp] server, replies
+// off), from the instance's address.
+func (c *Config) mailOptions(mailer *notify.Mailer) service.MailOptions {
+	o := service.MailOptions{PerHour: c.SMTP.RepliesPerHour}
+	if a, err := mail.ParseAddress(c.SMTP.DefaultFromEmail); err == nil {
+		o.EnvelopeFrom = a.Address
+	}
+	if mailer != nil {
+		o.Sender = mailer
+	}
+	return o
 }

@@ -20,6 +20,7 @@ func newProjectCmd(app *App) *cobra.Command {
 		newProjectShowCmd(app),
 		newProjectEditCmd(app),
 		newProjectDelegationCmd(app),
+		newProjectRepliesCmd(app),
 	)
 	return cmd
 }

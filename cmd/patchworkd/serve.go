@@ -62,8 +62,13 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	} else if n > 0 {
 		logger.Debug("open files limit", "limit", n)
 	}
-	// One service for every front end: the same rules, the same clock.
-	svc := service.New(s, service.Options{})
+	mailer, err := cfg.newMailer(cfg.SMTP.DefaultFromEmail)
+	if err != nil {
+		return err
+	}
+	// One service for every front end: the same rules, the same clock,
+	// the same outgoing mail.
+	svc := service.New(s, service.Options{Mail: cfg.mailOptions(mailer)})
 
 	// Without a configured base_url the HTTP front ends build links from
 	// each request's Host, which is right behind any name or port.
@@ -120,11 +125,6 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 		MaxChannelsPerConn:          cfg.SSH.MaxChannelsPerConnection,
 		SSHCommand:                  cfg.SSH.Command,
 		StateKeys:                   cfg.SSH.StateKeys,
-	}
-	mailer, err := cfg.newMailer(cfg.SMTP.DefaultFromEmail)
-	if err != nil {
-		_ = hs.Shutdown(ctx)
-		return err
 	}
 	if mailer != nil {
 		sshOpts.Mailer = mailer

@@ -86,6 +86,28 @@ func (m *Mailer) Send(ctx context.Context, to []string, subject, body string) er
 	return c.Quit()
 }
 
+// SendMail delivers msg, a whole RFC 5322 message composed elsewhere (a
+// reply a user wrote), as it is, with envelope sender from.
+func (m *Mailer) SendMail(ctx context.Context, from string, rcpt []string, msg []byte) error {
+	if len(rcpt) == 0 {
+		return fmt.Errorf("smtp: no recipients")
+	}
+	c, err := m.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if m.opts.Username != "" {
+		if err := c.Auth(sasl.NewPlainClient("", m.opts.Username, m.opts.Password)); err != nil {
+			return fmt.Errorf("smtp auth: %w", err)
+		}
+	}
+	if err := c.SendMail(from, rcpt, bytes.NewReader(msg)); err != nil {
+		return fmt.Errorf("smtp send to %s: %w", strings.Join(rcpt, ", "), err)
+	}
+	return c.Quit()
+}
+
 func (m *Mailer) dial(ctx context.Context) (*smtp.Client, error) {
 	addr := net.JoinHostPort(m.opts.Host, strconv.Itoa(m.opts.Port))
 	d := net.Dialer{Timeout: m.opts.Timeout}
@@ -105,15 +127,36 @@ func (m *Mailer) dial(ctx context.Context) (*smtp.Client, error) {
 	} else {
 		_ = conn.SetDeadline(time.Now().Add(m.opts.Timeout))
 	}
+	// go-smtp sets its own deadline (minutes) before every command, which
+	// would outlast ours: a server that accepts and then says nothing must
+	// not hold the sender for longer than the caller allows.
+	raw := conn
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	timer := time.AfterFunc(m.opts.Timeout, func() { raw.Close() })
+	conn = &stopConn{Conn: raw, stop: func() { stop(); timer.Stop() }}
 	if m.opts.TLS == "starttls" {
 		c, err := smtp.NewClientStartTLS(conn, tlsConf)
 		if err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("smtp starttls %s: %w", addr, err)
 		}
+		c.CommandTimeout, c.SubmissionTimeout = m.opts.Timeout, m.opts.Timeout
 		return c, nil
 	}
-	return smtp.NewClient(conn), nil
+	c := smtp.NewClient(conn)
+	c.CommandTimeout, c.SubmissionTimeout = m.opts.Timeout, m.opts.Timeout
+	return c, nil
+}
+
+// stopConn releases the watchdogs of a connection when it closes.
+type stopConn struct {
+	net.Conn
+	stop func()
+}
+
+func (c *stopConn) Close() error {
+	c.stop()
+	return c.Conn.Close()
 }
 
 // compose writes an RFC 5322 message with a UTF-8 text body.

@@ -117,7 +117,7 @@ func (c *cli) rootCmd() *cobra.Command {
 		c.projectsCmd(), c.listCmd(), c.showCmd(), c.mboxCmd(), c.seriesCmd(),
 		c.setStateCmd(), c.tokenCmd(), c.whoamiCmd(),
 		c.keysCmd(), c.passwordCmd(), c.optoutCmd(true), c.optoutCmd(false),
-		c.registerCmd(), c.confirmCmd(), c.userCmd(),
+		c.registerCmd(), c.confirmCmd(), c.userCmd(), c.replyCmd(),
 	)
 	return root
 }

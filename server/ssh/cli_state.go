@@ -49,6 +49,9 @@ func (c *cli) setStateCmd() *cobra.Command {
 			}
 			old, _ := store.StateByID(states, before.StateID)
 			fmt.Fprintf(c.out, "patch %d: %s -> %s\n", p.ID, old.Name, st.Name)
+			if st.Slug == "accepted" && before.StateID != st.ID {
+				return c.afterAccept(p.ID, p.ProjectID)
+			}
 			return nil
 		},
 	}

@@ -24,12 +24,15 @@ type Options struct {
 	// Now is the clock (dates of users, keys, checks, confirmations);
 	// time.Now when nil.
 	Now func() time.Time
+	// Mail is how users' mail goes out (replies, trailers, thanks).
+	Mail MailOptions
 }
 
 // Service is the operations over one store.
 type Service struct {
-	st  store.Store
-	now func() time.Time
+	st   store.Store
+	now  func() time.Time
+	mail MailOptions
 }
 
 // New returns the service over st.
@@ -38,7 +41,7 @@ func New(st store.Store, opts Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, now: now}
+	return &Service{st: st, now: now, mail: opts.Mail.withDefaults()}
 }
 
 // Store is the store the service writes to, for the reads front ends do
@@ -49,12 +52,12 @@ func (s *Service) Store() store.Store { return s.st }
 // transaction (a REST request changing a patch and its relations).
 func (s *Service) InTx(ctx context.Context, fn func(*Service) error) error {
 	return s.st.InTx(ctx, func(tx store.Store) error {
-		return fn(&Service{st: tx, now: s.now})
+		return fn(&Service{st: tx, now: s.now, mail: s.mail})
 	})
 }
 
 // With is the service over another store (a transaction the caller runs).
-func (s *Service) With(st store.Store) *Service { return &Service{st: st, now: s.now} }
+func (s *Service) With(st store.Store) *Service { return &Service{st: st, now: s.now, mail: s.mail} }
 
 // clock is the service's time in UTC.
 func (s *Service) clock() time.Time { return s.now().UTC() }

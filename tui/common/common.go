@@ -43,6 +43,8 @@ type Common struct {
 	// nav holds the navigation pages asked for (Go) in the Update the
 	// root is running.
 	nav []tea.Msg
+	// Drafts keeps the replies closed unsent, for the session.
+	Drafts map[service.ReplyTarget]string
 }
 
 // Go asks the root to navigate (a navigation message: open a page, go

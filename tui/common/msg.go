@@ -43,6 +43,12 @@ func Status(text string) tea.Cmd { return func() tea.Msg { return StatusMsg{Text
 
 // Describe turns a store error into a sentence for the status line.
 func Describe(err error) string {
+	// A refusal that explains itself (why a reply cannot be sent) reads
+	// better than its sentinel.
+	var um interface{ UserMessage() string }
+	if errors.As(err, &um) {
+		return um.UserMessage()
+	}
 	switch {
 	case errors.Is(err, ErrAnonymous):
 		return ErrAnonymous.Error()

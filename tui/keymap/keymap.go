@@ -21,6 +21,9 @@ type KeyMap struct {
 	NextPatch, PrevPatch, OpenSeries, NextVersion, PrevVersion, VersionDiff key.Binding
 	// Reading (the pager of the patch, series and text views).
 	Wrap, Left, Right, NextFile, PrevFile, NextHunk, PrevHunk, Comments, CopyApply key.Binding
+	// Review by mail (patch, series and cover views): r opens the editor,
+	// t and a second key send a trailer.
+	Reply, Trailer, TrailerReviewed, TrailerAcked, TrailerTested, Send key.Binding
 	// Dialogs.
 	Confirm, Cancel key.Binding
 	// States are the single-key states (WithStates).
@@ -84,15 +87,21 @@ func base() *KeyMap {
 		PrevVersion: bind([]string{"<"}, "<", "older version"),
 		VersionDiff: bind([]string{"="}, "=", "diff vs previous version"),
 
-		Wrap:      bind([]string{"w"}, "w", "wrap long lines on/off"),
-		Left:      bind([]string{"h", "left"}, "h/←", "scroll left (no wrap)"),
-		Right:     bind([]string{"l", "right"}, "l/→", "scroll right (no wrap)"),
-		NextFile:  bind([]string{"}"}, "}", "next file of the diff"),
-		PrevFile:  bind([]string{"{"}, "{", "previous file"),
-		NextHunk:  bind([]string{")"}, ")", "next hunk"),
-		PrevHunk:  bind([]string{"("}, "(", "previous hunk"),
-		Comments:  bind([]string{"m"}, "m", "to the comments"),
-		CopyApply: bind([]string{"y"}, "y", "copy the apply command"),
+		Wrap:            bind([]string{"w"}, "w", "wrap long lines on/off"),
+		Left:            bind([]string{"h", "left"}, "h/←", "scroll left (no wrap)"),
+		Right:           bind([]string{"l", "right"}, "l/→", "scroll right (no wrap)"),
+		NextFile:        bind([]string{"}"}, "}", "next file of the diff"),
+		PrevFile:        bind([]string{"{"}, "{", "previous file"),
+		NextHunk:        bind([]string{")"}, ")", "next hunk"),
+		PrevHunk:        bind([]string{"("}, "(", "previous hunk"),
+		Comments:        bind([]string{"m"}, "m", "to the comments"),
+		CopyApply:       bind([]string{"y"}, "y", "copy the apply command"),
+		Reply:           bind([]string{"r"}, "r", "reply by mail"),
+		Trailer:         bind([]string{"t"}, "t r/a/t", "send Reviewed-by/Acked-by/Tested-by"),
+		TrailerReviewed: bind([]string{"r"}, "t r", "send Reviewed-by: you"),
+		TrailerAcked:    bind([]string{"a"}, "t a", "send Acked-by: you"),
+		TrailerTested:   bind([]string{"t"}, "t t", "send Tested-by: you"),
+		Send:            bind([]string{"ctrl+s"}, "ctrl+s", "send (editor)"),
 
 		Confirm: bind([]string{"y", "enter"}, "y/enter", "confirm"),
 		Cancel:  bind([]string{"n", "esc", "q"}, "n/esc", "cancel"),
@@ -125,4 +134,9 @@ func (k *KeyMap) Views() []key.Binding {
 // Reading lists the pager's bindings (for help).
 func (k *KeyMap) Reading() []key.Binding {
 	return []key.Binding{k.Wrap, k.Left, k.Right, k.NextFile, k.PrevFile, k.NextHunk, k.PrevHunk, k.Comments}
+}
+
+// Review lists the review-by-mail bindings (for help).
+func (k *KeyMap) Review() []key.Binding {
+	return []key.Binding{k.Reply, k.TrailerReviewed, k.TrailerAcked, k.TrailerTested, k.Send}
 }

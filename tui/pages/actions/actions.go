@@ -17,6 +17,7 @@ import (
 	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
+	replypage "github.com/patchwork-go/patchwork/tui/pages/reply"
 )
 
 // Kind is one action.
@@ -247,7 +248,12 @@ func (a *Actions) edit(t Target, u store.PatchUpdate, done string) tea.Cmd {
 			}
 			ok++
 		}
-		return result(ok, len(t.IDs), done, firstErr, failed)
+		res := result(ok, len(t.IDs), done, firstErr, failed)
+		if ok > 0 && u.StateID != nil {
+			// Accepted may send "applied, thanks" (asked or not, per project).
+			return tea.Sequence(common.Send(res), replypage.AfterState(c, t.IDs, *u.StateID))()
+		}
+		return res
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"fmt"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/tui/common"
+	replypage "github.com/patchwork-go/patchwork/tui/pages/reply"
 )
 
 // data is everything the patch view shows, read in one command.
@@ -25,6 +27,7 @@ type data struct {
 	seriesComments []store.Comment
 	seriesPeople   map[int64]store.Person
 	coverTags      store.TagCounts
+	sent           []replypage.Sent // mail sent from here the list has not carried back yet
 }
 
 // version is this patch's counterpart in another version of its series.
@@ -67,6 +70,7 @@ func fetch(c *common.Common, id int64) (*data, error) {
 	if d.checks, err = s.UniqueChecks(ctx, id); err != nil {
 		return nil, fmt.Errorf("checks of patch %d: %w", id, err)
 	}
+	d.sent = replypage.Pending(c, service.ReplyTarget{PatchID: id})
 	if d.patch.SeriesID == 0 {
 		return d, nil
 	}

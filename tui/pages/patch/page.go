@@ -9,9 +9,11 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
 	"github.com/patchwork-go/patchwork/tui/pages/actions"
+	replypage "github.com/patchwork-go/patchwork/tui/pages/reply"
 )
 
 // Page shows one patch. [ and ] (series neighbours) and < and > (other
@@ -27,11 +29,12 @@ type Page struct {
 	// The lines of the diff's files and hunks and of the comments
 	// (render.go), for the pager's jumps.
 	files, hunks, comments []int
+	review                 *replypage.Keys
 }
 
 // New returns the view of patch id; Init loads it.
 func New(c *common.Common, id int64) *Page {
-	p := &Page{c: c, id: id, pager: components.NewPager(c), actions: actions.New(c)}
+	p := &Page{c: c, id: id, pager: components.NewPager(c), actions: actions.New(c), review: replypage.NewKeys(c)}
 	p.pager.SetSize(c.Width, c.Height)
 	return p
 }
@@ -56,13 +59,15 @@ func (p *Page) Busy() bool { return p.load.Busy() && (p.d == nil || p.d.patch.ID
 func (p *Page) Title() string { return fmt.Sprintf("patch #%d", p.id) }
 
 // Capturing implements common.Page.
-func (p *Page) Capturing() bool { return p.pager.Capturing() || p.actions.Active() }
+func (p *Page) Capturing() bool {
+	return p.pager.Capturing() || p.actions.Active() || p.review.Pending()
+}
 
 // ShortHelp implements common.Page.
 func (p *Page) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	return []key.Binding{k.Down, k.HalfDown, k.Search, k.State, k.Delegate, k.Archive,
-		k.PrevPatch, k.NextPatch, k.OpenSeries, k.PrevVersion, k.NextVersion, k.VersionDiff, k.Back}
+		k.PrevPatch, k.NextPatch, k.OpenSeries, k.PrevVersion, k.NextVersion, k.VersionDiff, k.Reply, k.Trailer, k.Back}
 }
 
 // Update implements common.Page.
@@ -111,6 +116,9 @@ func (p *Page) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		// Still loading: keys that depend on the patch would act on the
 		// previous one.
 		return nil, p.d != nil
+	}
+	if cmd, ok := p.review.Key(msg, []service.ReplyTarget{{PatchID: p.d.patch.ID}}); ok {
+		return cmd, true
 	}
 	switch {
 	case key.Matches(msg, k.NextPatch), key.Matches(msg, k.PrevPatch):

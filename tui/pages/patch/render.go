@@ -7,6 +7,7 @@ import (
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
+	replypage "github.com/patchwork-go/patchwork/tui/pages/reply"
 )
 
 // lines renders the whole patch: headers, tags, checks, series, message,
@@ -97,6 +98,7 @@ func (p *Page) lines() []string {
 		p.comments = append(p.comments, len(out)+1)
 		out = append(out, sc...)
 	}
+	out = append(out, replypage.PendingLines(p.c, d.sent)...)
 	return out
 }
 

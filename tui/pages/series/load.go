@@ -4,14 +4,17 @@ import (
 	"fmt"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/tui/common"
+	replypage "github.com/patchwork-go/patchwork/tui/pages/reply"
 )
 
 // data is what the series view shows, read in one command.
 type data struct {
 	series    *store.Series
 	submitter store.Person
-	cover     *store.Cover // nil without a cover letter
+	cover     *store.Cover     // nil without a cover letter
+	sent      []replypage.Sent // mail sent to the cover the list has not carried back yet
 	patches   []store.PatchRow
 	versions  []store.Series // the whole chain, oldest first
 	states    []store.State
@@ -38,6 +41,7 @@ func fetch(c *common.Common, id int64) (*data, error) {
 		if d.cover, err = s.GetCover(ctx, d.series.CoverID); err != nil {
 			return nil, fmt.Errorf("cover of series %d: %w", id, err)
 		}
+		d.sent = replypage.Pending(c, service.ReplyTarget{CoverID: d.cover.ID})
 	}
 	if d.patches, err = s.SeriesPatches(ctx, id); err != nil {
 		return nil, fmt.Errorf("patches of series %d: %w", id, err)

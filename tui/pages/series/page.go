@@ -11,9 +11,11 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
 	"github.com/patchwork-go/patchwork/tui/pages/actions"
+	replypage "github.com/patchwork-go/patchwork/tui/pages/reply"
 )
 
 // Page shows one series. < and > replace it with the older or newer
@@ -28,11 +30,12 @@ type Page struct {
 	marks   map[int64]bool
 	cover   *components.Pager
 	actions *actions.Actions
+	review  *replypage.Keys
 }
 
 // New returns the view of series id; Init loads it.
 func New(c *common.Common, id int64) *Page {
-	return &Page{c: c, id: id, marks: map[int64]bool{}, cover: components.NewPager(c), actions: actions.New(c)}
+	return &Page{c: c, id: id, marks: map[int64]bool{}, cover: components.NewPager(c), actions: actions.New(c), review: replypage.NewKeys(c)}
 }
 
 // Init implements common.Page.
@@ -52,13 +55,15 @@ func (p *Page) Busy() bool { return p.load.Busy() && (p.d == nil || p.d.series.I
 func (p *Page) Title() string { return fmt.Sprintf("series #%d", p.id) }
 
 // Capturing implements common.Page.
-func (p *Page) Capturing() bool { return p.cover.Capturing() || p.actions.Active() }
+func (p *Page) Capturing() bool {
+	return p.cover.Capturing() || p.actions.Active() || p.review.Pending()
+}
 
 // ShortHelp implements common.Page.
 func (p *Page) ShortHelp() []key.Binding {
 	k := p.c.Keys
 	return []key.Binding{k.Open, k.Mark, k.State, k.Delegate, k.Archive, k.Bundle,
-		k.PrevVersion, k.NextVersion, k.VersionDiff, k.HalfDown, k.Back}
+		k.PrevVersion, k.NextVersion, k.VersionDiff, k.Reply, k.Trailer, k.HalfDown, k.Back}
 }
 
 // Update implements common.Page.
@@ -110,6 +115,9 @@ func (p *Page) key(msg tea.KeyPressMsg) tea.Cmd {
 	if p.d == nil || p.d.series.ID != p.id {
 		// Still loading: keys would act on the previous version.
 		return nil
+	}
+	if cmd, ok := p.review.Key(msg, p.reviewTargets()); ok {
+		return cmd
 	}
 	k, n := p.c.Keys, len(p.d.patches)
 	switch {
@@ -184,6 +192,22 @@ func (p *Page) stateKey(slug string) tea.Cmd {
 		return common.Status("this series has no patches yet")
 	}
 	return p.actions.SetStateTo(actions.TargetOf(rows), slug)
+}
+
+// reviewTargets is what a reply or a trailer from this view answers: the
+// cover letter, which counts for every patch of the series, or without
+// one each patch (the marked ones, else all).
+func (p *Page) reviewTargets() []service.ReplyTarget {
+	if p.d.cover != nil {
+		return []service.ReplyTarget{{CoverID: p.d.cover.ID}}
+	}
+	var out []service.ReplyTarget
+	for _, r := range p.d.patches {
+		if len(p.marks) == 0 || p.marks[r.ID] {
+			out = append(out, service.ReplyTarget{PatchID: r.ID})
+		}
+	}
+	return out
 }
 
 // act targets the marked patches, else the whole series.

@@ -8,6 +8,7 @@ import (
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/tui/common"
 	"github.com/patchwork-go/patchwork/tui/components"
+	replypage "github.com/patchwork-go/patchwork/tui/pages/reply"
 )
 
 // View implements common.Page: the header, the patch table, then the
@@ -170,7 +171,8 @@ func (p *Page) coverLines() []string {
 	st := p.c.Styles
 	out := []string{st.Bold.Render(common.Sanitize(cv.Name)), ""}
 	out = append(out, components.TextLines(st, cv.Content)...)
-	return append(out, components.ConversationLines(p.c, "Replies to the cover letter", p.d.coverComments, p.d.people, p.d.tags)...)
+	out = append(out, components.ConversationLines(p.c, "Replies to the cover letter", p.d.coverComments, p.d.people, p.d.tags)...)
+	return append(out, replypage.PendingLines(p.c, p.d.sent)...)
 }
 
 func count(n int) string {
