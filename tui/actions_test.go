@@ -223,6 +223,10 @@ func TestBundlesAndTodo(t *testing.T) {
 	h.waitFor(`Delete bundle "review"?`)
 	h.typ("y")
 	h.waitFor(`bundle "review" deleted`, "no bundles yet")
+	// The last change (the deletion) cannot be undone: u does not reach
+	// back to the addition before it.
+	h.typ("u")
+	h.waitFor("nothing to undo")
 
 	// The to-do list: patches delegated to mia that need action.
 	h.typ("T")

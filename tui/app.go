@@ -227,9 +227,9 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case common.ChangedMsg:
 		m.status, m.isErr = msg.Status, false
-		if msg.Undo != nil {
-			m.undo = msg.Undo
-		}
+		// The last change is the one u takes back: one it cannot undo
+		// (a bundle deleted) leaves nothing to undo, never an older one.
+		m.undo = msg.Undo
 		// The pages below may show what changed: they reload when they
 		// show again.
 		clear(m.covered)

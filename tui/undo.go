@@ -10,7 +10,7 @@ import (
 func (m *Model) runUndo() tea.Cmd {
 	u := m.undo
 	if u == nil {
-		return common.Status("nothing to undo: no change made in this session since the last undo")
+		return common.Status("nothing to undo (u takes back the session's last change of a state, delegate, archive flag, commit ref or bundle)")
 	}
 	m.undo = nil
 	return func() tea.Msg { return u.Run() }
