@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,12 +83,13 @@ func TestStatePermission(t *testing.T) {
 		}
 
 		// A maintainer of another project: the store refuses.
+		// A maintainer of another project: told before any menu opens.
 		h = start(t, s, f.oscar)
 		openList(h)
 		h.typ("s")
-		h.waitFor("State of 1 patch")
-		pickState(h, f, "new", "accepted")
-		h.waitFor("patch #" + itoa(target.ID) + ": permission denied")
+		if scr := h.waitFor("permission denied: oscar may not change #" + itoa(target.ID) + " doc: typo in README (only libuv's maintainers"); strings.Contains(scr, "State of") {
+			t.Fatalf("the state menu opened for oscar:\n%s", scr)
+		}
 		if p := must(s.GetPatch(ctx, target.ID))(t); p.StateID != f.states["new"].ID {
 			t.Fatalf("oscar changed the state to %d", p.StateID)
 		}
@@ -100,9 +102,9 @@ func TestStatePermission(t *testing.T) {
 		h = start(t, s, f.mia)
 		openList(h)
 		h.typ("s")
-		h.waitFor("State of 1 patch")
+		h.waitFor("State of #" + itoa(target.ID) + " doc: typo in README")
 		pickState(h, f, "new", "under-review")
-		h.waitFor("1 patch → Under Review")
+		h.waitFor("#" + itoa(target.ID) + " doc: typo in README → Under Review")
 		if p := must(s.GetPatch(ctx, target.ID))(t); p.StateID != f.states["under-review"].ID {
 			t.Fatalf("state is %d, want under-review", p.StateID)
 		}
@@ -132,7 +134,7 @@ func TestActionsOnMarkedPatches(t *testing.T) {
 	h.press("space", "space")
 	h.waitFor("2 marked")
 	h.typ("a")
-	h.waitFor("Archive 2 patches?")
+	h.waitFor(fmt.Sprintf("Archive 2 patches: #%d #%d?", f.v2p[0].ID, f.v2p[1].ID))
 	h.typ("y")
 	h.waitFor("2 patches archived", "2 of 2")
 	for _, p := range f.v2p {
@@ -147,15 +149,15 @@ func TestActionsOnMarkedPatches(t *testing.T) {
 	// Delegate the first row, set a commit ref on it.
 	h.typ("g")
 	h.typ("d")
-	h.waitFor("Delegate 1 patch to", "(nobody)", "mia")
+	h.waitFor("Delegate #"+itoa(f.doc.ID)+" doc: typo in README to", "(nobody)", "mia")
 	h.typ("j")
 	h.press("enter")
-	h.waitFor("1 patch delegated to mia")
+	h.waitFor("#" + itoa(f.doc.ID) + " doc: typo in README delegated to mia")
 	h.typ("c")
-	h.waitFor("Commit ref for patch #" + itoa(f.doc.ID))
+	h.waitFor("Commit ref for #" + itoa(f.doc.ID) + " doc: typo in README")
 	h.typ("deadbeef")
 	h.press("enter")
-	h.waitFor("1 patch commit ref set")
+	h.waitFor("#" + itoa(f.doc.ID) + " doc: typo in README commit ref set to deadbeef")
 	got := must(f.s.GetPatch(ctx, f.doc.ID))(t)
 	if got.DelegateID != f.mia.ID || got.CommitRef != "deadbeef" {
 		t.Errorf("doc patch: delegate %d, commit ref %q", got.DelegateID, got.CommitRef)
@@ -167,9 +169,9 @@ func TestActionsOnMarkedPatches(t *testing.T) {
 	h.press("space")
 	h.waitFor("2 marked")
 	h.typ("a")
-	h.waitFor("Archive 2 patches?")
+	h.waitFor("Archive 2 patches: #")
 	h.typ("n")
-	h.waitGone("Archive 2 patches?")
+	h.waitGone("Archive 2 patches: #")
 	if got := must(f.s.GetPatch(ctx, f.doc.ID))(t); got.Archived {
 		t.Error("archived after the confirmation was refused")
 	}
@@ -184,9 +186,9 @@ func TestSeriesAction(t *testing.T) {
 	h.typ("S")
 	h.waitFor("series #2", "actions apply to the whole series")
 	h.typ("s")
-	h.waitFor("State of 2 patches")
+	h.waitFor(fmt.Sprintf("State of 2 patches: #%d #%d", f.v2p[0].ID, f.v2p[1].ID))
 	pickState(h, f, "new", "accepted")
-	h.waitFor("Set the state of 2 patches?")
+	h.waitFor(fmt.Sprintf("Set 2 patches to Accepted: #%d #%d?", f.v2p[0].ID, f.v2p[1].ID))
 	h.typ("y")
 	h.waitFor("2 patches → Accepted")
 	for _, p := range f.v2p {
@@ -204,10 +206,10 @@ func TestBundlesAndTodo(t *testing.T) {
 	h.typ("j")
 	h.waitFor("2 of 4")
 	h.typ("b")
-	h.waitFor("Add 1 patch to bundle")
+	h.waitFor("Add #" + itoa(f.fix.ID) + " win: fix handle leak to bundle")
 	h.typ("review")
 	h.press("enter")
-	h.waitFor(`1 patch added to bundle "review"`)
+	h.waitFor("#" + itoa(f.fix.ID) + ` win: fix handle leak added to bundle "review"`)
 
 	h.typ("B")
 	h.waitFor("patchwork › bundles", "review", "mia")
@@ -221,6 +223,10 @@ func TestBundlesAndTodo(t *testing.T) {
 	h.waitFor(`Delete bundle "review"?`)
 	h.typ("y")
 	h.waitFor(`bundle "review" deleted`, "no bundles yet")
+	// The last change (the deletion) cannot be undone: u does not reach
+	// back to the addition before it.
+	h.typ("u")
+	h.waitFor("nothing to undo")
 
 	// The to-do list: patches delegated to mia that need action.
 	h.typ("T")

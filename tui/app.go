@@ -40,6 +40,9 @@ type Model struct {
 	quitting                     bool
 	askQuit                      bool // "quit? y/n" shows in the status line
 	keyQueue                          // keys.go
+	// undo takes back the session's last change (u); nil: none, or
+	// already undone.
+	undo *common.Undo
 	// covered holds what the root knew of each Followed page when another
 	// page covered it (see reshow).
 	covered map[common.Page]cover
@@ -97,6 +100,11 @@ func New(o Options) tea.Model {
 		Ctx: o.Ctx, Store: o.Store, Service: service.Or(o.Service, o.Store, o.Now), User: o.User, Now: o.Now, Logger: o.Logger,
 		Styles: styles.New(dark), Keys: keys, SSH: o.SSH,
 		Drafts: map[service.ReplyTarget]string{},
+	}
+	if o.User == nil {
+		// Anonymous sessions change nothing: they are not shown the keys
+		// that would.
+		c.Keys = c.Keys.ReadOnly()
 	}
 	m := &Model{c: c, fixedBG: o.IsDark != nil, poll: o.PollInterval, initial: o.InitialPatchID, watcher: o.Watcher,
 		covered: map[common.Page]cover{}, initialProject: o.InitialProject, initialQuery: o.InitialQuery,
@@ -220,10 +228,15 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case common.ChangedMsg:
 		m.status, m.isErr = msg.Status, false
+		// The last change is the one u takes back: one it cannot undo
+		// (a bundle deleted) leaves nothing to undo, never an older one.
+		m.undo = msg.Undo
 		// The pages below may show what changed: they reload when they
 		// show again.
 		clear(m.covered)
 		return m.top().Reload()
+	case common.UndoneMsg:
+		return m.undone(msg)
 	case common.PushMsg:
 		m.push(msg.Page)
 		return msg.Page.Init()
@@ -263,7 +276,15 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return nil, false
 	}
 	m.status = "" // a key press dismisses the last message
+	if m.c.User == nil && k.IsWrite(msg) {
+		if slices.Contains(k.Todo.Keys(), msg.String()) {
+			return m.open(common.OpenTodoMsg{}), true // which says why not
+		}
+		return common.Error(common.ErrAnonymous), true
+	}
 	switch {
+	case key.Matches(msg, k.Undo):
+		return m.runUndo(), true
 	case key.Matches(msg, k.Back):
 		if len(m.stack) == 1 {
 			// The top screen: q asks, esc does nothing (it is "back" on

@@ -16,7 +16,7 @@ func (m *Model) helpLines() []string {
 	}{
 		{"Moving (a count first repeats: 5j)", k.Movement()},
 		{"Going places", k.Navigation()},
-		{"Acting on patches (marked ones, else the one under the cursor)", k.Actions()},
+		{"Acting on patches (marked ones in this list, else the cursor's)", k.Actions()},
 		{"One-key states (lists, patch and series views)", k.StateBindings()},
 		{"Patch and series views", k.Views()},
 		{"Reading a patch (pager)", k.Reading()},
@@ -24,13 +24,25 @@ func (m *Model) helpLines() []string {
 		{"Bundle list", k.BundleKeys()},
 	}
 	var out []string
+	if m.c.User == nil {
+		out = append(out, st.Section.Render("This session is read-only"),
+			"  Log in with a registered SSH key to mark and change patches, keep a",
+			"  to-do list and bundles (ssh <host> register --email ADDR);",
+			"  the keys for that are not shown here.", "")
+	}
 	for _, g := range groups {
-		out = append(out, st.Section.Render(g.title))
+		var lines []string
 		for _, b := range g.keys {
+			if !b.Enabled() {
+				continue
+			}
 			h := b.Help()
-			out = append(out, "  "+st.HelpKey.Render(pad(h.Key, 10))+" "+h.Desc)
+			lines = append(lines, "  "+st.HelpKey.Render(pad(h.Key, 10))+" "+h.Desc)
 		}
-		out = append(out, "")
+		if len(lines) > 0 {
+			out = append(out, st.Section.Render(g.title))
+			out = append(append(out, lines...), "")
+		}
 	}
 	out = append(out, st.Section.Render("Search (/) in lists: the query language"),
 		"  words              the name contains them; \"quoted phrase\"",

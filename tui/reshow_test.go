@@ -79,9 +79,9 @@ func TestBackReloadsOnChange(t *testing.T) {
 		h.press("enter")
 		h.waitFor(doc, "Message-ID")
 		h.typ("s")
-		h.waitFor("State of 1 patch")
+		h.waitFor("State of #" + itoa(f.doc.ID) + " doc: typo")
 		pickState(h, f, "new", "under-review")
-		h.waitFor("1 patch → Under Review")
+		h.waitFor("doc: typo in README → Under Review")
 		h.typ("q")
 		h.waitUntil("the doc's row to show Under Review", func(s string) bool {
 			return strings.Contains(rowOf(s, "doc: typo"), "Under Review")

@@ -81,7 +81,7 @@ func TestScreenSeriesList(t *testing.T) {
 func TestScreenHelp(t *testing.T) {
 	t.Parallel()
 	f := seed(t, sqltest.SQLite(t))
-	h := start(t, f.s, nil)
+	h := start(t, f.s, f.mia)
 	h.waitFor("libuv")
 	h.typ("?")
 	s := h.waitFor("Moving", "Acting on patches")

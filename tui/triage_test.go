@@ -30,7 +30,7 @@ func TestStateKeys(t *testing.T) {
 	h.press("esc")
 	h.waitFor("1 of 4", "doc: typo")
 	h.typ("A") // the cursor is on the newest patch: doc
-	h.waitFor("1 patch → Accepted")
+	h.waitFor("#" + itoa(f.doc.ID) + " doc: typo in README → Accepted")
 	got := must(f.s.GetPatch(ctx, f.doc.ID))(t)
 	if got.StateID != f.states["accepted"].ID {
 		t.Fatalf("doc's state is %d, want accepted (%d)", got.StateID, f.states["accepted"].ID)
@@ -40,7 +40,7 @@ func TestStateKeys(t *testing.T) {
 	h.press("enter")
 	h.waitFor("win: fix handle leak", "Message-ID")
 	h.typ("C")
-	h.waitFor("1 patch → Changes Requested", "State      Changes Requested")
+	h.waitFor("#"+itoa(f.fix.ID)+" win: fix handle leak → Changes Requested", "State      Changes Requested")
 }
 
 // TestStateKeysConfigured: the keys come from the options; one that
@@ -54,7 +54,7 @@ func TestStateKeysConfigured(t *testing.T) {
 	h.typ("A")
 	time.Sleep(100 * time.Millisecond)
 	h.typ("Z")
-	h.waitFor("1 patch → Rejected")
+	h.waitFor("#" + itoa(f.doc.ID) + " doc: typo in README → Rejected")
 	if got := must(f.s.GetPatch(ctx, f.doc.ID))(t); got.StateID != f.states["rejected"].ID {
 		t.Fatalf("doc's state is %d, want rejected", got.StateID)
 	}

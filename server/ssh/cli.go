@@ -115,7 +115,7 @@ func (c *cli) rootCmd() *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		c.projectsCmd(), c.listCmd(), c.showCmd(), c.mboxCmd(), c.seriesCmd(),
-		c.setStateCmd(), c.tokenCmd(), c.whoamiCmd(),
+		c.setStateCmd(), c.delegateCmd(), c.archiveCmd(), c.bundleCmd(), c.tokenCmd(), c.whoamiCmd(),
 		c.keysCmd(), c.passwordCmd(), c.optoutCmd(true), c.optoutCmd(false),
 		c.registerCmd(), c.confirmCmd(), c.userCmd(), c.replyCmd(),
 	)

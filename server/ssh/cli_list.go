@@ -41,9 +41,10 @@ type personJSON struct {
 
 func (c *cli) listCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "list [PROJECT] [QUERY...] [--json] [--limit N]",
+		Use:   "list [PROJECT] [QUERY...] [--json] [--limit N] [-- QUERY...]",
 		Short: "List patches, newest first (default query: " + defaultListQuery + ")",
-		Long: "List patches, newest first. PROJECT is a project's link name; QUERY uses the\n" +
+		Long: "List patches, newest first. PROJECT is a project's link name (an unknown one is an\n" +
+			"error; after -- every argument is a query term, for words across projects); QUERY uses the\n" +
 			"query language of the TUI's / search:\n\n" +
 			"  word \"a phrase\"  state:new,under-review  from:addr  delegate:me|none|user\n" +
 			"  series:123  id:1,2  is:archived|pull|action-required|committed\n" +
@@ -61,7 +62,7 @@ func (c *cli) listCmd() *cobra.Command {
 			if opts.help {
 				return cmd.Help()
 			}
-			return c.list(opts.query, opts.json, opts.limit)
+			return c.list(opts.query, opts.json, opts.limit, opts.allProjects)
 		},
 	}
 	return cmd
@@ -72,6 +73,9 @@ type listArgs struct {
 	json  bool
 	help  bool
 	limit int
+	// allProjects: the arguments after "--" are all query terms, the
+	// first one names no project.
+	allProjects bool
 }
 
 // parseListArgs separates list's own flags from query terms.
@@ -81,6 +85,9 @@ func parseListArgs(args []string) (listArgs, error) {
 		a := args[i]
 		switch {
 		case a == "--":
+			if len(o.query) == 0 {
+				o.allProjects = true
+			}
 			o.query = append(o.query, args[i+1:]...)
 			i = len(args)
 		case a == "--json":
@@ -101,6 +108,10 @@ func parseListArgs(args []string) (listArgs, error) {
 				return o, userErrorf("--limit must be a number between 1 and 10000, not %q", v)
 			}
 			o.limit = n
+		case strings.HasPrefix(a, "--"):
+			// Query negations have one dash ("-wip"): two are a flag, and
+			// a mistyped one must not become a search term.
+			return o, userErrorf("unknown flag %s (list takes --json, --limit N, --help; see: ssh <host> help list)", a)
 		default:
 			o.query = append(o.query, a)
 		}
@@ -108,18 +119,22 @@ func parseListArgs(args []string) (listArgs, error) {
 	return o, nil
 }
 
-// list resolves [PROJECT] [QUERY...] and prints one page of patches.
-func (c *cli) list(args []string, asJSON bool, limit int) error {
+// list resolves [PROJECT] [QUERY...] and prints one page of patches. A
+// first argument that is no query term (term:value, -term, a phrase)
+// names the project: an unknown one is an error, not a search word.
+func (c *cli) list(args []string, asJSON bool, limit int, allProjects bool) error {
 	st := c.srv.store
 	var conds []store.Cond
 	var proj *store.Project
-	if len(args) > 0 {
+	if len(args) > 0 && !allProjects && !isQueryTerm(args[0]) {
 		p, err := st.GetProjectByLinkName(c.ctx, args[0])
 		switch {
 		case err == nil:
 			proj, args = p, args[1:]
 			conds = append(conds, store.Cond{Field: store.FieldProject, Ints: []int64{p.ID}})
-		case !errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, store.ErrNotFound):
+			return c.unknownProject(args[0])
+		default:
 			return err
 		}
 	}
@@ -222,4 +237,23 @@ func requote(arg string) string {
 		return neg + k + ":\"" + v + "\""
 	}
 	return neg + "\"" + arg + "\""
+}
+
+// isQueryTerm reports whether arg reads as a query term rather than a
+// project's link name.
+func isQueryTerm(arg string) bool {
+	return strings.HasPrefix(arg, "-") || strings.ContainsAny(arg, ": \t\"")
+}
+
+// unknownProject is the error for a project name that names none.
+func (c *cli) unknownProject(name string) error {
+	ps, err := c.srv.store.ListProjects(c.ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.LinkName
+	}
+	return userErrorf("unknown project %q (projects: %s; to search every project for words: list -- WORDS)", name, strings.Join(names, ", "))
 }

@@ -162,6 +162,23 @@ func (s *Service) DeleteBundle(ctx context.Context, actor *store.User, b *store.
 // AddToBundle adds patches to actor's bundle of that name, creating it in
 // projectID when there is none.
 func (s *Service) AddToBundle(ctx context.Context, actor *store.User, projectID int64, name string, ids []int64) (*store.Bundle, error) {
+	a, err := s.AddToBundleReport(ctx, actor, projectID, name, ids)
+	if err != nil {
+		return nil, err
+	}
+	return a.Bundle, nil
+}
+
+// BundleAddition is what AddToBundleReport did: enough to take it back.
+type BundleAddition struct {
+	Bundle  *store.Bundle
+	Created bool    // the bundle did not exist before
+	Added   []int64 // the patches that were not in it yet, in the order given
+}
+
+// AddToBundleReport is AddToBundle, telling which patches were new to the
+// bundle and whether it was created (a TUI's undo removes just those).
+func (s *Service) AddToBundleReport(ctx context.Context, actor *store.User, projectID int64, name string, ids []int64) (*BundleAddition, error) {
 	if err := needUser(actor); err != nil {
 		return nil, err
 	}
@@ -169,23 +186,54 @@ func (s *Service) AddToBundle(ctx context.Context, actor *store.User, projectID 
 	if err != nil {
 		return nil, err
 	}
-	var b *store.Bundle
+	var a BundleAddition
 	err = s.st.InTx(ctx, func(tx store.Store) error {
-		var err error
-		b, err = tx.GetBundleByName(ctx, actor.ID, name)
-		if errors.Is(err, store.ErrNotFound) {
+		a = BundleAddition{}
+		b, err := tx.GetBundleByName(ctx, actor.ID, name)
+		var had []int64
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			b = &store.Bundle{OwnerID: actor.ID, ProjectID: projectID, Name: name}
-			err = tx.CreateBundle(ctx, b)
-		}
-		if err != nil {
+			if err := tx.CreateBundle(ctx, b); err != nil {
+				return err
+			}
+			a.Created = true
+		case err != nil:
 			return err
+		default:
+			if had, err = tx.BundlePatchIDs(ctx, b.ID); err != nil {
+				return err
+			}
+		}
+		a.Bundle = b
+		seen := make(map[int64]bool, len(had)+len(ids))
+		for _, id := range had {
+			seen[id] = true
+		}
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				a.Added = append(a.Added, id)
+			}
 		}
 		return tx.AddBundlePatches(ctx, b.ID, ids)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("add to bundle %q: %w", name, err)
 	}
-	return b, nil
+	return &a, nil
+}
+
+// RemoveFromBundle takes patches out of b (its owner's, or under
+// AdminsToo an admin's to change); patches not in it are no error.
+func (s *Service) RemoveFromBundle(ctx context.Context, actor *store.User, b *store.Bundle, ids []int64, pol Policy) error {
+	if err := MayChangeBundle(actor, b, pol); err != nil {
+		return err
+	}
+	if err := s.st.RemoveBundlePatches(ctx, b.ID, ids); err != nil {
+		return fmt.Errorf("remove from bundle %q: %w", b.Name, err)
+	}
+	return nil
 }
 
 // MaySeeBundle reports whether actor (nil: anonymous) may see b: public

@@ -292,6 +292,22 @@ func TestBundles(t *testing.T) {
 		if ids, _ := s.BundlePatchIDs(ctx, added.ID); again.ID != added.ID || len(ids) != 2 {
 			t.Errorf("add to bundle: %d vs %d, %v", again.ID, added.ID, ids)
 		}
+		// The report says what an addition changed, for an undo.
+		rep, err := w.svc.AddToBundleReport(ctx, w.maint, w.proj.ID, "review", []int64{w.patch.ID, p2.ID})
+		must(t, err)
+		if rep.Created || len(rep.Added) != 0 || rep.Bundle.ID != added.ID {
+			t.Errorf("adding what is there already: %+v", rep)
+		}
+		rep, err = w.svc.AddToBundleReport(ctx, w.maint, w.proj.ID, "fresh", []int64{p2.ID})
+		must(t, err)
+		if !rep.Created || len(rep.Added) != 1 || rep.Added[0] != p2.ID {
+			t.Errorf("adding to a new bundle: %+v", rep)
+		}
+		wantErr(t, "remove from someone else's", w.svc.RemoveFromBundle(ctx, w.sub, added, []int64{p2.ID}, service.AdminsToo), store.ErrForbidden)
+		must(t, w.svc.RemoveFromBundle(ctx, w.admin, added, []int64{p2.ID}, service.AdminsToo))
+		if ids, _ := s.BundlePatchIDs(ctx, added.ID); len(ids) != 1 || ids[0] != w.patch.ID {
+			t.Errorf("after remove: %v", ids)
+		}
 		wantErr(t, "delete someone else's", w.svc.DeleteBundle(ctx, w.sub, added, service.UpstreamPolicy), store.ErrForbidden)
 		must(t, w.svc.DeleteBundle(ctx, w.maint, added, service.UpstreamPolicy))
 		must(t, w.svc.DeleteBundle(ctx, w.maint, added, service.UpstreamPolicy)) // already gone

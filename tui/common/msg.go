@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 // ErrAnonymous is the answer to an anonymous session that tries to change
@@ -26,8 +27,26 @@ type PushMsg struct{ Page Page }
 type BackMsg struct{}
 
 // ChangedMsg says the page changed the store itself: the root reloads
-// every page in the stack (as if another session had changed it).
-type ChangedMsg struct{ Status string }
+// every page in the stack (as if another session had changed it). Undo,
+// when set, takes the change back: it becomes the session's last action.
+type ChangedMsg struct {
+	Status string
+	Undo   *Undo
+}
+
+// Undo takes back one change of this session (the u key): Run restores
+// what the change replaced, through the same service operations.
+type Undo struct {
+	Run func() UndoneMsg
+}
+
+// UndoneMsg is the result of an Undo: what it restored, and what it could
+// not.
+type UndoneMsg struct {
+	Status  string
+	Changed bool // something was restored: pages reload
+	Err     error
+}
 
 // Push returns a command that opens p.
 func Push(p Page) tea.Cmd { return func() tea.Msg { return PushMsg{Page: p} } }
@@ -49,9 +68,13 @@ func Describe(err error) string {
 	if errors.As(err, &um) {
 		return um.UserMessage()
 	}
+	var se *service.Error
 	switch {
 	case errors.Is(err, ErrAnonymous):
 		return ErrAnonymous.Error()
+	case errors.As(err, &se):
+		// The service's refusals are sentences meant for the user.
+		return se.Msg
 	case errors.Is(err, store.ErrForbidden):
 		return "permission denied"
 	case errors.Is(err, store.ErrStale):

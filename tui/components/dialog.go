@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/patchwork-go/patchwork/tui/common"
 )
@@ -76,7 +77,7 @@ func (p *Picker) Update(msg tea.KeyPressMsg) (bool, tea.Cmd) {
 // View implements Dialog. Long lists scroll around the cursor.
 func (p *Picker) View() string {
 	st := p.c.Styles
-	lines := []string{st.DialogTitle.Render(p.title), ""}
+	lines := []string{st.DialogTitle.Render(wrap(p.c, p.title)), ""}
 	room := max(p.c.Height-6, 3)
 	start := 0
 	if p.cursor >= room {
@@ -124,7 +125,7 @@ func (p *Prompt) Update(msg tea.KeyPressMsg) (bool, tea.Cmd) {
 func (p *Prompt) View() string {
 	st := p.c.Styles
 	return strings.Join([]string{
-		st.DialogTitle.Render(p.title), "", p.input.View(), "",
+		st.DialogTitle.Render(wrap(p.c, p.title)), "", p.input.View(), "",
 		st.Muted.Render("enter: ok · esc: cancel"),
 	}, "\n")
 }
@@ -155,5 +156,11 @@ func (d *Confirm) Update(msg tea.KeyPressMsg) (bool, tea.Cmd) {
 // View implements Dialog.
 func (d *Confirm) View() string {
 	st := d.c.Styles
-	return st.DialogTitle.Render(d.text) + "\n\n" + st.Muted.Render("y/enter: yes · n/esc: no")
+	return st.DialogTitle.Render(wrap(d.c, d.text)) + "\n\n" + st.Muted.Render("y/enter: yes · n/esc: no")
+}
+
+// wrap breaks a dialog's text to fit the screen inside the dialog's
+// border and padding: a question names patches, and must show whole.
+func wrap(c *common.Common, s string) string {
+	return ansi.Wrap(s, max(c.Width-8, 20), "")
 }

@@ -2,7 +2,12 @@
 // here (key.Matches(msg, k.Down)) and the help screen lists them.
 package keymap
 
-import "charm.land/bubbles/v2/key"
+import (
+	"fmt"
+	"slices"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // KeyMap holds every binding of the TUI.
 type KeyMap struct {
@@ -15,6 +20,8 @@ type KeyMap struct {
 	Mark, MarkSeries, ClearMarks, SeriesMode key.Binding
 	// Actions on patches (the marked ones, else the one under the cursor).
 	State, Delegate, Archive, CommitRef, Bundle key.Binding
+	// Undo takes back the session's last change.
+	Undo key.Binding
 	// Bundles.
 	Delete, Public key.Binding
 	// Patch and series views.
@@ -76,6 +83,7 @@ func base() *KeyMap {
 		Archive:   bind([]string{"a"}, "a", "archive"),
 		CommitRef: bind([]string{"c"}, "c", "commit ref"),
 		Bundle:    bind([]string{"b"}, "b", "to bundle"),
+		Undo:      bind([]string{"u"}, "u", "undo last change"),
 
 		Delete: bind([]string{"D"}, "D", "delete bundle"),
 		Public: bind([]string{"p"}, "p", "public/private"),
@@ -120,7 +128,7 @@ func (k *KeyMap) Navigation() []key.Binding {
 
 // Actions lists the patch actions (for help and the footer).
 func (k *KeyMap) Actions() []key.Binding {
-	return []key.Binding{k.Mark, k.MarkSeries, k.ClearMarks, k.State, k.Delegate, k.Archive, k.CommitRef, k.Bundle, k.SeriesMode}
+	return []key.Binding{k.Mark, k.MarkSeries, k.ClearMarks, k.State, k.Delegate, k.Archive, k.CommitRef, k.Bundle, k.Undo, k.SeriesMode}
 }
 
 // BundleKeys lists the bundle list's own bindings (for help).
@@ -139,4 +147,35 @@ func (k *KeyMap) Reading() []key.Binding {
 // Review lists the review-by-mail bindings (for help).
 func (k *KeyMap) Review() []key.Binding {
 	return []key.Binding{k.Reply, k.TrailerReviewed, k.TrailerAcked, k.TrailerTested, k.Send}
+}
+
+// writes are the bindings that change something, or only serve to (marks
+// choose what an action changes; the to-do list is a user's).
+func (k *KeyMap) writes() []*key.Binding {
+	return []*key.Binding{&k.Mark, &k.MarkSeries, &k.ClearMarks, &k.State, &k.Delegate, &k.Archive, &k.CommitRef,
+		&k.Bundle, &k.Undo, &k.Todo, &k.Delete, &k.Public}
+}
+
+// ReadOnly is the key map of a session that may change nothing: the
+// bindings that would are disabled, so that neither the footer nor the
+// help shows them and no page acts on them (IsWrite tells the root to
+// explain why).
+func (k *KeyMap) ReadOnly() *KeyMap {
+	out := *k
+	for _, b := range out.writes() {
+		b.SetEnabled(false)
+	}
+	return &out
+}
+
+// IsWrite reports whether msg is the key of a binding that changes
+// something, enabled or not.
+func (k *KeyMap) IsWrite(msg fmt.Stringer) bool {
+	s := msg.String()
+	for _, b := range k.writes() {
+		if slices.Contains(b.Keys(), s) {
+			return true
+		}
+	}
+	return false
 }

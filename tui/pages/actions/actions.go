@@ -3,7 +3,10 @@
 // bundle. Every change goes through the service (store/service), so
 // permissions and events are the same as in REST, XML-RPC and the web; a
 // change is written only if the patch still has the value the dialog
-// showed, so that nobody overwrites a change made meanwhile unknowingly.
+// showed, so that nobody overwrites a change made meanwhile unknowingly
+// (stale.go asks again, showing the new value). Dialogs and status lines
+// name the patches an action applies to, and every change leaves an undo
+// (undo.go).
 package actions
 
 import (
@@ -32,51 +35,22 @@ const (
 	AddToBundle
 )
 
-// Target is what an action applies to: the marked patches, or the one
-// under the cursor.
-type Target struct {
-	IDs       []int64
-	ProjectID int64 // for the delegate list and a new bundle
-	// The current values of the single patch (or the first one), used to
-	// preselect pickers and prefill prompts.
-	StateID   int64
-	Delegate  int64
-	Archived  bool
-	CommitRef string
-	// seen holds, per patch, the values shown when the action started
-	// (TargetOf); a single-patch target's are the fields above.
-	seen map[int64]store.PatchRow
-}
-
-// TargetOf targets every row (a series, the marked rows); the first row
-// gives the values that preselect pickers.
-func TargetOf(rows []store.PatchRow) Target {
-	if len(rows) == 0 {
-		return Target{}
-	}
-	r := rows[0]
-	t := Target{ProjectID: r.ProjectID, StateID: r.StateID, Delegate: r.DelegateID, Archived: r.Archived, CommitRef: r.CommitRef}
-	t.seen = make(map[int64]store.PatchRow, len(rows))
-	for _, r := range rows {
-		t.IDs = append(t.IDs, r.ID)
-		t.seen[r.ID] = r
-	}
-	return t
-}
-
 // DoneMsg reports an action's result; pages clear their marks when OK > 0.
 type DoneMsg struct {
 	OK     int
 	Status string
 	Err    error
+	// Undo takes the change back (nil when nothing changed).
+	Undo *common.Undo
 }
 
 // Result turns an action's result into the messages the root acts on: a
-// reload of every page when something changed, and the error if any.
+// reload of every page when something changed (with the undo of the
+// change), and the error if any.
 func Result(m DoneMsg) tea.Cmd {
 	var cmds []tea.Cmd
 	if m.OK > 0 {
-		cmds = append(cmds, common.Send(common.ChangedMsg{Status: m.Status}))
+		cmds = append(cmds, common.Send(common.ChangedMsg{Status: m.Status, Undo: m.Undo}))
 	}
 	if m.Err != nil {
 		cmds = append(cmds, common.Error(m.Err))
@@ -109,8 +83,8 @@ func (a *Actions) Update(msg tea.Msg) (handled bool, cmd tea.Cmd) {
 	case openMsg:
 		a.dialog = msg.dialog
 		return true, nil
-	case keyRun:
-		return true, msg.cmd
+	case staleMsg:
+		return true, a.stale(msg)
 	case tea.KeyPressMsg:
 		if a.dialog == nil {
 			return false, nil
@@ -124,9 +98,26 @@ func (a *Actions) Update(msg tea.Msg) (handled bool, cmd tea.Cmd) {
 	return false, nil
 }
 
-// Start begins an action on t. Anonymous users are told at once; for
-// everyone else the store decides (maintainers, delegates, submitters,
-// admins).
+// op is one change and the words that name it.
+type op struct {
+	u    store.PatchUpdate
+	verb string // of the question: "Set", "Delegate", "Archive"
+	tail string // after the patches in the question: " to Accepted"
+	done string // of the status line: "→ Accepted", "archived"
+}
+
+// question asks whether to apply o to t: "Set 4 patches to Accepted:
+// #1990 #1991 #1992 #1993?".
+func (o op) question(t Target) string {
+	if len(t.IDs) == 1 {
+		return join(o.verb, one(t.row(t.IDs[0])), strings.TrimSpace(o.tail)) + t.leftOut() + "?"
+	}
+	return join(o.verb, plural(len(t.IDs)), strings.TrimSpace(o.tail)) + ": " + idList(t.IDs) + t.leftOut() + "?"
+}
+
+// Start begins an action on t. Anonymous users are told at once, and so
+// is anyone who may not change one of the patches, before any menu
+// opens; the service checks again when it writes.
 func (a *Actions) Start(k Kind, t Target) tea.Cmd {
 	if len(t.IDs) == 0 {
 		return nil
@@ -136,64 +127,106 @@ func (a *Actions) Start(k Kind, t Target) tea.Cmd {
 	}
 	switch k {
 	case SetState:
-		return a.pickState(t)
+		return a.checked(t, a.pickState)
 	case SetDelegate:
-		return a.pickDelegate(t)
+		return a.checked(t, a.pickDelegate)
 	case ToggleArchive:
-		archive := !t.Archived
-		verb := "archive"
-		if !archive {
-			verb = "unarchive"
-		}
-		return a.confirmMany(t, verb, store.PatchUpdate{Archived: &archive}, verb+"d")
+		return a.checked(t, func(t Target) tea.Msg {
+			archive := !t.Archived
+			o := op{u: store.PatchUpdate{Archived: &archive}, verb: "Archive", done: "archived"}
+			if !archive {
+				o.verb, o.done = "Unarchive", "unarchived"
+			}
+			return a.confirmMany(t, o)
+		})
 	case SetCommitRef:
 		if len(t.IDs) > 1 {
 			return common.Error(errors.New("a commit ref applies to one patch: unmark the others"))
 		}
-		return open(components.NewPrompt(a.c, "Commit ref for patch #"+itoa(t.IDs[0]), t.CommitRef, func(ref string) tea.Cmd {
-			return a.edit(t, store.PatchUpdate{CommitRef: &ref}, "commit ref set")
-		}))
+		return a.checked(t, func(t Target) tea.Msg {
+			return openMsg{dialog: components.NewPrompt(a.c, "Commit ref for "+t.Name(), t.CommitRef, func(ref string) tea.Cmd {
+				o := op{u: store.PatchUpdate{CommitRef: &ref}, verb: "Set the commit ref of", tail: " to " + ref, done: "commit ref set to " + ref}
+				if ref == "" {
+					o.verb, o.tail, o.done = "Clear the commit ref of", "", "commit ref cleared"
+				}
+				return a.edit(t, o)
+			})}
+		})
 	case AddToBundle:
 		return a.promptBundle(t)
 	}
 	return nil
 }
 
-func open(d components.Dialog) tea.Cmd { return func() tea.Msg { return openMsg{dialog: d} } }
-
-func (a *Actions) pickState(t Target) tea.Cmd {
+// checked runs next once the session user is known to be allowed to
+// change every patch of t; otherwise it says which ones they may not.
+func (a *Actions) checked(t Target, next func(Target) tea.Msg) tea.Cmd {
+	c := a.c
 	return func() tea.Msg {
-		states, err := a.c.Store.ListStates(a.c.Ctx)
-		if err != nil {
-			return common.ErrorMsg{Err: fmt.Errorf("list states: %w", err)}
+		var refused []int64
+		var project int64
+		for _, id := range t.IDs {
+			p, err := c.Store.GetPatch(c.Ctx, id)
+			if err != nil {
+				return common.ErrorMsg{Err: fmt.Errorf("patch #%d: %w", id, err)}
+			}
+			ok, err := c.Service.CanEditPatch(c.Ctx, c.User, p, service.AdminsToo)
+			if err != nil {
+				return common.ErrorMsg{Err: fmt.Errorf("may %s change patch #%d: %w", c.User.Username, id, err)}
+			}
+			if !ok {
+				refused, project = append(refused, id), p.ProjectID
+			}
 		}
-		items := make([]components.PickItem, len(states))
-		for i, st := range states {
-			items[i] = components.PickItem{Label: st.Name, Value: st.ID}
+		if len(refused) == 0 {
+			return next(t)
 		}
-		title := "State of " + plural(len(t.IDs))
-		return openMsg{dialog: components.NewPicker(a.c, title, items, t.StateID, func(it components.PickItem) tea.Cmd {
-			id := it.Value
-			return a.confirmMany(t, "set the state of", store.PatchUpdate{StateID: &id}, "→ "+it.Label)
-		})}
+		who := "its"
+		if len(refused) > 1 {
+			who = "their"
+		}
+		proj := "its project"
+		if p, err := c.Store.GetProject(c.Ctx, project); err == nil {
+			proj = p.LinkName
+		}
+		return common.ErrorMsg{Err: &service.Error{Kind: store.ErrForbidden, Msg: fmt.Sprintf(
+			"permission denied: %s may not change %s (only %s's maintainers, %s delegate and %s submitter may)",
+			c.User.Username, t.subset(refused).Name(), proj, who, who)}}
 	}
 }
 
-func (a *Actions) pickDelegate(t Target) tea.Cmd {
-	return func() tea.Msg {
-		users, err := a.c.Store.ListMaintainers(a.c.Ctx, t.ProjectID)
-		if err != nil {
-			return common.ErrorMsg{Err: fmt.Errorf("list maintainers: %w", err)}
-		}
-		items := []components.PickItem{{Label: "(nobody)", Value: 0}}
-		for _, u := range users {
-			items = append(items, components.PickItem{Label: u.Username, Value: u.ID})
-		}
-		return openMsg{dialog: components.NewPicker(a.c, "Delegate "+plural(len(t.IDs))+" to", items, t.Delegate, func(it components.PickItem) tea.Cmd {
-			id := it.Value
-			return a.confirmMany(t, "delegate", store.PatchUpdate{DelegateID: &id}, "delegated to "+it.Label)
-		})}
+func (a *Actions) pickState(t Target) tea.Msg {
+	states, err := a.c.Store.ListStates(a.c.Ctx)
+	if err != nil {
+		return common.ErrorMsg{Err: fmt.Errorf("list states: %w", err)}
 	}
+	items := make([]components.PickItem, len(states))
+	for i, st := range states {
+		items[i] = components.PickItem{Label: st.Name, Value: st.ID}
+	}
+	return openMsg{dialog: components.NewPicker(a.c, "State of "+t.Name(), items, t.StateID, func(it components.PickItem) tea.Cmd {
+		id := it.Value
+		return a.confirmCmd(t, op{u: store.PatchUpdate{StateID: &id}, verb: "Set", tail: " to " + it.Label, done: "→ " + it.Label})
+	})}
+}
+
+func (a *Actions) pickDelegate(t Target) tea.Msg {
+	users, err := a.c.Store.ListMaintainers(a.c.Ctx, t.ProjectID)
+	if err != nil {
+		return common.ErrorMsg{Err: fmt.Errorf("list maintainers: %w", err)}
+	}
+	items := []components.PickItem{{Label: "(nobody)", Value: 0}}
+	for _, u := range users {
+		items = append(items, components.PickItem{Label: u.Username, Value: u.ID})
+	}
+	return openMsg{dialog: components.NewPicker(a.c, "Delegate "+t.Name()+" to", items, t.Delegate, func(it components.PickItem) tea.Cmd {
+		id := it.Value
+		o := op{u: store.PatchUpdate{DelegateID: &id}, verb: "Delegate", tail: " to " + it.Label, done: "delegated to " + it.Label}
+		if id == 0 {
+			o.verb, o.tail, o.done = "Remove the delegate of", "", "no longer delegated"
+		}
+		return a.confirmCmd(t, o)
+	})}
 }
 
 func (a *Actions) promptBundle(t Target) tea.Cmd {
@@ -202,7 +235,7 @@ func (a *Actions) promptBundle(t Target) tea.Cmd {
 		if err != nil {
 			return common.ErrorMsg{Err: fmt.Errorf("list bundles: %w", err)}
 		}
-		title := "Add " + plural(len(t.IDs)) + " to bundle"
+		title := "Add " + t.Name() + " to bundle"
 		if len(bundles) > 0 {
 			names := make([]string, 0, len(bundles))
 			for _, b := range bundles {
@@ -219,57 +252,78 @@ func (a *Actions) promptBundle(t Target) tea.Cmd {
 	}
 }
 
-// confirmMany asks first when the change touches several patches: undoing
-// it would mean restoring each patch's old value by hand.
-func (a *Actions) confirmMany(t Target, verb string, u store.PatchUpdate, done string) tea.Cmd {
-	run := a.edit(t, u, done)
-	if len(t.IDs) == 1 {
-		return run
+// confirmMany asks first when the change touches several patches, naming
+// them and the value it sets; a change of one patch, named by the dialog
+// that chose it, applies at once (u takes either back).
+func (a *Actions) confirmMany(t Target, o op) tea.Msg {
+	if len(t.IDs) == 1 && len(t.Left) == 0 {
+		return a.apply(t, o, Target{})
 	}
-	return open(components.NewConfirm(a.c, fmt.Sprintf("%s %d patches?", capitalize(verb), len(t.IDs)), run))
+	return openMsg{dialog: components.NewConfirm(a.c, o.question(t), a.edit(t, o))}
 }
 
-// edit applies u to every patch of t; a refusal of one patch doesn't stop
-// the rest.
-func (a *Actions) edit(t Target, u store.PatchUpdate, done string) tea.Cmd {
+// confirmCmd is confirmMany as a command (from a dialog's choice).
+func (a *Actions) confirmCmd(t Target, o op) tea.Cmd {
+	return func() tea.Msg { return a.confirmMany(t, o) }
+}
+
+// edit applies o to every patch of t.
+func (a *Actions) edit(t Target, o op) tea.Cmd {
+	return func() tea.Msg { return a.apply(t, o, Target{}) }
+}
+
+// apply writes o to every patch of t; a refusal of one patch doesn't stop
+// the rest. Patches changed by someone else since t was read are not
+// written: a dialog shows their new values and asks again (staleMsg).
+// prior are the patches of the same action written before it asked
+// again: its undo covers them too.
+func (a *Actions) apply(t Target, o op, prior Target) tea.Msg {
 	c := a.c
-	return func() tea.Msg {
-		ok := 0
-		var firstErr error
-		var failed int64
-		for _, id := range t.IDs {
-			pu := u
-			pu.Expect = t.expect(id, u)
-			if _, err := c.Service.EditPatch(c.Ctx, c.User, id, pu, service.AdminsToo); err != nil {
-				if firstErr == nil {
-					firstErr, failed = err, id
-				}
-				continue
+	var done, stale []int64
+	var firstErr error
+	var failed int64
+	for _, id := range t.IDs {
+		pu := o.u
+		pu.Expect = t.expect(id, o.u)
+		_, err := c.Service.EditPatch(c.Ctx, c.User, id, pu, service.AdminsToo)
+		switch {
+		case errors.Is(err, store.ErrStale):
+			stale = append(stale, id)
+		case err != nil:
+			if firstErr == nil {
+				firstErr, failed = err, id
 			}
-			ok++
+		default:
+			done = append(done, id)
 		}
-		res := result(ok, len(t.IDs), done, firstErr, failed)
-		if ok > 0 && u.StateID != nil {
-			// Accepted may send "applied, thanks" (asked or not, per project).
-			return tea.Sequence(common.Send(res), replypage.AfterState(c, t.IDs, *u.StateID))()
-		}
-		return res
 	}
+	m := DoneMsg{OK: len(done)}
+	if len(done) > 0 {
+		changed := t.subset(done)
+		m.Status = changed.phrase("", o.done)
+		m.Undo = a.undoEdit(prior.merge(changed), o)
+	}
+	if firstErr != nil {
+		what := fmt.Sprintf("%s: %s", one(t.row(failed)), common.Describe(firstErr))
+		if n := len(t.IDs) - len(done) - len(stale); n > 1 {
+			what = fmt.Sprintf("%d patches not changed; %s", n, what)
+		}
+		m.Err = errors.New(what)
+	}
+	if len(stale) > 0 {
+		return a.staleOf(t.subset(stale), o, prior.merge(t.subset(done)), m)
+	}
+	if len(done) > 0 && o.u.StateID != nil {
+		// Accepted may send "applied, thanks" (asked or not, per project).
+		return tea.Sequence(common.Send(m), replypage.AfterState(c, done, *o.u.StateID))()
+	}
+	return m
 }
 
 // expect is the precondition of changing patch id by u: the value u
-// changes must still be the one shown when the action started. Patches
-// whose values were not shown (marked rows of a list) have none.
+// changes must still be the one shown when the action started.
 func (t Target) expect(id int64, u store.PatchUpdate) store.PatchExpect {
-	var was store.PatchRow
-	switch r, ok := t.seen[id]; {
-	case ok:
-		was = r
-	case len(t.IDs) == 1 && t.IDs[0] == id:
-		was = store.PatchRow{StateID: t.StateID, DelegateID: t.Delegate, Archived: t.Archived, CommitRef: t.CommitRef}
-	default:
-		return store.PatchExpect{}
-	}
+	was := t.row(id)
 	var e store.PatchExpect
 	if u.StateID != nil {
 		e.StateID = &was.StateID
@@ -289,43 +343,18 @@ func (t Target) expect(id int64, u store.PatchUpdate) store.PatchExpect {
 func (a *Actions) bundle(t Target, name string) tea.Cmd {
 	c := a.c
 	return func() tea.Msg {
-		b, err := c.Service.AddToBundle(c.Ctx, c.User, t.ProjectID, name, t.IDs)
+		added, err := c.Service.AddToBundleReport(c.Ctx, c.User, t.ProjectID, name, t.IDs)
 		if err != nil {
 			return DoneMsg{Err: err}
 		}
-		return DoneMsg{OK: len(t.IDs), Status: fmt.Sprintf("%s added to bundle %q", plural(len(t.IDs)), b.Name)}
+		return DoneMsg{OK: len(t.IDs), Status: t.phrase("", fmt.Sprintf("added to bundle %q", added.Bundle.Name)),
+			Undo: a.undoBundle(t, added)}
 	}
 }
-
-func result(ok, total int, done string, err error, failed int64) DoneMsg {
-	switch {
-	case err == nil:
-		return DoneMsg{OK: ok, Status: fmt.Sprintf("%s %s", plural(ok), done)}
-	case ok == 0:
-		return DoneMsg{Err: fmt.Errorf("patch #%d: %s", failed, common.Describe(err))}
-	default:
-		return DoneMsg{OK: ok, Err: fmt.Errorf("%d of %d patches %s; patch #%d: %s", ok, total, done, failed, common.Describe(err))}
-	}
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return "1 patch"
-	}
-	return itoa(int64(n)) + " patches"
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-func itoa(n int64) string { return fmt.Sprint(n) }
 
 // SetStateTo sets the state whose slug is given (a one-key state) on t,
-// through the same confirmation and edit as the state picker.
+// through the same permission check, confirmation and edit as the state
+// picker.
 func (a *Actions) SetStateTo(t Target, slug string) tea.Cmd {
 	if len(t.IDs) == 0 {
 		return nil
@@ -333,7 +362,7 @@ func (a *Actions) SetStateTo(t Target, slug string) tea.Cmd {
 	if a.c.User == nil {
 		return common.Error(common.ErrAnonymous)
 	}
-	return func() tea.Msg {
+	return a.checked(t, func(t Target) tea.Msg {
 		states, err := a.c.Store.ListStates(a.c.Ctx)
 		if err != nil {
 			return common.ErrorMsg{Err: fmt.Errorf("list states: %w", err)}
@@ -341,13 +370,9 @@ func (a *Actions) SetStateTo(t Target, slug string) tea.Cmd {
 		for _, st := range states {
 			if st.Slug == slug {
 				id := st.ID
-				return keyRun{a.confirmMany(t, "set the state of", store.PatchUpdate{StateID: &id}, "→ "+st.Name)}
+				return a.confirmMany(t, op{u: store.PatchUpdate{StateID: &id}, verb: "Set", tail: " to " + st.Name, done: "→ " + st.Name})
 			}
 		}
 		return common.ErrorMsg{Err: fmt.Errorf("no state %q: the state keys name one that does not exist", slug)}
-	}
+	})
 }
-
-// keyRun carries the command a one-key state runs once its state is
-// known: a confirmation to open, or the edit itself.
-type keyRun struct{ cmd tea.Cmd }

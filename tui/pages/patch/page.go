@@ -203,13 +203,7 @@ func (p *Page) otherVersion(newer bool) (version, bool) {
 
 func (p *Page) act(kind actions.Kind) tea.Cmd { return p.actions.Start(kind, p.target()) }
 
-func (p *Page) target() actions.Target {
-	pt := p.d.patch
-	return actions.Target{
-		IDs: []int64{pt.ID}, ProjectID: pt.ProjectID, StateID: pt.StateID,
-		Delegate: pt.DelegateID, Archived: pt.Archived, CommitRef: pt.CommitRef,
-	}
-}
+func (p *Page) target() actions.Target { return actions.PatchTarget(p.d.patch) }
 
 // View implements common.Page.
 func (p *Page) View() string {

@@ -4,7 +4,10 @@
 package patchlist
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -158,10 +161,9 @@ func (l *List) Update(msg tea.Msg) tea.Cmd {
 	case searchMsg:
 		return l.applySearch(msg)
 	case markMsg:
-		for _, id := range msg.ids {
-			l.marks[id] = true
-		}
-		return common.Status(fmt.Sprintf("%d patches of the series marked", len(msg.ids)))
+		return l.marked(msg)
+	case targetMsg:
+		return l.targeted(msg)
 	case actions.DoneMsg:
 		if msg.OK > 0 {
 			clear(l.marks)
@@ -332,8 +334,9 @@ func (l *List) jumpAction(dir int) {
 	}
 }
 
-// markSeries marks every patch of the cursor's series (fetched from the
-// store: the series may reach beyond the window).
+// markSeries marks the patches of the cursor's series that the list
+// shows (fetched from the store: the series may reach beyond the window),
+// and says which ones it does not.
 func (l *List) markSeries() tea.Cmd {
 	r, ok := l.current()
 	if !ok {
@@ -341,9 +344,9 @@ func (l *List) markSeries() tea.Cmd {
 	}
 	if r.SeriesID == 0 {
 		l.marks[r.ID] = true
-		return nil
+		return common.Status(fmt.Sprintf("#%d has no series: marked alone", r.ID))
 	}
-	c := l.c
+	c, conds := l.c, l.listConds()
 	return func() tea.Msg {
 		rows, err := c.Store.SeriesPatches(c.Ctx, r.SeriesID)
 		if err != nil {
@@ -353,55 +356,140 @@ func (l *List) markSeries() tea.Cmd {
 		for i, p := range rows {
 			ids[i] = p.ID
 		}
-		return markMsg{ids: ids}
+		in, out, err := inList(c, conds, ids)
+		if err != nil {
+			return common.ErrorMsg{Err: fmt.Errorf("series %d in this list: %w", r.SeriesID, err)}
+		}
+		m := markMsg{series: r.SeriesID, total: len(ids), outside: out}
+		for _, p := range in {
+			m.ids = append(m.ids, p.ID)
+		}
+		return m
 	}
 }
 
-type markMsg struct{ ids []int64 }
+type markMsg struct {
+	series  int64
+	ids     []int64 // the series' patches the list shows
+	outside []int64 // and those it does not
+	total   int
+}
+
+// marked applies a series' marks and says what they are.
+func (l *List) marked(m markMsg) tea.Cmd {
+	for _, id := range m.ids {
+		l.marks[id] = true
+	}
+	if len(m.outside) == 0 {
+		return common.Status(fmt.Sprintf("%d patches of series #%d marked", len(m.ids), m.series))
+	}
+	return common.Status(fmt.Sprintf("%d of %d patches of series #%d marked; not in this list, so not marked: %s",
+		len(m.ids), m.total, m.series, ids(m.outside)))
+}
 
 // act starts an action on the marked patches, or on the cursor's patch.
 func (l *List) act(kind actions.Kind) tea.Cmd {
-	t, ok := l.target()
-	if !ok {
-		return nil
-	}
-	return l.actions.Start(kind, t)
+	return l.withTarget(func(t actions.Target) tea.Cmd { return l.actions.Start(kind, t) })
 }
 
 // stateKey runs a one-key state; ok is false for other keys.
 func (l *List) stateKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	for _, sk := range l.c.Keys.States {
 		if key.Matches(msg, sk.Binding) {
-			t, ok := l.target()
-			if !ok {
-				return nil, true
-			}
-			return l.actions.SetStateTo(t, sk.Slug), true
+			slug := sk.Slug
+			return l.withTarget(func(t actions.Target) tea.Cmd { return l.actions.SetStateTo(t, slug) }), true
 		}
 	}
 	return nil, false
 }
 
-// target is what an action applies to: the marked patches, or the
-// cursor's patch.
-func (l *List) target() (actions.Target, bool) {
-	r, ok := l.current()
-	if !ok {
-		return actions.Target{}, false
-	}
-	t := actions.Target{IDs: []int64{r.ID}, ProjectID: r.ProjectID, StateID: r.StateID,
-		Delegate: r.DelegateID, Archived: r.Archived, CommitRef: r.CommitRef}
-	if len(l.marks) > 0 {
-		t.IDs = t.IDs[:0]
-		for id := range l.marks {
-			t.IDs = append(t.IDs, id)
+// withTarget runs an action on its target: the marked patches that the
+// list shows (read again from the store: a mark may be far from the
+// window, and a patch may have left the list since it was marked), or
+// without marks the cursor's patch. Marks of patches the list no longer
+// shows are dropped and named, never acted on.
+func (l *List) withTarget(run func(actions.Target) tea.Cmd) tea.Cmd {
+	if len(l.marks) == 0 {
+		r, ok := l.current()
+		if !ok {
+			return nil
 		}
-		sortIDs(t.IDs)
-		if l.opts.Project != nil {
-			t.ProjectID = l.opts.Project.ID
+		return run(actions.TargetOf([]store.PatchRow{r}))
+	}
+	marked := make([]int64, 0, len(l.marks))
+	for id := range l.marks {
+		marked = append(marked, id)
+	}
+	sortIDs(marked)
+	c, conds := l.c, l.listConds()
+	return func() tea.Msg {
+		in, out, err := inList(c, conds, marked)
+		if err != nil {
+			return common.ErrorMsg{Err: fmt.Errorf("marked patches in this list: %w", err)}
+		}
+		return targetMsg{run: run, rows: in, outside: out}
+	}
+}
+
+// targetMsg carries the marked patches an action applies to.
+type targetMsg struct {
+	run     func(actions.Target) tea.Cmd
+	rows    []store.PatchRow
+	outside []int64
+}
+
+func (l *List) targeted(m targetMsg) tea.Cmd {
+	for _, id := range m.outside {
+		delete(l.marks, id)
+	}
+	if len(m.rows) == 0 {
+		return common.Error(fmt.Errorf("the marked patches are not in this list (%s): marks dropped, nothing changed", ids(m.outside)))
+	}
+	t := actions.TargetOf(m.rows)
+	t.Left = m.outside
+	if l.opts.Project != nil {
+		t.ProjectID = l.opts.Project.ID
+	}
+	return m.run(t)
+}
+
+// listConds are the conditions of the list as shown now.
+func (l *List) listConds() []store.Cond {
+	return append(slices.Clip(l.base), l.conds...)
+}
+
+// inList splits ids into the rows the list of conds holds (in id order)
+// and the ids it does not.
+func inList(c *common.Common, conds []store.Cond, ids []int64) ([]store.PatchRow, []int64, error) {
+	q := store.PatchQuery{Conds: append(slices.Clip(conds), store.Cond{Field: store.FieldID, Ints: ids}), Order: store.OrderDate, Limit: len(ids)}
+	rows, err := c.Store.ListPatches(c.Ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.SortFunc(rows, func(a, b store.PatchRow) int { return cmp.Compare(a.ID, b.ID) })
+	in := make(map[int64]bool, len(rows))
+	for _, r := range rows {
+		in[r.ID] = true
+	}
+	var out []int64
+	for _, id := range ids {
+		if !in[id] {
+			out = append(out, id)
 		}
 	}
-	return t, true
+	return rows, out, nil
+}
+
+// ids lists patch ids: "#1999 #2000".
+func ids(list []int64) string {
+	parts := make([]string, len(list))
+	for i, id := range list {
+		parts[i] = fmt.Sprintf("#%d", id)
+	}
+	if len(parts) > 8 {
+		parts = append(parts[:8], fmt.Sprintf("… (%d more)", len(list)-8))
+	}
+	return strings.Join(parts, " ")
 }
 
 // Busy implements common.Busy: keys wait for the list's first rows, for

@@ -1,6 +1,7 @@
 package patchlist
 
 import (
+	"fmt"
 	"slices"
 
 	tea "charm.land/bubbletea/v2"
@@ -24,6 +25,9 @@ type searchMsg struct {
 	text  string
 	conds []store.Cond
 	err   error
+	// outside are the marked patches the new list does not show: their
+	// marks go, so that no action touches a patch the reviewer cannot see.
+	outside []int64
 }
 
 // resolve parses and resolves a query against the store (I/O: run in a
@@ -48,11 +52,20 @@ func (l *List) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 			l.search.err = err.Error()
 			return nil
 		}
-		c := l.c
+		c, base := l.c, slices.Clip(l.base)
 		l.resolving = true
+		marked := make([]int64, 0, len(l.marks))
+		for id := range l.marks {
+			marked = append(marked, id)
+		}
+		sortIDs(marked)
 		return func() tea.Msg {
 			conds, err := resolve(c, text)
-			return searchMsg{text: text, conds: conds, err: err}
+			m := searchMsg{text: text, conds: conds, err: err}
+			if err == nil && len(marked) > 0 {
+				_, m.outside, m.err = inList(c, append(base, conds...), marked)
+			}
+			return m
 		}
 	}
 	l.search.input.Update(msg)
@@ -68,7 +81,17 @@ func (l *List) applySearch(m searchMsg) tea.Cmd {
 	}
 	l.search.active, l.search.err = false, ""
 	l.query, l.conds = m.text, m.conds
-	return l.load(loadFirst)
+	load := l.load(loadFirst)
+	for _, id := range m.outside {
+		delete(l.marks, id)
+	}
+	switch n := len(m.outside); {
+	case n == 1:
+		return tea.Batch(load, common.Status(fmt.Sprintf("mark of %s dropped: not in this list", ids(m.outside))))
+	case n > 1:
+		return tea.Batch(load, common.Status(fmt.Sprintf("%d marks dropped, not in this list: %s", n, ids(m.outside))))
+	}
+	return load
 }
 
 func sortIDs(ids []int64) { slices.Sort(ids) }
