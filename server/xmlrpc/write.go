@@ -91,6 +91,15 @@ func patchSet(r *request, args []any) (any, error) {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, errPatchNotExist
 		}
+		var fe *store.FieldError
+		if errors.As(err, &fe) {
+			return nil, fault("django.core.exceptions.ValidationError", "{'%s': ['%s']}", fe.Field, fe.Message)
+		}
+		if errors.Is(err, store.ErrInvalid) {
+			// The service's refusal is a sentence for the user, not an
+			// internal error to log.
+			return nil, fault("django.core.exceptions.ValidationError", "['%s']", err.Error())
+		}
 		return nil, fmt.Errorf("edit patch %d: %w", p.ID, err)
 	}
 	return true, nil

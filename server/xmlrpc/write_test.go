@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/patchwork-go/patchwork/store"
@@ -99,6 +100,11 @@ func TestAuthFaults(t *testing.T) {
 		}
 		if got := ts.fault(t, f.creds(f.maint), "patch_set", f.a.ID, Struct{{"archived", true}, {"state", "x"}}); got != "<class 'ValueError'>:Field 'id' expected a number but got 'x'." {
 			t.Errorf("bad state id fault = %q", got)
+		}
+		// A value the service refuses is the client's error, not an
+		// internal one.
+		if got := ts.fault(t, f.creds(f.maint), "patch_set", f.a.ID, Struct{{"commit_ref", strings.Repeat("c", 300)}}); !strings.HasPrefix(got, "<class 'django.core.exceptions.ValidationError'>:") || !strings.Contains(got, "255") {
+			t.Errorf("long commit_ref fault = %q", got)
 		}
 		for _, st := range []any{"passed", "SUCCESS", "", 1} {
 			want := "<class 'Exception'>:Invalid check state: " + pyStr(st)

@@ -186,6 +186,15 @@ func (s *Service) AddToBundleReport(ctx context.Context, actor *store.User, proj
 	if err != nil {
 		return nil, err
 	}
+	// The patches exist and share one project, the bundle's, as
+	// CreateBundle and UpdateBundle require.
+	project, err := s.bundleProject(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if projectID != 0 && project != projectID {
+		return nil, &Error{Kind: store.ErrInvalid, Msg: MsgBundleOneProject}
+	}
 	var a BundleAddition
 	err = s.st.InTx(ctx, func(tx store.Store) error {
 		a = BundleAddition{}
@@ -193,7 +202,7 @@ func (s *Service) AddToBundleReport(ctx context.Context, actor *store.User, proj
 		var had []int64
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			b = &store.Bundle{OwnerID: actor.ID, ProjectID: projectID, Name: name}
+			b = &store.Bundle{OwnerID: actor.ID, ProjectID: project, Name: name}
 			if err := tx.CreateBundle(ctx, b); err != nil {
 				return err
 			}
@@ -201,6 +210,9 @@ func (s *Service) AddToBundleReport(ctx context.Context, actor *store.User, proj
 		case err != nil:
 			return err
 		default:
+			if b.ProjectID != project {
+				return &Error{Kind: store.ErrInvalid, Msg: MsgBundleOneProject}
+			}
 			if had, err = tx.BundlePatchIDs(ctx, b.ID); err != nil {
 				return err
 			}

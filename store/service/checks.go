@@ -34,6 +34,10 @@ func ValidateCheck(c NewCheck) []error {
 		if err := store.ValidateCheckContext(c.Context); err != nil {
 			errs = append(errs, err)
 		}
+	} else if len(c.Context) > 255 {
+		// Upstream's column is 255 characters, and so is MariaDB's: the
+		// other dialects would store more, so one rule for all.
+		errs = append(errs, &store.FieldError{Field: "context", Message: "Ensure this field has no more than 255 characters."})
 	}
 	if err := store.ValidateCheckTargetURL(c.TargetURL); err != nil {
 		errs = append(errs, err)

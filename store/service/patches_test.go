@@ -303,6 +303,13 @@ func TestBundles(t *testing.T) {
 		if !rep.Created || len(rep.Added) != 1 || rep.Added[0] != p2.ID {
 			t.Errorf("adding to a new bundle: %+v", rep)
 		}
+		// A bundle keeps to one project, added to as created.
+		_, err = w.svc.AddToBundle(ctx, w.maint, w.proj2.ID, "review", []int64{w.other.ID})
+		wantErr(t, "adding another project's patch", err, store.ErrInvalid)
+		_, err = w.svc.AddToBundle(ctx, w.maint, w.proj.ID, "mixed", []int64{p2.ID, w.other.ID})
+		wantErr(t, "adding patches of two projects", err, store.ErrInvalid)
+		_, err = w.svc.AddToBundle(ctx, w.maint, w.proj.ID, "ghost", []int64{1 << 40})
+		wantErr(t, "adding a patch that does not exist", err, store.ErrNotFound)
 		wantErr(t, "remove from someone else's", w.svc.RemoveFromBundle(ctx, w.sub, added, []int64{p2.ID}, service.AdminsToo), store.ErrForbidden)
 		must(t, w.svc.RemoveFromBundle(ctx, w.admin, added, []int64{p2.ID}, service.AdminsToo))
 		if ids, _ := s.BundlePatchIDs(ctx, added.ID); len(ids) != 1 || ids[0] != w.patch.ID {

@@ -89,6 +89,7 @@ func TestValidateCheck(t *testing.T) {
 		{service.NewCheck{Context: "default"}, ""},
 		{service.NewCheck{Context: "ci/build"}, "context"},
 		{service.NewCheck{Context: "ci/build", FreeContext: true}, ""},
+		{service.NewCheck{Context: strings.Repeat("a/", 128), FreeContext: true}, "context"},
 		{service.NewCheck{Context: ""}, "context"},
 		{service.NewCheck{Context: strings.Repeat("a", 256)}, "context"},
 		{service.NewCheck{Context: "x", TargetURL: "javascript:alert(1)"}, "target_url"},
