@@ -274,7 +274,23 @@ func (s *Service) UpdateProfile(ctx context.Context, actor, target *store.User) 
 	if len(target.FirstName) > 150 || len(target.LastName) > 150 {
 		return invalidf("a name has at most 150 characters")
 	}
-	if err := s.st.UpdateUser(ctx, target); err != nil {
+	// Only the profile's fields are the caller's: the rest of the row is
+	// read again, so that a password, address or admin flag changed since
+	// the caller read target is not written back.
+	err := s.st.InTx(ctx, func(tx store.Store) error {
+		cur, err := tx.GetUser(ctx, target.ID)
+		if err != nil {
+			return err
+		}
+		cur.FirstName, cur.LastName = target.FirstName, target.LastName
+		cur.SendEmail, cur.ItemsPerPage, cur.ShowIDs = target.SendEmail, target.ItemsPerPage, target.ShowIDs
+		if err := tx.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		*target = *cur
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("update user %d: %w", target.ID, err)
 	}
 	return nil

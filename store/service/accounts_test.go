@@ -328,3 +328,25 @@ func TestKeysTokensPasswords(t *testing.T) {
 		}
 	})
 }
+
+// TestUpdateProfileKeepsTheRest: a profile change made from a copy of the
+// user read before a password change does not write the old hash back.
+func TestUpdateProfileKeepsTheRest(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		w := newWorld(t, s)
+		ctx := context.Background()
+		stale, err := s.GetUser(ctx, w.sub.ID)
+		must(t, err)
+		must(t, w.svc.SetPassword(ctx, w.sub, w.sub, "a new password"))
+		stale.FirstName = "Renamed"
+		must(t, w.svc.UpdateProfile(ctx, w.sub, stale))
+		got, err := s.GetUser(ctx, w.sub.ID)
+		must(t, err)
+		if got.FirstName != "Renamed" {
+			t.Errorf("first name %q", got.FirstName)
+		}
+		if ok, err := store.CheckPassword(ctx, s, got, "a new password"); err != nil || !ok {
+			t.Errorf("the new password no longer works after a profile change: %v %v", ok, err)
+		}
+	})
+}
