@@ -2,7 +2,10 @@
 -- the file: filter (a glob matched against each path on its own). The
 -- rows of the patches stored before it are filled by the store when it
 -- migrates (sqlstore.backfillPatchFiles): the paths come from parsing the
--- diffs, which SQL cannot do.
+-- diffs, which SQL cannot do. patch_files_backfill holds the backfill's
+-- progress: its one row, the next patch id to fill, is deleted when the
+-- backfill has finished, so an interrupted backfill resumes on the next
+-- Migrate.
 
 -- +goose Up
 CREATE TABLE patch_files (
@@ -11,6 +14,11 @@ CREATE TABLE patch_files (
 );
 CREATE INDEX patch_files_patch ON patch_files (patch_id);
 CREATE INDEX patch_files_path ON patch_files (path);
+CREATE TABLE patch_files_backfill (
+    next_id BIGINT NOT NULL
+);
+INSERT INTO patch_files_backfill (next_id) VALUES (0);
 
 -- +goose Down
+DROP TABLE patch_files_backfill;
 DROP TABLE patch_files;

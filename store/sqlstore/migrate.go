@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/pressly/goose/v3"
@@ -45,16 +47,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.d.name, err)
 	}
-	res, err := p.Up(ctx)
+	_, err = p.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.d.name, mapErr(err))
 	}
-	for _, r := range res {
-		if r.Source != nil && r.Source.Version == patchFilesVersion {
-			if err := s.backfillPatchFiles(ctx); err != nil {
-				return fmt.Errorf("migrate %s: %w", s.d.name, err)
-			}
-		}
+	// Every run, not only the one that applies version 5: a backfill cut
+	// short (an error, a killed process) resumes where it stopped. Once it
+	// has finished this is one read of an empty table.
+	if err := s.backfillPatchFiles(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", s.d.name, err)
 	}
 	s.cache.mu.Lock()
 	s.cache.states = nil
@@ -169,17 +170,30 @@ func (n nullInt64Ptr) Scan(v any) error {
 	return nil
 }
 
-// patchFilesVersion is the migration that makes patch_files.
-const patchFilesVersion = 5
-
 // backfillPatchFiles fills patch_files for the patches stored before the
-// table was made, a thousand patches per transaction.
+// table was made, a thousand patches per transaction. Each transaction
+// also moves patch_files_backfill's next id past its patches, and the row
+// is deleted when no patch is left, so a backfill interrupted at any
+// point resumes from the first patch it had not committed. A patch stored
+// by CreatePatch while the backfill is unfinished already has its rows:
+// they are replaced by the same ones, never doubled.
 func (s *Store) backfillPatchFiles(ctx context.Context) error {
-	var last int64
 	total := 0
 	for {
+		var next int64
+		err := s.queryRow(ctx, "SELECT next_id FROM patch_files_backfill").Scan(&next)
+		if errors.Is(err, sql.ErrNoRows) || (err != nil && isMissingTable(err)) {
+			if total > 0 {
+				s.logger.Info("patch files filled in", "patches", total)
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("backfill patch files: %w", mapErr(err))
+		}
 		diffs := map[int64]string{}
-		rows, err := s.query(ctx, "SELECT id, diff FROM patches WHERE id > ? AND diff IS NOT NULL ORDER BY id"+s.d.limit(1000, 0), last)
+		var last int64
+		rows, err := s.query(ctx, "SELECT id, diff FROM patches WHERE id >= ? AND diff IS NOT NULL ORDER BY id"+s.d.limit(1000, 0), next)
 		if err != nil {
 			return fmt.Errorf("backfill patch files: %w", err)
 		}
@@ -197,14 +211,18 @@ func (s *Store) backfillPatchFiles(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("backfill patch files: %w", err)
 		}
-		if len(diffs) == 0 {
-			if total > 0 {
-				s.logger.Info("patch files filled in", "patches", total)
-			}
-			return nil
-		}
 		if err := s.InTx(ctx, func(tx store.Store) error {
-			return tx.(*Store).addPatchFiles(ctx, diffs)
+			t := tx.(*Store)
+			if len(diffs) == 0 {
+				return t.execWrite(ctx, "DELETE FROM patch_files_backfill")
+			}
+			if err := t.execWrite(ctx, "DELETE FROM patch_files WHERE patch_id >= ? AND patch_id <= ?", next, last); err != nil {
+				return err
+			}
+			if err := t.addPatchFiles(ctx, diffs); err != nil {
+				return err
+			}
+			return t.execWrite(ctx, "UPDATE patch_files_backfill SET next_id = ?", last+1)
 		}); err != nil {
 			return fmt.Errorf("backfill patch files: %w", err)
 		}

@@ -2,7 +2,10 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,6 +113,139 @@ func TestPatchFilesBackfill(t *testing.T) {
 		rows, err := s.ListPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldFile, Strs: []string{"a/b.c"}}}})
 		if err != nil || len(rows) != 1 || rows[0].ID != p.ID {
 			t.Fatalf("after the backfill file:a/b.c lists %v (%v), want patch %d", rows, err, p.ID)
+		}
+	})
+}
+
+// fileMatches lists the patches the filter file:glob finds.
+func fileMatches(t *testing.T, s store.Store, glob string) []int64 {
+	t.Helper()
+	rows, err := s.ListPatches(context.Background(), store.PatchQuery{Conds: []store.Cond{{Field: store.FieldFile, Strs: []string{glob}}}, Order: store.OrderID})
+	if err != nil {
+		t.Fatalf("file:%s: %v", glob, err)
+	}
+	var got []int64
+	for _, r := range rows {
+		got = append(got, r.ID)
+	}
+	return got
+}
+
+// writer is the pool that takes raw writes (SQLite's single writer).
+func writer(ss *sqlstore.Store) *sql.DB {
+	pools := ss.Pools()
+	if w, ok := pools["patchwork-write"]; ok {
+		return w
+	}
+	return pools["patchwork"]
+}
+
+func countRows(t *testing.T, ss *sqlstore.Store, q string) int {
+	t.Helper()
+	var n int
+	if err := writer(ss).QueryRowContext(context.Background(), q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// TestFileFilterHunkLines: a hunk's removed and added lines that look like
+// file headers ("--- old comment", a 5,000-byte "+++ " line) are neither
+// paths nor a reason to lose the mail; a header path over the cap is left
+// out and the patch still stored.
+func TestFileFilterHunkLines(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		ss := s.(*sqlstore.Store)
+		pr := &store.Project{LinkName: "p", Name: "p", ListID: "p.example.org"}
+		if err := s.CreateProject(ctx, pr); err != nil {
+			t.Fatal(err)
+		}
+		who, err := s.UpsertPerson(ctx, "dev@example.org", "Dev", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		long := strings.Repeat("y", 5000)
+		diff := "diff --git a/x.sql b/x.sql\n--- a/x.sql\n+++ b/x.sql\n@@ -1,2 +1,3 @@\n--- old comment\n+++ new thing\n+++ " + long + "\n context\n" +
+			"--- a/" + long + "\n+++ b/" + long + "\n@@ -1 +1 @@\n-a\n+b\n"
+		p := &store.Patch{ProjectID: pr.ID, MsgID: "<long@x>", Name: "long", SubmitterID: who.ID, Diff: diff, Content: "x\n"}
+		if err := s.CreatePatch(ctx, p, nil); err != nil {
+			t.Fatalf("patch with a long hunk line not stored: %v", err)
+		}
+		if got := fileMatches(t, s, "x.sql"); !slices.Equal(got, []int64{p.ID}) {
+			t.Errorf("file:x.sql lists %v, want [%d]", got, p.ID)
+		}
+		for _, g := range []string{"*comment*", "*thing*", "*yyy*", "old comment"} {
+			if got := fileMatches(t, s, g); got != nil {
+				t.Errorf("file:%s lists %v, want none", g, got)
+			}
+		}
+		if n := countRows(t, ss, "SELECT COUNT(*) FROM patch_files"); n != 1 {
+			t.Errorf("%d patch_files rows, want 1 (x.sql)", n)
+		}
+	})
+}
+
+// TestPatchFilesBackfillResumes: a backfill cut short after its first
+// batch was committed (the rows of the later patches missing, its marker
+// left) is finished by the next Migrate, without doubling the rows of a
+// patch stored in between, and then leaves no marker.
+func TestPatchFilesBackfillResumes(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		ss := s.(*sqlstore.Store)
+		pr := &store.Project{LinkName: "p", Name: "p", ListID: "p.example.org"}
+		if err := s.CreateProject(ctx, pr); err != nil {
+			t.Fatal(err)
+		}
+		who, err := s.UpsertPerson(ctx, "dev@example.org", "Dev", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, name := range []string{"one", "two", "three"} {
+			p := &store.Patch{ProjectID: pr.ID, MsgID: "<" + name + "@x>", Name: name, SubmitterID: who.ID, Diff: diffOf(name + ".c"), Content: "x\n"}
+			if err := s.CreatePatch(ctx, p, nil); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, p.ID)
+		}
+		if n := countRows(t, ss, "SELECT COUNT(*) FROM patch_files_backfill"); n != 0 {
+			t.Fatalf("%d backfill markers after Migrate, want 0", n)
+		}
+		// What a process killed after the first batch leaves: the first
+		// patch filled, the marker at the second, the rest empty.
+		w := writer(ss)
+		for _, q := range []string{
+			fmt.Sprintf("DELETE FROM patch_files WHERE patch_id >= %d", ids[1]),
+			fmt.Sprintf("INSERT INTO patch_files_backfill (next_id) VALUES (%d)", ids[1]),
+		} {
+			if _, err := w.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		// A patch stored before the backfill resumes has its rows already.
+		p := &store.Patch{ProjectID: pr.ID, MsgID: "<four@x>", Name: "four", SubmitterID: who.ID, Diff: diffOf("four.c"), Content: "x\n"}
+		if err := s.CreatePatch(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+		if got := fileMatches(t, s, "two.c"); got != nil {
+			t.Fatalf("file:two.c lists %v before the resumed backfill, want none", got)
+		}
+		if err := ss.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i, name := range []string{"one", "two", "three", "four"} {
+			if got := fileMatches(t, s, name+".c"); !slices.Equal(got, []int64{ids[i]}) {
+				t.Errorf("after the resumed backfill file:%s.c lists %v, want [%d]", name, got, ids[i])
+			}
+		}
+		if n := countRows(t, ss, "SELECT COUNT(*) FROM patch_files"); n != 4 {
+			t.Errorf("%d patch_files rows, want 4", n)
+		}
+		if n := countRows(t, ss, "SELECT COUNT(*) FROM patch_files_backfill"); n != 0 {
+			t.Errorf("%d backfill markers after the resumed backfill, want 0", n)
 		}
 	})
 }
