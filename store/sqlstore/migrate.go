@@ -170,6 +170,9 @@ func (n nullInt64Ptr) Scan(v any) error {
 	return nil
 }
 
+// errBackfillMoved rolls back a backfill batch another process has done.
+var errBackfillMoved = errors.New("patch files backfill moved on")
+
 // backfillPatchFiles fills patch_files for the patches stored before the
 // table was made, a thousand patches per transaction. Each transaction
 // also moves patch_files_backfill's next id past its patches, and the row
@@ -211,19 +214,38 @@ func (s *Store) backfillPatchFiles(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("backfill patch files: %w", err)
 		}
-		if err := s.InTx(ctx, func(tx store.Store) error {
+		// The marker moves first and only from the value read: its row lock
+		// makes a second process backfilling at the same time (two daemons
+		// migrating at once) wait, find the marker moved, and skip the batch
+		// rather than store its rows twice.
+		err = s.InTx(ctx, func(tx store.Store) error {
 			t := tx.(*Store)
+			q := "UPDATE patch_files_backfill SET next_id = ? WHERE next_id = ?"
+			args := []any{last + 1, next}
 			if len(diffs) == 0 {
-				return t.execWrite(ctx, "DELETE FROM patch_files_backfill")
+				q, args = "DELETE FROM patch_files_backfill WHERE next_id = ?", []any{next}
+			}
+			res, err := t.exec(ctx, q, args...)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return errBackfillMoved
+			}
+			if len(diffs) == 0 {
+				return nil
 			}
 			if err := t.execWrite(ctx, "DELETE FROM patch_files WHERE patch_id >= ? AND patch_id <= ?", next, last); err != nil {
 				return err
 			}
-			if err := t.addPatchFiles(ctx, diffs); err != nil {
-				return err
-			}
-			return t.execWrite(ctx, "UPDATE patch_files_backfill SET next_id = ?", last+1)
-		}); err != nil {
+			return t.addPatchFiles(ctx, diffs)
+		})
+		if errors.Is(err, errBackfillMoved) {
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("backfill patch files: %w", err)
 		}
 		total += len(diffs)
