@@ -84,7 +84,7 @@ func TestMigrateOutOfOrder(t *testing.T) {
 			defer s.Close()
 			// As a database migrated by a binary that did not have
 			// version 5 yet would be.
-			for _, q := range []string{"DROP TABLE patch_files", "DELETE FROM goose_db_version WHERE version_id = 5"} {
+			for _, q := range []string{"DROP TABLE patch_files", "DROP TABLE patch_files_backfill", "DELETE FROM goose_db_version WHERE version_id = 5"} {
 				if _, err := s.DB().ExecContext(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
