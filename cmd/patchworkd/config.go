@@ -23,6 +23,7 @@ type Config struct {
 	SSH  SSHConfig  `toml:"ssh" envPrefix:"SSH_"`
 	HTTP HTTPConfig `toml:"http" envPrefix:"HTTP_"`
 	SMTP SMTPConfig `toml:"smtp" envPrefix:"SMTP_"`
+	Auth AuthConfig `toml:"auth" envPrefix:"AUTH_"`
 
 	// NotificationDelayMinutes is how long a patch's state must stay
 	// unchanged before cron mails its submitter (upstream
@@ -136,6 +137,68 @@ type ExpensiveConfig struct {
 	Timeout time.Duration `toml:"timeout" env:"TIMEOUT"`
 }
 
+// AuthConfig bounds the work strangers can make the server do on logins
+// and registrations (the service's Limits). Each limit is a token bucket:
+// so many at once, then one more each refill interval; a count of 0 is
+// no limit.
+type AuthConfig struct {
+	// LoginFailuresPerAddr and LoginFailuresPerUser are the failed
+	// password logins (HTTP Basic: REST, XML-RPC, web) allowed per source
+	// address (an IPv6 /64) and per user name before 429.
+	LoginFailuresPerAddr   int           `toml:"login_failures_per_addr" env:"LOGIN_FAILURES_PER_ADDR"`
+	LoginFailureAddrRefill time.Duration `toml:"login_failure_addr_refill" env:"LOGIN_FAILURE_ADDR_REFILL"`
+	LoginFailuresPerUser   int           `toml:"login_failures_per_user" env:"LOGIN_FAILURES_PER_USER"`
+	LoginFailureUserRefill time.Duration `toml:"login_failure_user_refill" env:"LOGIN_FAILURE_USER_REFILL"`
+	// LoginCacheTTL is how long a successful password check is
+	// remembered, so that clients sending Basic credentials on every
+	// request pay bcrypt once; 0 turns the cache off.
+	LoginCacheTTL time.Duration `toml:"login_cache_ttl" env:"LOGIN_CACHE_TTL"`
+	// PasswordChecks bounds the bcrypt comparisons running at once (0:
+	// one less than the cores, at least 1), PasswordQueue how many more
+	// may wait (beyond: 429).
+	PasswordChecks int `toml:"password_checks" env:"PASSWORD_CHECKS"`
+	PasswordQueue  int `toml:"password_queue" env:"PASSWORD_QUEUE"`
+	// RegistrationsPerAddr and RegistrationsPerKey bound `ssh register`
+	// per source address and per SSH key, RegistrationMailsPerEmail the
+	// mails it sends one address; all refill one each RegistrationRefill.
+	RegistrationsPerAddr      int           `toml:"registrations_per_addr" env:"REGISTRATIONS_PER_ADDR"`
+	RegistrationsPerKey       int           `toml:"registrations_per_key" env:"REGISTRATIONS_PER_KEY"`
+	RegistrationMailsPerEmail int           `toml:"registration_mails_per_email" env:"REGISTRATION_MAILS_PER_EMAIL"`
+	RegistrationRefill        time.Duration `toml:"registration_refill" env:"REGISTRATION_REFILL"`
+}
+
+// Limits are the service's limits this configuration asks for.
+func (a AuthConfig) Limits() service.Limits {
+	return service.Limits{
+		LoginFailuresPerAddr:      service.Rate{Burst: a.LoginFailuresPerAddr, Every: a.LoginFailureAddrRefill},
+		LoginFailuresPerUser:      service.Rate{Burst: a.LoginFailuresPerUser, Every: a.LoginFailureUserRefill},
+		LoginCacheTTL:             a.LoginCacheTTL,
+		PasswordChecks:            a.PasswordChecks,
+		PasswordQueue:             a.PasswordQueue,
+		RegistrationsPerAddr:      service.Rate{Burst: a.RegistrationsPerAddr, Every: a.RegistrationRefill},
+		RegistrationsPerKey:       service.Rate{Burst: a.RegistrationsPerKey, Every: a.RegistrationRefill},
+		RegistrationMailsPerEmail: service.Rate{Burst: a.RegistrationMailsPerEmail, Every: a.RegistrationRefill},
+	}
+}
+
+// defaultAuth is service.DefaultLimits in the configuration's terms.
+func defaultAuth() AuthConfig {
+	l := service.DefaultLimits()
+	return AuthConfig{
+		LoginFailuresPerAddr:      l.LoginFailuresPerAddr.Burst,
+		LoginFailureAddrRefill:    l.LoginFailuresPerAddr.Every,
+		LoginFailuresPerUser:      l.LoginFailuresPerUser.Burst,
+		LoginFailureUserRefill:    l.LoginFailuresPerUser.Every,
+		LoginCacheTTL:             l.LoginCacheTTL,
+		PasswordChecks:            l.PasswordChecks,
+		PasswordQueue:             l.PasswordQueue,
+		RegistrationsPerAddr:      l.RegistrationsPerAddr.Burst,
+		RegistrationsPerKey:       l.RegistrationsPerKey.Burst,
+		RegistrationMailsPerEmail: l.RegistrationMailsPerEmail.Burst,
+		RegistrationRefill:        l.RegistrationsPerKey.Every,
+	}
+}
+
 // SMTPConfig is the outgoing mail server used by cron (notifications) and
 // registration.
 type SMTPConfig struct {
@@ -189,6 +252,7 @@ func DefaultConfig() Config {
 			DefaultFromEmail: "patchwork@localhost",
 			RepliesPerHour:   service.DefaultRepliesPerHour,
 		},
+		Auth:                     defaultAuth(),
 		NotificationDelayMinutes: 10,
 		ConfirmationValidityDays: 7,
 		ShutdownTimeout:          15 * time.Second,

@@ -175,6 +175,25 @@ func (c *Config) Validate() error {
 	if c.ConfirmationValidityDays <= 0 {
 		bad("confirmation_validity_days: must be positive")
 	}
+	a := c.Auth
+	if a.LoginFailuresPerAddr < 0 || a.LoginFailuresPerUser < 0 || a.PasswordChecks < 0 || a.PasswordQueue < 0 ||
+		a.RegistrationsPerAddr < 0 || a.RegistrationsPerKey < 0 || a.RegistrationMailsPerEmail < 0 || a.LoginCacheTTL < 0 {
+		bad("auth: limits must not be negative")
+	}
+	// A bucket that never refills would lock its address or name out
+	// until a restart.
+	for name, r := range map[string]struct {
+		n int
+		d time.Duration
+	}{
+		"auth.login_failure_addr_refill": {a.LoginFailuresPerAddr, a.LoginFailureAddrRefill},
+		"auth.login_failure_user_refill": {a.LoginFailuresPerUser, a.LoginFailureUserRefill},
+		"auth.registration_refill":       {a.RegistrationsPerAddr + a.RegistrationsPerKey + a.RegistrationMailsPerEmail, a.RegistrationRefill},
+	} {
+		if r.n > 0 && r.d <= 0 {
+			bad("%s: must be positive", name)
+		}
+	}
 	if c.MaxBundlePatches <= 0 {
 		bad("max_bundle_patches: must be positive")
 	}

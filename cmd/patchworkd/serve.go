@@ -68,7 +68,8 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	}
 	// One service for every front end: the same rules, the same clock,
 	// the same outgoing mail.
-	svc := service.New(s, service.Options{Mail: cfg.mailOptions(mailer)})
+	limits := cfg.Auth.Limits()
+	svc := service.New(s, service.Options{Mail: cfg.mailOptions(mailer), Limits: &limits})
 
 	// Without a configured base_url the HTTP front ends build links from
 	// each request's Host, which is right behind any name or port.

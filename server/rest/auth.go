@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 func authFailed(msg string) *apiError { return detail(http.StatusForbidden, msg) }
@@ -57,19 +58,18 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request) (*store.Use
 		if !ok {
 			return nil, authFailed("Invalid username/password.")
 		}
-		u, err := h.store.GetUserByName(ctx, name)
-		if errors.Is(err, store.ErrNotFound) {
+		// The service's one login: limits, cache, and the same cost for
+		// unknown users as for known ones.
+		u, err := h.svc.Login(ctx, service.Credentials{Username: name, Password: password, Addr: r.RemoteAddr})
+		switch {
+		case errors.Is(err, service.ErrBadLogin):
 			return nil, authFailed("Invalid username/password.")
-		}
-		if err != nil {
-			return nil, h.internal(ctx, fmt.Errorf("user %q: %w", name, err))
-		}
-		ok, err = h.svc.VerifyPassword(ctx, u, password)
-		if err != nil {
+		case errors.Is(err, service.ErrRateLimited):
+			return nil, throttled(service.RetryAfter(err))
+		case err != nil && u == nil:
+			return nil, h.internal(ctx, fmt.Errorf("login %q: %w", name, err))
+		case err != nil:
 			h.logger.WarnContext(ctx, "password re-hash failed", "err", err)
-		}
-		if !ok {
-			return nil, authFailed("Invalid username/password.")
 		}
 		if !u.Active {
 			return nil, authFailed("User inactive or deleted.")

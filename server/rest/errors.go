@@ -20,6 +20,8 @@ const (
 type apiError struct {
 	status int
 	body   obj
+	// retryAfter, in seconds, is sent as Retry-After (a 429).
+	retryAfter int
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("HTTP %d", e.status) }
@@ -32,6 +34,20 @@ func detail(status int, msg string) *apiError {
 // fieldError builds a validation error on one field: {"f": ["msg"]}.
 func fieldError(name, msg string) *apiError {
 	return &apiError{status: http.StatusBadRequest, body: obj{{name, []string{msg}}}}
+}
+
+// throttled is Django REST framework's answer to a throttled request.
+func throttled(seconds int) *apiError {
+	e := detail(http.StatusTooManyRequests, fmt.Sprintf("Request was throttled. Expected available in %d second%s.", seconds, plural(seconds)))
+	e.retryAfter = seconds
+	return e
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 func notFound() *apiError { return detail(http.StatusNotFound, msgNotFound) }

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -218,7 +219,12 @@ func (c *call) index() error {
 func (c *call) ok(v any) { c.h.writeJSON(c.w, c.r, http.StatusOK, v) }
 
 // fail writes an error answer.
-func (c *call) fail(e *apiError) { c.h.writeJSON(c.w, c.r, e.status, e.body) }
+func (c *call) fail(e *apiError) {
+	if e.retryAfter > 0 {
+		c.w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
+	}
+	c.h.writeJSON(c.w, c.r, e.status, e.body)
+}
 
 func (h *Handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	b := h.buffer()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -14,28 +15,29 @@ import (
 
 // requester identifies the user behind a Token or Basic Authorization
 // header; nil for anonymous. An invalid credential is anonymous, never an
-// error (git-pw sends its token on every download).
-func (h *handler) requester(ctx context.Context, r *http.Request) *store.User {
+// error (git-pw sends its token on every download); only the service's
+// refusal of too many failed logins is (a 429).
+func (h *handler) requester(ctx context.Context, r *http.Request) (*store.User, error) {
 	auth := r.Header.Get("Authorization")
 	if tok, ok := strings.CutPrefix(auth, "Token "); ok {
 		u, err := h.store.UserByToken(ctx, strings.TrimSpace(tok))
 		if err != nil || !u.Active {
-			return nil
+			return nil, nil
 		}
-		return u
+		return u, nil
 	}
 	name, pass, ok := r.BasicAuth()
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	u, err := h.store.GetUserByName(ctx, name)
-	if err != nil {
-		u = nil
+	u, err := h.svc.Login(ctx, service.Credentials{Username: name, Password: pass, Addr: r.RemoteAddr})
+	if errors.Is(err, service.ErrRateLimited) {
+		return nil, err
 	}
-	if ok, _ := h.svc.VerifyPassword(ctx, u, pass); !ok || !u.Active {
-		return nil
+	if u == nil || !u.Active {
+		return nil, nil
 	}
-	return u
+	return u, nil
 }
 
 type bundleData struct {
@@ -72,7 +74,12 @@ func (h *handler) bundle(w http.ResponseWriter, r *http.Request, userSeg, nameSe
 	}
 	if !b.Public {
 		// Only a private bundle pays for the credentials' check.
-		if !service.MaySeeBundle(h.requester(ctx, r), b) {
+		u, err := h.requester(ctx, r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if !service.MaySeeBundle(u, b) {
 			h.notFound(w, r)
 			return
 		}
@@ -152,7 +159,11 @@ func (h *handler) legacyBundle(w http.ResponseWriter, r *http.Request, idSeg str
 		h.fail(w, r, err)
 		return
 	}
-	u := h.requester(ctx, r)
+	u, err := h.requester(ctx, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if u == nil || u.ID != b.OwnerID {
 		h.notFound(w, r)
 		return

@@ -14,6 +14,7 @@ import (
 
 	"github.com/patchwork-go/patchwork/server/mbox"
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 //go:embed templates/*.html
@@ -154,10 +155,15 @@ func (h *handler) serverError(w http.ResponseWriter, r *http.Request, err error)
 	h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side.")
 }
 
-// fail maps a store error to 404 or 500.
+// fail maps a store error to 404, 429 (the service's limits) or 500.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, store.ErrNotFound) {
 		h.notFound(w, r)
+		return
+	}
+	if errors.Is(err, service.ErrRateLimited) {
+		w.Header().Set("Retry-After", strconv.Itoa(service.RetryAfter(err)))
+		h.errorPage(w, r, http.StatusTooManyRequests, service.Message(err))
 		return
 	}
 	h.serverError(w, r, err)

@@ -8,11 +8,14 @@ import (
 	"strings"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
-// authenticate checks HTTP Basic credentials against the user's bcrypt
-// password hash, with upstream's fault texts in upstream's order (spec §2).
-func (h *Handler) authenticate(ctx context.Context, header string) (*store.User, error) {
+// authenticate checks HTTP Basic credentials with the service's one login
+// (limits, cache, the same cost for unknown users), with upstream's fault
+// texts in upstream's order (spec §2); too many failures are a fault of
+// their own, which pwclient prints.
+func (h *Handler) authenticate(ctx context.Context, header, addr string) (*store.User, error) {
 	if header == "" {
 		return nil, errNoCredentials
 	}
@@ -24,15 +27,20 @@ func (h *Handler) authenticate(ctx context.Context, header string) (*store.User,
 	if !ok {
 		return nil, errBadCredentials
 	}
-	u, err := h.store.GetUserByName(ctx, username)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	u, err := h.svc.Login(ctx, service.Credentials{Username: username, Password: password, Addr: addr})
+	switch {
+	case errors.Is(err, service.ErrRateLimited):
+		h.log.InfoContext(ctx, "xmlrpc login refused", "username", username, "reason", service.Message(err))
+		return nil, &Fault{"Exception", strings.TrimSuffix(service.Message(err), ".")}
+	case errors.Is(err, service.ErrBadLogin):
+		h.log.InfoContext(ctx, "xmlrpc login failed", "username", username)
+		return nil, errBadLogin
+	case err != nil && u == nil:
 		return nil, fmt.Errorf("authenticate %q: %w", username, err)
-	}
-	match, err := h.svc.VerifyPassword(ctx, u, password)
-	if err != nil {
+	case err != nil:
 		h.log.WarnContext(ctx, "password re-hash failed", "err", err)
 	}
-	if u == nil || u.PasswordHash == "" || !u.Active || !match {
+	if !u.Active {
 		h.log.InfoContext(ctx, "xmlrpc login failed", "username", username)
 		return nil, errBadLogin
 	}

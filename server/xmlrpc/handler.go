@@ -160,7 +160,7 @@ func (h *Handler) dispatch(ctx context.Context, r *http.Request, c *Call) (any, 
 	req := &request{ctx: ctx, h: h, l: newLookups(h.store)}
 	given := len(c.Params)
 	if m.auth {
-		u, err := h.authenticate(ctx, r.Header.Get("Authorization"))
+		u, err := h.authenticate(ctx, r.Header.Get("Authorization"), r.RemoteAddr)
 		if err != nil {
 			return nil, err
 		}

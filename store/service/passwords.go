@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -62,27 +61,7 @@ func (s *Service) SetPassword(ctx context.Context, actor, target *store.User, pw
 		return fmt.Errorf("update user %q: %w", target.Username, err)
 	}
 	target.PasswordHash = hash
+	s.auth.forgetUser(target.ID)
 	return nil
 }
 
-// VerifyPassword reports whether pw is u's password (store.CheckPassword:
-// a hash imported from upstream is re-hashed to ours on its first match;
-// err reports only a failed re-hash, the login stands). It costs as much
-// for an unknown user (nil) or one without a password, so that timing
-// does not tell which user names exist. Whether u is active is the
-// caller's to check (front ends word that refusal differently).
-func (s *Service) VerifyPassword(ctx context.Context, u *store.User, pw string) (bool, error) {
-	if u == nil || u.PasswordHash == "" {
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(pw))
-		return false, nil
-	}
-	return store.CheckPassword(ctx, s.st, u, pw)
-}
-
-// dummyHash is a bcrypt hash of nothing anyone knows, made on first use:
-// bcrypt is slow on purpose and most processes never see a login. It is
-// computed once and never changes.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("not a password: timing guard"), bcrypt.DefaultCost)
-	return h
-})

@@ -26,6 +26,9 @@ type Options struct {
 	Now func() time.Time
 	// Mail is how users' mail goes out (replies, trailers, thanks).
 	Mail MailOptions
+	// Limits bound password checks and registrations; nil is
+	// DefaultLimits.
+	Limits *Limits
 }
 
 // Service is the operations over one store.
@@ -33,6 +36,7 @@ type Service struct {
 	st   store.Store
 	now  func() time.Time
 	mail MailOptions
+	auth *authState // shared by every copy (InTx, With)
 }
 
 // New returns the service over st.
@@ -41,7 +45,11 @@ func New(st store.Store, opts Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, now: now, mail: opts.Mail.withDefaults()}
+	limits := DefaultLimits()
+	if opts.Limits != nil {
+		limits = *opts.Limits
+	}
+	return &Service{st: st, now: now, mail: opts.Mail.withDefaults(), auth: newAuthState(limits)}
 }
 
 // Store is the store the service writes to, for the reads front ends do
@@ -52,12 +60,14 @@ func (s *Service) Store() store.Store { return s.st }
 // transaction (a REST request changing a patch and its relations).
 func (s *Service) InTx(ctx context.Context, fn func(*Service) error) error {
 	return s.st.InTx(ctx, func(tx store.Store) error {
-		return fn(&Service{st: tx, now: s.now, mail: s.mail})
+		return fn(&Service{st: tx, now: s.now, mail: s.mail, auth: s.auth})
 	})
 }
 
 // With is the service over another store (a transaction the caller runs).
-func (s *Service) With(st store.Store) *Service { return &Service{st: st, now: s.now, mail: s.mail} }
+func (s *Service) With(st store.Store) *Service {
+	return &Service{st: st, now: s.now, mail: s.mail, auth: s.auth}
+}
 
 // clock is the service's time in UTC.
 func (s *Service) clock() time.Time { return s.now().UTC() }
@@ -71,11 +81,14 @@ func LocalAdmin() *store.User {
 
 // Error is a refusal meant for the person who asked: Msg reads as a
 // sentence on its own; Kind is the store sentinel it is (ErrInvalid,
-// ErrForbidden, ErrConflict, ErrNotFound), which front ends map to a
+// ErrForbidden, ErrConflict, ErrNotFound) or one of the service's own
+// (ErrRateLimited, ErrBadLogin), which front ends map to a
 // status, a fault or an exit code.
 type Error struct {
 	Kind error
 	Msg  string
+	// RetryAfter is, for ErrRateLimited, how long to wait.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Msg }
