@@ -60,8 +60,16 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*store.User, error)
 		}
 		a.forget(ck)
 	}
-	pairs := []bucketKey{{a.loginUser, strings.ToLower(c.Username)}}
-	if src := SourceKey(c.Addr); src != "" {
+	name, src := strings.ToLower(c.Username), SourceKey(c.Addr)
+	tk := a.trustKey(name, src)
+	var pairs []bucketKey
+	// Strangers spending a name's failures must not lock its owner out:
+	// an address the name logged in from lately skips the name's bucket
+	// (its own address bucket still applies).
+	if src == "" || !a.trusted(tk, now) {
+		pairs = append(pairs, bucketKey{a.loginUser, name})
+	}
+	if src != "" {
 		pairs = append(pairs, bucketKey{a.loginAddr, src})
 	}
 	if ok, wait := takeAll(now, pairs...); !ok {
@@ -95,6 +103,9 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*store.User, error)
 	// A success does not count against the address or the name.
 	putAll(now, pairs...)
 	a.remember(ck, u, now)
+	if src != "" {
+		a.trust(tk, now)
+	}
 	// err is a failed re-hash of an upstream password: the login stands.
 	return u, err
 }
@@ -192,7 +203,14 @@ type authState struct {
 	cacheSecret []byte
 	mu          sync.Mutex
 	cache       map[[sha256.Size]byte]cacheEntry
+	// known is, by a keyed hash of (name, source), until when a source
+	// that logged in as a name is let past the name's limit.
+	known map[[sha256.Size]byte]time.Time
 }
+
+// trustFor is how long a successful login lets its address past its
+// name's limit.
+const trustFor = 30 * 24 * time.Hour
 
 // cacheEntry is a recent success: whose, with which stored hash (a changed
 // password, here or in another process, no longer matches), until when.
@@ -222,6 +240,7 @@ func newAuthState(l Limits) *authState {
 		slots:       make(chan struct{}, n),
 		cacheSecret: secret,
 		cache:       map[[sha256.Size]byte]cacheEntry{},
+		known:       map[[sha256.Size]byte]time.Time{},
 	}
 }
 
@@ -251,13 +270,47 @@ func (a *authState) acquire(ctx context.Context) error {
 func (a *authState) release() { <-a.slots }
 
 func (a *authState) cacheKey(username, password string) [sha256.Size]byte {
+	return a.mac("login", username, password)
+}
+
+func (a *authState) trustKey(name, src string) [sha256.Size]byte {
+	return a.mac("known", name, src)
+}
+
+// mac is the HMAC of the parts, each ended by a NUL (which no user name,
+// Basic password or address holds, so parts cannot run together).
+func (a *authState) mac(parts ...string) [sha256.Size]byte {
 	m := hmac.New(sha256.New, a.cacheSecret)
-	m.Write([]byte(username))
-	m.Write([]byte{0})
-	m.Write([]byte(password))
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
 	var k [sha256.Size]byte
 	copy(k[:], m.Sum(nil))
 	return k
+}
+
+func (a *authState) trusted(k [sha256.Size]byte, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	until, ok := a.known[k]
+	return ok && now.Before(until)
+}
+
+func (a *authState) trust(k [sha256.Size]byte, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.known) >= maxCached {
+		for tk, until := range a.known {
+			if !now.Before(until) || len(a.known) >= maxCached {
+				delete(a.known, tk)
+			}
+			if len(a.known) < maxCached/2 {
+				break
+			}
+		}
+	}
+	a.known[k] = now.Add(trustFor)
 }
 
 func (a *authState) cached(k [sha256.Size]byte, now time.Time) (int64, string, bool) {
