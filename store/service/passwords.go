@@ -64,4 +64,3 @@ func (s *Service) SetPassword(ctx context.Context, actor, target *store.User, pw
 	s.auth.forgetUser(target.ID)
 	return nil
 }
-
