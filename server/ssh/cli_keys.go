@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchwork-go/patchwork/store"
+	"github.com/patchwork-go/patchwork/store/service"
 )
 
 func (c *cli) keysCmd() *cobra.Command {
@@ -28,9 +29,10 @@ func (c *cli) keysCmd() *cobra.Command {
 		},
 	}, &cobra.Command{
 		Use:   "add [KEY]",
-		Short: "Add a public key (authorized_keys form, as an argument or on stdin)",
+		Short: "Add a public key (authorized_keys form, as an argument or on stdin): confirm from a session using it",
 		Example: "  ssh <host> keys add < ~/.ssh/id_ed25519.pub\n" +
-			"  ssh <host> keys add ssh-ed25519 AAAA... laptop",
+			"  ssh <host> keys add ssh-ed25519 AAAA... laptop\n" +
+			"  ssh -i ~/.ssh/id_ed25519 <host> confirm TOKEN",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			u, err := c.needUser()
 			if err != nil {
@@ -42,11 +44,15 @@ func (c *cli) keysCmd() *cobra.Command {
 					return err
 				}
 			}
-			k, err := c.srv.svc.AddKey(c.ctx, u, u, line)
+			// Proof of possession: the key joins the account only from a
+			// session that authenticated with it.
+			conf, k, err := c.srv.svc.RequestKey(c.ctx, u, u, line)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.out, "added %s %s\n", k.Type, k.Fingerprint)
+			fmt.Fprintf(c.out, "To add %s %s, prove you hold it: connect with it within %d minutes and run\n\n    %s confirm %s\n\n"+
+				"(for example: ssh -i <its private key file> ...).\n",
+				k.Type, k.Fingerprint, int(service.KeyConfirmationValidity.Minutes()), c.sshCommand(), conf.Key)
 			return nil
 		},
 	}, &cobra.Command{

@@ -3,11 +3,9 @@ package ssh
 import (
 	"context"
 	"fmt"
-	"math"
 	"net"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,40 +43,51 @@ func (c *cli) register(email, username string) error {
 	if c.srv.opts.Mailer == nil {
 		return userErrorf("registration is disabled on this server (it has no mail sender configured); ask an admin to add you")
 	}
-	req, err := c.srv.svc.CheckRegistration(c.ctx, service.Registration{Email: email, Username: username, PublicKey: c.id.AuthorizedKey})
+	req, err := c.srv.svc.Register(c.ctx, service.Registration{
+		Email: email, Username: username, PublicKey: c.id.AuthorizedKey, Addr: c.sess.RemoteAddr().String(),
+	}, func(ctx context.Context, m service.RegistrationMail) error {
+		// The mail may be slow; a client hanging up must not cancel it
+		// halfway.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := c.srv.opts.Mailer.Send(ctx, []string{m.To}, "Patchwork account confirmation", c.registrationMail(m)); err != nil {
+			c.srv.logger.Error("send registration mail", "to", m.To, "err", err)
+			return err
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	email, username = req.Email, req.Username
-	if wait := c.srv.mailGate.wait(c.now(), c.id.Fingerprint, strings.ToLower(email)); wait > 0 {
-		return userErrorf("a confirmation mail for this key or address went out less than %d minutes ago; check your mail (and spam folder) or try again in %d minutes",
-			int(registrationGap.Minutes()), int(math.Ceil(wait.Minutes())))
-	}
-	conf, err := c.srv.svc.StartRegistration(c.ctx, req)
-	if err != nil {
-		return err
-	}
-	// The mail may be slow; a client hanging up must not cancel it halfway.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), time.Minute)
-	defer cancel()
-	if err := c.srv.opts.Mailer.Send(ctx, []string{email}, "Patchwork account confirmation", c.registrationMail(conf)); err != nil {
-		c.srv.logger.Error("send registration mail", "to", email, "err", err)
-		return userErrorf("could not send the confirmation mail to %s; try again later", email)
-	}
-	c.srv.mailGate.sent(c.now(), c.id.Fingerprint, strings.ToLower(email))
+	// The same answer whether or not the address has an account or the
+	// name is taken: the mail tells its owner which.
 	fmt.Fprintf(c.out, "A confirmation mail was sent to %s.\nFollow its link or run its command within %d days to create the account %q with key %s.\n",
-		email, int(confirmationValidity.Hours()/24), username, c.id.Fingerprint)
+		req.Email, int(confirmationValidity.Hours()/24), req.Username, c.id.Fingerprint)
 	return nil
 }
 
-// registrationMail is the body of the confirmation mail.
-func (c *cli) registrationMail(conf *store.Confirmation) string {
+// registrationMail is the body of the mail a registration sends: the
+// token, or why there is none (only the address's owner reads that).
+func (c *cli) registrationMail(m service.RegistrationMail) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hello,\n\nsomeone, probably you, asked to register the account %q on Patchwork", conf.Username)
+	fmt.Fprintf(&b, "Hello,\n\nsomeone, probably you, asked to register the account %q on Patchwork", m.Username)
 	if c.srv.opts.BaseURL != "" {
 		fmt.Fprintf(&b, " (%s)", c.srv.opts.BaseURL)
 	}
-	fmt.Fprintf(&b, "\nwith this address and the SSH key %s.\n\n", c.id.Fingerprint)
+	fmt.Fprintf(&b, "\nwith this address and the SSH key %s.\n\n", m.Fingerprint)
+	switch {
+	case m.Account != "":
+		fmt.Fprintf(&b, "This address already has the account %q, so no new account was made.\n"+
+			"To add that key to your account, connect with one of your keys and run:\n\n    %s keys add '<the public key>'\n\n"+
+			"If you did not ask for this, ignore this mail.\n", m.Account, c.sshCommand())
+		return b.String()
+	case m.NameTaken:
+		fmt.Fprintf(&b, "The user name %q is taken, so no account was made. Register again with another name:\n\n"+
+			"    %s register --email %s --username <another name>\n\n"+
+			"If you did not ask for this, ignore this mail.\n", m.Username, c.sshCommand(), m.To)
+		return b.String()
+	}
+	conf := m.Confirmation
 	if base := strings.TrimRight(c.srv.opts.BaseURL, "/"); base != "" {
 		fmt.Fprintf(&b, "To confirm, open this page and press \"Create account\":\n\n    %s/confirm/%s/\n\nor run:\n\n", base, conf.Key)
 	} else {
@@ -107,69 +116,36 @@ func (c *cli) sshCommand() string {
 func (c *cli) confirmCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "confirm TOKEN",
-		Short: "Finish a registration with the token from the confirmation mail",
+		Short: "Finish a registration with the token from its mail, or a key's addition from a session using that key",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, key, err := c.confirm(strings.TrimSpace(args[0]))
+			u, key, created, err := c.confirm(strings.TrimSpace(args[0]))
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.out, "Welcome, %s: your account is active and key %s is registered.\n", u.Username, key.Fingerprint)
+			if created {
+				fmt.Fprintf(c.out, "Welcome, %s: your account is active and key %s is registered.\n", u.Username, key.Fingerprint)
+			} else {
+				fmt.Fprintf(c.out, "added %s %s to %s\n", key.Type, key.Fingerprint, u.Username)
+			}
 			return nil
 		},
 	}
 }
 
-// confirm creates the user and key a registration token stands for and
-// uses the token up (service.ConfirmRegistration, shared with the web link).
-func (c *cli) confirm(token string) (*store.User, *store.SSHKey, error) {
-	u, key, err := c.srv.svc.ConfirmRegistration(c.ctx, token, confirmationValidity)
+// confirm uses up a token: a registration's creates the user and key
+// (service.ConfirmRegistration, shared with the web link); a key's adds
+// the key this session authenticated with, the proof that its holder
+// asks.
+func (c *cli) confirm(token string) (*store.User, *store.SSHKey, bool, error) {
+	u, key, created, err := c.srv.svc.ConfirmFromSession(c.ctx, token, confirmationValidity, c.id.Fingerprint, c.id.User)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	c.srv.logger.Info("user registered over ssh", "user", u.Username, "email", u.Email, "key", key.Fingerprint)
-	return u, key, nil
-}
-
-// registrationGap is how long a key or an address waits between two
-// registration mails, so that nobody can use the server to flood a
-// mailbox.
-const registrationGap = 10 * time.Minute
-
-// mailGate remembers when registration mails went out, per key and per
-// address. It lives in the server (a restart forgets it, which only
-// allows one more mail).
-type mailGate struct {
-	mu   sync.Mutex
-	last map[string]time.Time
-}
-
-// wait is how long until a mail for any of keys may go out, 0 for now.
-func (g *mailGate) wait(now time.Time, keys ...string) time.Duration {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	var longest time.Duration
-	for k, at := range g.last {
-		if now.Sub(at) >= registrationGap {
-			delete(g.last, k)
-		}
+	if created {
+		c.srv.logger.Info("user registered over ssh", "user", u.Username, "email", u.Email, "key", key.Fingerprint)
+	} else {
+		c.srv.logger.Info("key added over ssh", "user", u.Username, "key", key.Fingerprint)
 	}
-	for _, k := range keys {
-		if at, ok := g.last[k]; ok {
-			longest = max(longest, registrationGap-now.Sub(at))
-		}
-	}
-	return longest
-}
-
-// sent records a mail for keys at now.
-func (g *mailGate) sent(now time.Time, keys ...string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.last == nil {
-		g.last = map[string]time.Time{}
-	}
-	for _, k := range keys {
-		g.last[k] = now
-	}
+	return u, key, created, nil
 }

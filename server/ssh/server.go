@@ -99,8 +99,6 @@ type Server struct {
 	conns  *addrCounter
 	// windows maps each terminal session (the library's) to its window pump.
 	windows sync.Map
-	// mailGate spaces out registration mails.
-	mailGate mailGate
 	// watcher reads the event log once for all TUI sessions.
 	watcher *store.Watcher
 

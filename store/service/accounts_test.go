@@ -177,11 +177,35 @@ func TestPeopleListed(t *testing.T) {
 	})
 }
 
+// mailbox records the mails a registration sends; fail makes the next
+// send fail, as an SMTP server that is down does.
+type mailbox struct {
+	sent []service.RegistrationMail
+	fail bool
+}
+
+func (m *mailbox) send(_ context.Context, rm service.RegistrationMail) error {
+	if m.fail {
+		return errors.New("connection refused")
+	}
+	m.sent = append(m.sent, rm)
+	return nil
+}
+
+// confirmations counts (and deletes) the confirmations stored.
+func confirmations(t *testing.T, s store.Store) int {
+	t.Helper()
+	n, err := s.ExpireConfirmations(context.Background(), clock.AddDate(100, 0, 0))
+	must(t, err)
+	return n
+}
+
 func TestRegistration(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, s store.Store) {
 		w := newWorld(t, s)
 		ctx := context.Background()
 		key := newKey(t, "reg")
+		mb := &mailbox{}
 		for _, tc := range []struct {
 			name string
 			in   service.Registration
@@ -191,16 +215,55 @@ func TestRegistration(t *testing.T) {
 			{"named address", service.Registration{Email: "Reg <reg@example.org>", PublicKey: key}, store.ErrInvalid},
 			{"bad derived name", service.Registration{Email: "-x@example.org", PublicKey: key}, store.ErrInvalid},
 			{"bad key", service.Registration{Email: "reg@example.org", PublicKey: "ssh-ed25519"}, store.ErrInvalid},
-			{"address has an account", service.Registration{Email: "maint@example.com", Username: "fresh", PublicKey: key}, store.ErrConflict},
-			{"name taken", service.Registration{Email: "fresh@example.org", Username: "maint", PublicKey: key}, store.ErrConflict},
 		} {
-			_, err := w.svc.StartRegistration(ctx, tc.in)
+			_, err := w.svc.Register(ctx, tc.in, mb.send)
 			wantErr(t, tc.name, err, tc.want)
 		}
-		conf, err := w.svc.StartRegistration(ctx, service.Registration{Email: "Reg@example.org", PublicKey: key})
+		if len(mb.sent) != 0 {
+			t.Errorf("refused requests sent mail: %+v", mb.sent)
+		}
+		// An address with an account and a taken name answer as a free
+		// one does; the mail tells the address's owner, and nothing is
+		// stored to confirm.
+		for _, tc := range []struct {
+			name string
+			in   service.Registration
+			ok   func(service.RegistrationMail) bool
+		}{
+			{"address has an account", service.Registration{Email: "maint@example.com", Username: "fresh", PublicKey: newKey(t, "a")},
+				func(m service.RegistrationMail) bool { return m.Account == "maint" && m.Confirmation == nil }},
+			{"name taken", service.Registration{Email: "fresh@example.org", Username: "maint", PublicKey: newKey(t, "b")},
+				func(m service.RegistrationMail) bool { return m.Account == "" && m.NameTaken && m.Confirmation == nil }},
+		} {
+			mb.sent = nil
+			r, err := w.svc.Register(ctx, tc.in, mb.send)
+			if err != nil || r.Email != tc.in.Email || r.Username != tc.in.Username {
+				t.Errorf("%s: %+v, %v (want the answer a free address gets)", tc.name, r, err)
+			}
+			if len(mb.sent) != 1 || !tc.ok(mb.sent[0]) || mb.sent[0].To != tc.in.Email {
+				t.Errorf("%s: mails %+v", tc.name, mb.sent)
+			}
+		}
+		if n := confirmations(t, s); n != 0 {
+			t.Errorf("%d confirmations stored for requests that cannot be confirmed", n)
+		}
+		// A mail that cannot be sent leaves no row, and does not spend the
+		// address's mails.
+		mb.fail = true
+		_, err := w.svc.Register(ctx, service.Registration{Email: "Reg@example.org", PublicKey: key}, mb.send)
+		wantErr(t, "failed mail", err, service.ErrMailFailed)
+		if n := confirmations(t, s); n != 0 {
+			t.Errorf("a failed mail left %d confirmations", n)
+		}
+		mb.fail, mb.sent = false, nil
+		r, err := w.svc.Register(ctx, service.Registration{Email: "Reg@example.org", PublicKey: key}, mb.send)
 		must(t, err)
-		if conf.Username != "reg" || len(conf.Key) != 40 || conf.Type != store.ConfirmationRegistration {
-			t.Errorf("confirmation %+v", conf)
+		if len(mb.sent) != 1 || mb.sent[0].Confirmation == nil {
+			t.Fatalf("mails %+v", mb.sent)
+		}
+		conf := mb.sent[0].Confirmation
+		if r.Username != "reg" || conf.Username != "reg" || len(conf.Key) != 40 || conf.Type != store.ConfirmationRegistration {
+			t.Errorf("registration %+v, confirmation %+v", r, conf)
 		}
 		if _, _, err := w.svc.ConfirmRegistration(ctx, "0000", service.ConfirmationValidity); !errorsIsNotFound(err) {
 			t.Errorf("unknown token: %v", err)
@@ -225,12 +288,52 @@ func TestRegistration(t *testing.T) {
 		if _, _, err := w.svc.ConfirmRegistration(ctx, conf.Key, service.ConfirmationValidity); !errorsIsNotFound(err) {
 			t.Errorf("used token: %v", err)
 		}
-		old, err := w.svc.StartRegistration(ctx, service.Registration{Email: "old@example.org", PublicKey: newKey(t, "old")})
+		mb.sent = nil
+		_, err = w.svc.Register(ctx, service.Registration{Email: "old@example.org", PublicKey: newKey(t, "old")}, mb.send)
 		must(t, err)
 		later := service.New(s, service.Options{Now: func() time.Time { return clock.Add(service.ConfirmationValidity + time.Minute) }})
-		if _, _, err := later.ConfirmRegistration(ctx, old.Key, service.ConfirmationValidity); !errorsIsNotFound(err) {
+		if _, _, err := later.ConfirmRegistration(ctx, mb.sent[0].Confirmation.Key, service.ConfirmationValidity); !errorsIsNotFound(err) {
 			t.Errorf("expired token: %v", err)
 		}
+	})
+}
+
+// TestRegistrationLimits: registrations are limited per key, per source
+// address (IPv6 by /64) and in mails per address, whether or not the
+// address has an account.
+func TestRegistrationLimits(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		now := clock
+		svc := service.New(s, service.Options{Now: func() time.Time { return now }, Limits: &service.Limits{
+			RegistrationsPerAddr:      service.Rate{Burst: 3, Every: 10 * time.Minute},
+			RegistrationsPerKey:       service.Rate{Burst: 2, Every: 10 * time.Minute},
+			RegistrationMailsPerEmail: service.Rate{Burst: 1, Every: 10 * time.Minute},
+		}})
+		mb := &mailbox{}
+		reg := func(email, key, addr string) error {
+			_, err := svc.Register(ctx, service.Registration{Email: email, PublicKey: key, Addr: addr}, mb.send)
+			return err
+		}
+		k := newKey(t, "k")
+		must(t, reg("a1@example.org", k, "192.0.2.1:5"))
+		must(t, reg("a2@example.org", k, "192.0.2.2:5"))
+		err := reg("a3@example.org", k, "192.0.2.3:5")
+		wantErr(t, "third request of one key", err, service.ErrRateLimited)
+		if service.RetryAfter(err) != 600 {
+			t.Errorf("retry after %d s, want 600", service.RetryAfter(err))
+		}
+		must(t, reg("b1@example.org", newKey(t, "b1"), "[2001:db8::1]:5"))
+		must(t, reg("b2@example.org", newKey(t, "b2"), "[2001:db8::2]:5"))
+		must(t, reg("b3@example.org", newKey(t, "b3"), "[2001:db8::3]:5"))
+		wantErr(t, "fourth request of one /64", reg("b4@example.org", newKey(t, "b4"), "[2001:db8::4]:5"), service.ErrRateLimited)
+		// One mail per address, account or not.
+		wantErr(t, "second mail to a1", reg("A1@example.org", newKey(t, "c"), "192.0.2.9:5"), service.ErrRateLimited)
+		if len(mb.sent) != 5 {
+			t.Errorf("%d mails sent, want 5", len(mb.sent))
+		}
+		now = now.Add(10 * time.Minute)
+		must(t, reg("a3@example.org", k, "192.0.2.3:5"))
 	})
 }
 
@@ -241,9 +344,11 @@ func TestKeysTokensPasswords(t *testing.T) {
 		w := newWorld(t, s)
 		ctx := context.Background()
 		k1, k2 := newKey(t, "one"), newKey(t, "two")
-		_, err := w.svc.AddKey(ctx, w.stranger, w.sub, k1)
+		_, err := w.svc.AddKey(ctx, w.sub, w.sub, k1)
+		wantErr(t, "a user adding a key without proof", err, store.ErrForbidden)
+		_, _, err = w.svc.RequestKey(ctx, w.stranger, w.sub, k1)
 		wantErr(t, "someone else's account", err, store.ErrForbidden)
-		a, err := w.svc.AddKey(ctx, w.sub, w.sub, k1)
+		a, err := w.svc.AddKey(ctx, w.admin, w.sub, k1)
 		must(t, err)
 		if !a.Created.Equal(clock) || a.UserID != w.sub.ID {
 			t.Errorf("key %+v", a)
@@ -254,7 +359,7 @@ func TestKeysTokensPasswords(t *testing.T) {
 		wantErr(t, "the only key", err, store.ErrInvalid)
 		_, err = w.svc.RemoveKey(ctx, w.sub, w.sub, "SHA256:nope")
 		wantErr(t, "an unknown key", err, store.ErrNotFound)
-		b, err := w.svc.AddKey(ctx, w.sub, w.sub, k2)
+		b, err := w.svc.AddKey(ctx, w.admin, w.sub, k2)
 		must(t, err)
 		fp, err := w.svc.RemoveKey(ctx, w.sub, w.sub, b.Fingerprint[len("SHA256:"):])
 		must(t, err)
@@ -348,5 +453,65 @@ func TestUpdateProfileKeepsTheRest(t *testing.T) {
 		if ok, err := store.CheckPassword(ctx, s, got, "a new password"); err != nil || !ok {
 			t.Errorf("the new password no longer works after a profile change: %v %v", ok, err)
 		}
+	})
+}
+
+// TestKeyProofOfPossession: a user's key joins the account only from a
+// session that authenticated with it; asking for a key says nothing about
+// other accounts, and nobody can take a key they do not hold.
+func TestKeyProofOfPossession(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, s store.Store) {
+		w := newWorld(t, s)
+		ctx := context.Background()
+		victim, free := newKey(t, "victim"), newKey(t, "free")
+		vk, err := w.svc.AddKey(ctx, w.admin, w.maint, victim)
+		must(t, err)
+		fk, err := service.ParseKey(free)
+		must(t, err)
+
+		// Asking for a key taken by another account and for a free one
+		// answer alike.
+		taken, _, err := w.svc.RequestKey(ctx, w.sub, w.sub, victim)
+		must(t, err)
+		open, _, err := w.svc.RequestKey(ctx, w.sub, w.sub, free)
+		must(t, err)
+		if taken.Type != open.Type || len(taken.Key) != len(open.Key) || taken.UserID != w.sub.ID {
+			t.Errorf("tokens differ: %+v / %+v", taken, open)
+		}
+		_, _, err = w.svc.RequestKey(ctx, w.maint, w.maint, victim)
+		wantErr(t, "one's own key", err, store.ErrConflict)
+
+		// The requester's own session (another key) cannot confirm.
+		_, _, err = w.svc.ConfirmKey(ctx, open.Key, "SHA256:someotherkey", w.sub)
+		wantErr(t, "confirm from another key", err, store.ErrForbidden)
+		// The victim's key's session is the victim: told it is theirs,
+		// and the key stays theirs.
+		_, _, err = w.svc.ConfirmKey(ctx, taken.Key, vk.Fingerprint, w.maint)
+		wantErr(t, "the holder of a registered key", err, store.ErrConflict)
+		if owner, err := s.UserBySSHKey(ctx, vk.Fingerprint); err != nil || owner.ID != w.maint.ID {
+			t.Errorf("victim's key now %v, %v", owner, err)
+		}
+		// A web link cannot confirm a key: it proves no key.
+		if _, _, err := w.svc.PendingRegistration(ctx, open.Key, service.ConfirmationValidity); !errorsIsNotFound(err) {
+			t.Errorf("key token as a registration: %v", err)
+		}
+		// The holder of the free key, in a session with it, confirms.
+		u, k, created, err := w.svc.ConfirmFromSession(ctx, open.Key, service.ConfirmationValidity, fk.Fingerprint, nil)
+		must(t, err)
+		if created || u.ID != w.sub.ID || k.Fingerprint != fk.Fingerprint || k.Comment != "free" {
+			t.Errorf("confirmed %v %+v created=%v", u, k, created)
+		}
+		if owner, err := s.UserBySSHKey(ctx, fk.Fingerprint); err != nil || owner.ID != w.sub.ID {
+			t.Errorf("free key owner %v, %v", owner, err)
+		}
+		_, _, err = w.svc.ConfirmKey(ctx, open.Key, fk.Fingerprint, nil)
+		wantErr(t, "token reuse", err, store.ErrNotFound)
+		// Tokens last an hour.
+		late, _, err := w.svc.RequestKey(ctx, w.sub, w.sub, newKey(t, "late"))
+		must(t, err)
+		lk, _ := service.ParseKey(late.PublicKey)
+		later := service.New(s, service.Options{Now: func() time.Time { return clock.Add(service.KeyConfirmationValidity + time.Minute) }})
+		_, _, err = later.ConfirmKey(ctx, late.Key, lk.Fingerprint, nil)
+		wantErr(t, "expired key token", err, store.ErrNotFound)
 	})
 }

@@ -59,7 +59,8 @@ type Limits struct {
 	PasswordChecks int
 	PasswordQueue  int
 	// RegistrationsPerAddr and RegistrationsPerKey bound registration
-	// requests per source address and per SSH key; RegistrationMailsPerEmail
+	// requests per source address and per SSH key (and the keys one
+	// account asks to add, each a stored token); RegistrationMailsPerEmail
 	// the mails sent to one address, so that nobody can use the server to
 	// flood a mailbox.
 	RegistrationsPerAddr      Rate

@@ -193,6 +193,7 @@ type authState struct {
 	limits                         Limits
 	loginAddr, loginUser           *buckets
 	regAddr, regKey, regEmail      *buckets
+	keyReq                         *buckets // key tokens per account
 	slots                          chan struct{}
 	waiting                        atomic.Int64
 	hashChecks, cacheHits, limited atomic.Uint64
@@ -237,6 +238,7 @@ func newAuthState(l Limits) *authState {
 		regAddr:     newBuckets(l.RegistrationsPerAddr),
 		regKey:      newBuckets(l.RegistrationsPerKey),
 		regEmail:    newBuckets(l.RegistrationMailsPerEmail),
+		keyReq:      newBuckets(l.RegistrationsPerKey),
 		slots:       make(chan struct{}, n),
 		cacheSecret: secret,
 		cache:       map[[sha256.Size]byte]cacheEntry{},

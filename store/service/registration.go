@@ -18,15 +18,43 @@ const ConfirmationValidity = 7 * 24 * time.Hour
 type Registration struct {
 	Email    string
 	Username string // "" for the part of the address before '@', lower-cased
-	// PublicKey is the key the request came with (authorized_keys form).
+	// PublicKey is the key the request came with (authorized_keys form):
+	// the one the session authenticated with, so its holder asks.
 	PublicKey string
+	// Addr is where the request came from ("host:port"), for its limit.
+	Addr string
 }
 
-// CheckRegistration checks a registration request and returns it tidied
-// (the bare address, the user name chosen). The address is checked first:
-// "you already have an account" helps more than "that name is taken" when
-// both hold.
-func (s *Service) CheckRegistration(ctx context.Context, in Registration) (Registration, error) {
+// RegistrationMail is the mail a registration sends to its address: a
+// token to confirm with, or, when the address already has an account or
+// the name is taken, why there is none. Which of these it is, only the
+// address's owner learns: the requester is told the same in every case.
+type RegistrationMail struct {
+	To          string
+	Username    string // the name asked for
+	Fingerprint string // of the key asking
+	// Confirmation is the token the mail carries; nil when there is
+	// nothing to confirm.
+	Confirmation *store.Confirmation
+	// Account is the user name the address already has ("" for none).
+	Account string
+	// NameTaken is set when another account holds Username.
+	NameTaken bool
+}
+
+// ErrMailFailed is the Kind of a registration whose mail could not be
+// sent: nothing was recorded, and the request may be made again.
+var ErrMailFailed = errors.New("confirmation mail not sent")
+
+// Register asks for an account: it checks the request's own form, its
+// limits (per source address, per key, and mails per address), and sends
+// the address one mail through send: the confirmation token, or, when the
+// address already has an account or the name is taken, a mail saying so
+// to the address's owner. The answer is the same in all three cases, so
+// that the requester learns nothing about other accounts. The token is
+// recorded only once its mail went out: a failed mail (ErrMailFailed)
+// leaves no row and spends none of the address's mails.
+func (s *Service) Register(ctx context.Context, in Registration, send func(context.Context, RegistrationMail) error) (Registration, error) {
 	email, err := ParseEmail(in.Email)
 	if err != nil {
 		return in, err
@@ -38,45 +66,63 @@ func (s *Service) CheckRegistration(ctx context.Context, in Registration) (Regis
 	if err := CheckUsername(username); err != nil {
 		return in, err
 	}
-	if _, err := ParseKey(in.PublicKey); err != nil {
+	key, err := ParseKey(in.PublicKey)
+	if err != nil {
 		return in, err
 	}
-	if _, err := s.st.GetUserByEmail(ctx, email); err == nil {
-		return in, conflictf("%s already has an account: connect with one of its keys and run `keys add`", email)
+	a, now := s.auth, s.clock()
+	pairs := []bucketKey{{a.regKey, key.Fingerprint}}
+	if src := SourceKey(in.Addr); src != "" {
+		pairs = append(pairs, bucketKey{a.regAddr, src})
+	}
+	if ok, wait := takeAll(now, pairs...); !ok {
+		return in, limitedf(wait, "too many registration requests from this address or key; try again in %d minutes", minutesOf(wait))
+	}
+	mailbox := strings.ToLower(email)
+	if ok, wait := a.regEmail.take(mailbox, now); !ok {
+		return in, limitedf(wait, "a confirmation mail went to %s a short while ago; check your mail (and spam folder) or try again in %d minutes", email, minutesOf(wait))
+	}
+	m := RegistrationMail{To: email, Username: username, Fingerprint: key.Fingerprint}
+	if u, err := s.st.GetUserByEmail(ctx, email); err == nil {
+		m.Account = u.Username
 	} else if !errors.Is(err, store.ErrNotFound) {
+		a.regEmail.put(mailbox, now)
 		return in, fmt.Errorf("user of %s: %w", email, err)
 	}
-	if _, err := s.st.GetUserByName(ctx, username); err == nil {
-		return in, conflictf("the user name %q is taken; choose another with --username", username)
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return in, fmt.Errorf("user %q: %w", username, err)
+	if m.Account == "" {
+		if _, err := s.st.GetUserByName(ctx, username); err == nil {
+			m.NameTaken = true
+		} else if !errors.Is(err, store.ErrNotFound) {
+			a.regEmail.put(mailbox, now)
+			return in, fmt.Errorf("user %q: %w", username, err)
+		}
 	}
-	return Registration{Email: email, Username: username, PublicKey: in.PublicKey}, nil
+	if m.Account == "" && !m.NameTaken {
+		m.Confirmation = &store.Confirmation{
+			Type:      store.ConfirmationRegistration,
+			Email:     email,
+			Key:       NewSecret(),
+			Date:      now,
+			Active:    true,
+			Username:  username,
+			PublicKey: in.PublicKey,
+		}
+	}
+	if err := send(ctx, m); err != nil {
+		a.regEmail.put(mailbox, now)
+		return in, &Error{Kind: ErrMailFailed, Msg: fmt.Sprintf("could not send the confirmation mail to %s; try again later", email)}
+	}
+	if m.Confirmation != nil {
+		// Written after the mail went out, so that a failed mail leaves
+		// nothing behind; nobody can confirm before the mail arrives.
+		if err := s.st.CreateConfirmation(ctx, m.Confirmation); err != nil {
+			return in, fmt.Errorf("record registration of %q (its mail went out: register again): %w", username, err)
+		}
+	}
+	return Registration{Email: email, Username: username, PublicKey: in.PublicKey, Addr: in.Addr}, nil
 }
 
-// StartRegistration checks a registration request (CheckRegistration) and
-// records its confirmation token, whose key the caller mails to the
-// address.
-func (s *Service) StartRegistration(ctx context.Context, in Registration) (*store.Confirmation, error) {
-	r, err := s.CheckRegistration(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	email, username := r.Email, r.Username
-	conf := &store.Confirmation{
-		Type:      store.ConfirmationRegistration,
-		Email:     email,
-		Key:       NewSecret(),
-		Date:      s.clock(),
-		Active:    true,
-		Username:  username,
-		PublicKey: in.PublicKey,
-	}
-	if err := s.st.CreateConfirmation(ctx, conf); err != nil {
-		return nil, fmt.Errorf("record registration of %q: %w", username, err)
-	}
-	return conf, nil
-}
+func minutesOf(d time.Duration) int { return max(1, int((d+time.Minute-1)/time.Minute)) }
 
 // errTokenGone is the answer to every token that does not work: whoever
 // holds a wrong token learns nothing about the right ones.
