@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
@@ -99,6 +100,19 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 		for name, db := range p.Pools() {
 			hs.Registry().MustRegister(collectors.NewDBStatsCollector(db, name))
 		}
+	}
+	// The password work strangers cause: bcrypt runs, logins served from
+	// the cache, logins refused as too many.
+	for _, c := range []struct {
+		name, help string
+		read       func(service.AuthStats) uint64
+	}{
+		{"patchwork_password_checks_total", "Slow password hash comparisons run (bcrypt or upstream's), for unknown users too.", func(a service.AuthStats) uint64 { return a.HashChecks }},
+		{"patchwork_login_cache_hits_total", "Password logins answered from the cache of recent successes.", func(a service.AuthStats) uint64 { return a.CacheHits }},
+		{"patchwork_logins_limited_total", "Password logins refused as too many failures or too busy.", func(a service.AuthStats) uint64 { return a.Limited }},
+	} {
+		hs.Registry().MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+			func() float64 { return float64(c.read(svc.AuthStats())) }))
 	}
 	// SSH output has no request to learn the host from: derive the URL
 	// from the bound address (the real port when configured as :0).

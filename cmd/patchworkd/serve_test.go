@@ -322,7 +322,8 @@ func TestServeEachDialect(t *testing.T) {
 	for _, d := range sqltest.Dialects() {
 		t.Run(d, func(t *testing.T) {
 			metricsAddr := freeLoopbackAddr(t)
-			httpAddr, sshAddr, stop := serveInProcess(t, sqltest.URL(t, d), map[string]string{"PATCHWORK_HTTP_XMLRPC": "false", "PATCHWORK_METRICS_ADDR": metricsAddr})
+			httpAddr, sshAddr, stop := serveInProcess(t, sqltest.URL(t, d), map[string]string{"PATCHWORK_HTTP_XMLRPC": "false", "PATCHWORK_METRICS_ADDR": metricsAddr,
+				"PATCHWORK_AUTH_LOGIN_FAILURES_PER_ADDR": "1"})
 			base := "http://" + httpAddr
 			if code, body := get(t, base+"/healthz"); code != 200 {
 				t.Errorf("/healthz: %d %q", code, body)
@@ -333,6 +334,24 @@ func TestServeEachDialect(t *testing.T) {
 			}
 			if code, body := get(t, "http://"+metricsAddr+"/metrics"); code != 200 || !strings.Contains(body, pool) {
 				t.Errorf("/metrics on metrics_addr: %d, no %s", code, pool)
+			}
+			// The [auth] limits reach the service: one failed login from
+			// an address, then 429, counted in the metrics.
+			for i, want := range []int{http.StatusForbidden, http.StatusTooManyRequests} {
+				req, _ := http.NewRequest("GET", base+"/api/users/", nil)
+				req.SetBasicAuth("nobody", "wrong")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != want {
+					t.Errorf("failed login %d: %d, want %d", i+1, resp.StatusCode, want)
+				}
+			}
+			if _, body := get(t, "http://"+metricsAddr+"/metrics"); !strings.Contains(body, "patchwork_logins_limited_total 1") ||
+				!strings.Contains(body, "patchwork_password_checks_total 1") {
+				t.Errorf("/metrics lacks the login counters")
 			}
 			if code, _ := get(t, base+"/metrics"); code == 200 {
 				t.Errorf("/metrics served on the public HTTP port")

@@ -34,7 +34,7 @@ func (s *syncBuffer) String() string {
 
 // start runs a real server on a free port with extra test routes and
 // returns its base URL and log; it is shut down at the end of the test.
-func start(t *testing.T, opts Options, extra map[string]http.HandlerFunc) (*Server, string, *syncBuffer) {
+func start(t testing.TB, opts Options, extra map[string]http.HandlerFunc) (*Server, string, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	opts.Addr = "127.0.0.1:0"
