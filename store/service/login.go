@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime"
@@ -60,7 +61,7 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*store.User, error)
 		}
 		a.forget(ck)
 	}
-	name, src := strings.ToLower(c.Username), SourceKey(c.Addr)
+	name, src := boundedKey(strings.ToLower(c.Username)), SourceKey(c.Addr)
 	tk := a.trustKey(name, src)
 	var pairs []bucketKey
 	// Strangers spending a name's failures must not lock its owner out:
@@ -362,6 +363,17 @@ func (a *authState) forgetUser(id int64) {
 			delete(a.cache, k)
 		}
 	}
+}
+
+// boundedKey is name as a bucket's key: a name longer than any account's
+// is kept as its hash, so that a flood of long made-up names costs the
+// buckets no more memory than short ones.
+func boundedKey(name string) string {
+	if len(name) <= 2*sha256.Size {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 func secondsOf(d time.Duration) int { return max(1, int((d+time.Second-1)/time.Second)) }
