@@ -121,6 +121,9 @@ func New(o Options) tea.Model {
 	}
 	m.resize(o.Width, o.Height)
 	m.stack = []common.Page{projects.New(c)}
+	if o.Gate != nil {
+		return &gated{m: m, g: o.Gate, ctx: o.Ctx}
+	}
 	return m
 }
 

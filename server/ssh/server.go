@@ -103,6 +103,9 @@ type Server struct {
 	mailGate mailGate
 	// watcher reads the event log once for all TUI sessions.
 	watcher *store.Watcher
+	// gate bounds how many TUI sessions update and draw at once (one
+	// fewer than the cores): HTTP and mail always find a core.
+	gate *tui.Gate
 
 	mu sync.Mutex
 	ln net.Listener
@@ -136,6 +139,7 @@ func New(opts Options) (*Server, error) {
 		// Sessions poll twice a second; a reading serves them for a
 		// quarter: a change shows within 0.75 s, at ≤ 4 reads a second.
 		watcher: store.NewWatcher(opts.Store, 250*time.Millisecond, nil),
+		gate:    tui.NewGate(0),
 	}
 
 	// Listed last runs first: recover wraps everything; the session
