@@ -548,17 +548,18 @@ func TestSoak(t *testing.T) {
 		mem := soakMemNow(pid, metricsAddr)
 
 		var b strings.Builder
-		fmt.Fprintf(&b, "\nsoak part %q: %v (%d TUI sessions connected", part, elapsed.Round(time.Second), connected)
+		what := "idle"
 		if useTUI {
-			fmt.Fprintf(&b, " and busy")
+			what = "each scrolling, opening a patch and going back once a second"
 		}
+		fmt.Fprintf(&b, "\nsoak part %q: %v; %d TUI sessions connected, %s", part, elapsed.Round(time.Second), connected, what)
 		if useMail {
-			fmt.Fprintf(&b, ", %d mails/s", mailRate)
+			fmt.Fprintf(&b, "; %d mails/s asked", mailRate)
 		}
 		if useHTTP {
-			fmt.Fprintf(&b, ", %d requests/s", reqRate)
+			fmt.Fprintf(&b, "; %d requests/s asked", reqRate)
 		}
-		fmt.Fprintf(&b, " asked)\n")
+		b.WriteString("\n")
 		if len(kinds) > 0 {
 			b.WriteString(soakTable(kinds...))
 		}
