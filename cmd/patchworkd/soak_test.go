@@ -409,7 +409,7 @@ func TestSoak(t *testing.T) {
 
 		load0, _ := os.ReadFile("/proc/loadavg")
 		cpu0 := soakCPUNow(pid)
-		waits0, waited0 := soakPoolWaits(metricsAddr)
+		pools0 := soakPoolWaits(metricsAddr)
 		begin := time.Now()
 		end := begin.Add(dur)
 		var wg sync.WaitGroup
@@ -544,7 +544,7 @@ func TestSoak(t *testing.T) {
 		elapsed := time.Since(begin)
 		load1, _ := os.ReadFile("/proc/loadavg")
 		cpu1 := soakCPUNow(pid)
-		waits1, waited1 := soakPoolWaits(metricsAddr)
+		pools1 := soakPoolWaits(metricsAddr)
 		mem := soakMemNow(pid, metricsAddr)
 
 		var b strings.Builder
@@ -576,7 +576,7 @@ func TestSoak(t *testing.T) {
 			fmt.Fprintf(&b, "daemon CPU per TUI action: %.2f ms (%d actions)\n",
 				float64((cpu1.daemon-cpu0.daemon).Microseconds())/1000/float64(actions), actions)
 		}
-		fmt.Fprintf(&b, "database connections: %.0f waits for a free one, %.1f s waited in all\n", waits1-waits0, waited1-waited0)
+		fmt.Fprintf(&b, "database connections, waits for a free one: %s\n", pools1.since(pools0))
 		fmt.Fprintf(&b, "load average before: %s      after: %s\n", strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)))
 		fmt.Print(b.String())
 		for _, k := range kinds {
@@ -763,13 +763,18 @@ func (c soakCPU) since(c0 soakCPU) string {
 		m, d, s, ch, m-d-s-ch)
 }
 
+// soakPools is each connection pool's waits for a free connection and
+// seconds waited, by pool name (db_name).
+type soakPools map[string][2]float64
+
 // soakPoolWaits reads the daemon's connection pool statistics from its
 // /metrics (on metrics_addr): waits for a free connection and the seconds
-// waited, summed over its pools (0 when unreadable).
-func soakPoolWaits(metricsAddr string) (waits, seconds float64) {
+// waited, per pool (empty when unreadable).
+func soakPoolWaits(metricsAddr string) soakPools {
+	out := soakPools{}
 	resp, err := http.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
-		return 0, 0
+		return out
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -778,17 +783,39 @@ func soakPoolWaits(metricsAddr string) (waits, seconds float64) {
 		if !ok {
 			continue
 		}
-		_, value, _ := strings.Cut(rest, "} ")
+		labels, value, _ := strings.Cut(rest, "} ")
 		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
 		if err != nil {
 			continue
 		}
+		pool := strings.TrimSuffix(strings.TrimPrefix(labels, `db_name="`), `"`)
+		w := out[pool]
 		switch name {
 		case "go_sql_wait_count_total":
-			waits += v
+			w[0] = v
 		case "go_sql_wait_duration_seconds_total":
-			seconds += v
+			w[1] = v
+		default:
+			continue
 		}
+		out[pool] = w
 	}
-	return waits, seconds
+	return out
+}
+
+// since renders the waits of each pool between p0 and p.
+func (p soakPools) since(p0 soakPools) string {
+	names := make([]string, 0, len(p))
+	for n := range p {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %.0f waits, %.1f s waited", n, p[n][0]-p0[n][0], p[n][1]-p0[n][1]))
+	}
+	if len(parts) == 0 {
+		return "(no statistics)"
+	}
+	return strings.Join(parts, "; ")
 }
