@@ -25,10 +25,6 @@ import (
 	"github.com/patchwork-go/patchwork/store/sqlstore"
 )
 
-// sshDBConns is the size of the SSH front end's own connection pool
-// (the main pool has 20 on PostgreSQL and MySQL, 8 readers on SQLite).
-const sshDBConns = 4
-
 func newServeCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve [--ssh-addr ADDR] [--http-addr ADDR]",
@@ -104,7 +100,7 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	if sh, ok := s.(interface {
 		Share(name string, maxConns int) (*sqlstore.Store, error)
 	}); ok {
-		tui, err := sh.Share("ssh", sshDBConns)
+		tui, err := sh.Share("ssh", cfg.SSH.DBConnections)
 		if err != nil {
 			logger.Warn("the SSH front end shares the main connection pool", "error", err)
 		} else {
@@ -145,6 +141,7 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 		MaxChannelsPerConn:          cfg.SSH.MaxChannelsPerConnection,
 		SSHCommand:                  cfg.SSH.Command,
 		StateKeys:                   cfg.SSH.StateKeys,
+		TUISlots:                    cfg.SSH.TUISlots,
 	}
 	if mailer != nil {
 		sshOpts.Mailer = mailer

@@ -71,6 +71,9 @@ type Options struct {
 	// sessions open at once on one connection. 0 means unlimited.
 	MaxConnsPerAddr    int
 	MaxChannelsPerConn int
+	// TUISlots is how many TUI sessions update and draw at once; 0 means
+	// one fewer than the cores (GOMAXPROCS), at least one.
+	TUISlots int
 	// Now is the clock (tests fix it); nil means time.Now.
 	Now func() time.Time
 	// Mailer sends registration confirmations; nil disables registration.
@@ -139,7 +142,7 @@ func New(opts Options) (*Server, error) {
 		// Sessions poll twice a second; a reading serves them for a
 		// quarter: a change shows within 0.75 s, at ≤ 4 reads a second.
 		watcher: store.NewWatcher(opts.Store, 250*time.Millisecond, nil),
-		gate:    tui.NewGate(0),
+		gate:    tui.NewGate(opts.TUISlots),
 	}
 
 	// Listed last runs first: recover wraps everything; the session
