@@ -11,6 +11,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -409,6 +410,7 @@ func TestSoak(t *testing.T) {
 
 		load0, _ := os.ReadFile("/proc/loadavg")
 		cpu0 := soakCPUNow(pid)
+		db0 := soakDBCPUNow(ctx, st.DB(), dialect)
 		pools0 := soakPoolWaits(metricsAddr)
 		begin := time.Now()
 		end := begin.Add(dur)
@@ -544,6 +546,7 @@ func TestSoak(t *testing.T) {
 		elapsed := time.Since(begin)
 		load1, _ := os.ReadFile("/proc/loadavg")
 		cpu1 := soakCPUNow(pid)
+		dbCPU := soakDBCPUNow(ctx, st.DB(), dialect).since(db0)
 		pools1 := soakPoolWaits(metricsAddr)
 		mem := soakMemNow(pid, metricsAddr)
 
@@ -571,10 +574,16 @@ func TestSoak(t *testing.T) {
 				(mem.rss-mem0.rss)/n>>10, (mem.heap-mem0.heap)/n>>10, float64(mem.goroutines-mem0.goroutines)/float64(n))
 		}
 		fmt.Fprintf(&b, "CPU used (in cores, over the part): %s\n", cpu1.since(cpu0))
+		if dialect == "postgres" {
+			// The machine is shared: "rest" above holds other people's
+			// work too; this is the soak database's own server processes.
+			fmt.Fprintf(&b, "database server CPU for the soak's database: %.2f cores\n", dbCPU.Seconds()/elapsed.Seconds())
+		}
 		if useTUI && len(open.lat) > 0 {
 			actions := len(scroll.lat) + len(open.lat) + len(back.lat)
-			fmt.Fprintf(&b, "daemon CPU per TUI action: %.2f ms (%d actions)\n",
-				float64((cpu1.daemon-cpu0.daemon).Microseconds())/1000/float64(actions), actions)
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(actions) }
+			fmt.Fprintf(&b, "CPU per TUI action: daemon %.2f ms, database server %.2f ms (%d actions)\n",
+				ms(cpu1.daemon-cpu0.daemon), ms(dbCPU), actions)
 		}
 		fmt.Fprintf(&b, "database connections, waits for a free one: %s\n", pools1.since(pools0))
 		fmt.Fprintf(&b, "load average before: %s      after: %s\n", strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)))
@@ -761,6 +770,56 @@ func (c soakCPU) since(c0 soakCPU) string {
 	m, d, s, ch := cores(c.machine-c0.machine), cores(c.daemon-c0.daemon), cores(c.self-c0.self), cores(c.children-c0.children)
 	return fmt.Sprintf("machine %.2f = daemon %.2f + load generator %.2f + parsemail processes %.2f + rest (database, system) %.2f",
 		m, d, s, ch, m-d-s-ch)
+}
+
+// soakDBCPU is the CPU time of each PostgreSQL server process (backend)
+// connected to the soak's database, by pid.
+type soakDBCPU map[int]time.Duration
+
+func soakDBCPUNow(ctx context.Context, db *sql.DB, dialect string) soakDBCPU {
+	out := soakDBCPU{}
+	if dialect != "postgres" {
+		return out
+	}
+	rows, err := db.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			out[pid] = soakProcCPU(pid)
+		}
+	}
+	return out
+}
+
+// since is the CPU the backends used after c0: all of it for backends
+// that started since (those that ended meanwhile are lost; the daemon's
+// pools keep theirs).
+func (c soakDBCPU) since(c0 soakDBCPU) time.Duration {
+	var d time.Duration
+	for pid, t := range c {
+		d += t - c0[pid]
+	}
+	return d
+}
+
+// soakProcCPU is a process's user and system CPU time so far.
+func soakProcCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	rest := string(data)[strings.LastIndexByte(string(data), ')')+2:]
+	f := strings.Fields(rest)
+	if len(f) <= 12 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * time.Second / clkTck
 }
 
 // soakPools is each connection pool's waits for a free connection and
