@@ -98,7 +98,7 @@ func New(o Options) tea.Model {
 	}
 	c := &common.Common{
 		Ctx: o.Ctx, Store: o.Store, Service: service.Or(o.Service, o.Store, o.Now), User: o.User, Now: o.Now, Logger: o.Logger,
-		Styles: styles.New(dark), Keys: keys, SSH: o.SSH,
+		Styles: styles.Shared(dark), Keys: keys, SSH: o.SSH,
 		Drafts: map[service.ReplyTarget]string{},
 	}
 	if o.User == nil {
@@ -198,7 +198,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case tea.BackgroundColorMsg:
 		if !m.fixedBG {
 			// Styles live in Common, so every page redraws with them.
-			*m.c.Styles = *styles.New(msg.IsDark())
+			m.c.Styles = styles.Shared(msg.IsDark())
 		}
 		return nil
 	case tickMsg:
