@@ -307,10 +307,15 @@ func TestSoak(t *testing.T) {
 		// garbage is collected sooner as the heap nears it.
 		serveEnv = append(serveEnv, "GOMEMLIMIT="+l)
 	}
-	if a := os.Getenv("SOAK_PPROF_ADDR"); a != "" {
-		// To profile the daemon under load: go tool pprof http://ADDR/debug/pprof/profile
-		serveEnv = append(serveEnv, "PATCHWORK_PPROF_ADDR="+a)
+	// The pprof listener also lets the soak collect the daemon's garbage
+	// before it reads the heap: the live heap per session, not what the
+	// collector had not come to yet. To profile the daemon under load, set
+	// SOAK_PPROF_ADDR and: go tool pprof http://ADDR/debug/pprof/profile
+	pprofAddr := os.Getenv("SOAK_PPROF_ADDR")
+	if pprofAddr == "" {
+		pprofAddr = freeLoopbackAddr(t)
 	}
+	serveEnv = append(serveEnv, "PATCHWORK_PPROF_ADDR="+pprofAddr)
 	// parsemail hands its mail to the daemon over the mail socket, as the
 	// README advises a busy site to set up; SOAK_MAIL_SOCKET=0 has each
 	// process store its mail itself.
@@ -329,7 +334,7 @@ func TestSoak(t *testing.T) {
 	pid := starting.cmd.Process.Pid
 	// What the daemon holds before any session: the idle sessions' cost
 	// is what they add to it.
-	mem0 := soakMemNow(pid, metricsAddr)
+	mem0 := soakMemNow(pid, metricsAddr, pprofAddr)
 
 	// TUI sessions, opened 20 at a time before the clock starts.
 	signer := relsshKey(t)
@@ -548,7 +553,7 @@ func TestSoak(t *testing.T) {
 		cpu1 := soakCPUNow(pid)
 		dbCPU := soakDBCPUNow(ctx, st.DB(), dialect).since(db0)
 		pools1 := soakPoolWaits(metricsAddr)
-		mem := soakMemNow(pid, metricsAddr)
+		mem := soakMemNow(pid, metricsAddr, pprofAddr)
 
 		var b strings.Builder
 		what := "idle"
@@ -566,7 +571,7 @@ func TestSoak(t *testing.T) {
 		if len(kinds) > 0 {
 			b.WriteString(soakTable(kinds...))
 		}
-		fmt.Fprintf(&b, "daemon RSS: peak (VmHWM) %d MiB, now %d MiB; heap in use %d MiB; %d goroutines\n",
+		fmt.Fprintf(&b, "daemon RSS: peak (VmHWM) %d MiB, now %d MiB; heap in use after a GC %d MiB; %d goroutines\n",
 			relsshHWM(pid)>>20, mem.rss>>20, mem.heap>>20, mem.goroutines)
 		if connected > 0 {
 			n := int64(connected)
@@ -674,10 +679,15 @@ type soakMem struct {
 	goroutines int64
 }
 
-// soakMemNow reads the daemon's resident size and, from its /metrics, its
-// heap in use and goroutines.
-func soakMemNow(pid int, metricsAddr string) soakMem {
+// soakMemNow reads the daemon's resident size and, after a collection, from
+// its /metrics its heap in use and goroutines.
+func soakMemNow(pid int, metricsAddr, pprofAddr string) soakMem {
 	m := soakMem{rss: soakRSS(pid)}
+	// A heap profile with gc=1 runs a collection first.
+	if resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/heap?gc=1"); err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
 	resp, err := http.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
 		return m
