@@ -16,6 +16,12 @@ import (
 // keys and loads queue in their program meanwhile, and the renderer,
 // which draws at most a frame per tick, shows the last state). A Gate is
 // safe for concurrent use; the zero value is not usable (NewGate).
+//
+// What the gate cannot hold is the library's own drawing: bubbletea turns
+// the view into terminal output on a ticker goroutine of its own (under
+// the soak's TUI load, 46% of the daemon's CPU), with no hook before it.
+// That work is bounded instead by the frames the gated models produce and
+// by the frame rate (server/ssh caps it at 30 a second).
 type Gate struct {
 	slots chan struct{}
 	waits atomic.Int64
