@@ -18,6 +18,31 @@ import (
 // on ultraviolet), which no view of ours can avoid: what a frame and an
 // idle session cost once the model has drawn its string. They are
 // measured on the patch list's real frames, for an upstream report.
+//
+// What the report says (bubbletea v2.1.1, ultraviolet 2026-10-08; figures
+// of December 2026 on 2 shared cores):
+//   - A frame in which the cursor moved one row costs ~530 us of CPU to
+//     send 241 bytes (BenchmarkRendererFrame). The whole frame string is
+//     parsed into cells again (StyledString.Draw), every line is hashed
+//     for the scroll optimisation (updateHashmap; there is no program
+//     option to turn it off) and every cell's style converted to the
+//     colour profile (ConvertStyle). Under the soak's TUI load the
+//     renderer's ticker was 46% of the daemon's CPU (Render 29%, Draw 7%,
+//     scroll hashing 8%, ConvertStyle 5%). Keeping the parsed cells of
+//     lines whose text did not change would make such a frame a few lines'
+//     work.
+//   - The renderer runs on a goroutine of its own, on a ticker, with no
+//     hook before it: a server cannot make it wait for a slot (tui.Gate
+//     holds Update and View only).
+//   - An idle program at 100x30 holds ~895 KiB (BenchmarkRendererIdleMemory):
+//     two full cell buffers (the frame and the terminal's copy, 112-byte
+//     cells: 336 KiB each) and the input reader's key table (~127 KiB),
+//     built for each reader though it depends only on TERM and flags.
+//     That alone is most of the 1 MiB an idle SSH session may cost.
+//   - The ticker skips an unchanged view by comparing it with the last one
+//     drawn; equal strings at different addresses are compared byte by
+//     byte every tick (our workaround: the model hands over the same
+//     string, see TestFrameSameContentSameString).
 
 // flipMsg asks flipModel for its other frame.
 type flipMsg struct{}
