@@ -54,8 +54,9 @@ reliability:
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run 'TestReliability' ./cmd/patchworkd ./store/sqlstore/faultproxy
 
 ## soak: SOAK_SESSIONS TUI sessions, SOAK_MAILS mails/s, SOAK_REQUESTS REST+XML-RPC
-## requests/s for SOAK_SECONDS against one serve (PostgreSQL with
-## PATCHWORK_SOAK_PATCHES patches when PATCHWORK_TEST_POSTGRES is set); prints a table
+## requests/s against one serve (PostgreSQL with PATCHWORK_SOAK_PATCHES patches
+## when PATCHWORK_TEST_POSTGRES is set), SOAK_SECONDS for each part of SOAK_PARTS
+## (idle, tui, mail, http: each alone; all: together); prints a table per part
 soak:
 	PATCHWORK_SOAK=1 $(GO) test -count=1 -timeout 60m -run 'TestSoak' -v ./cmd/patchworkd
 

@@ -50,4 +50,7 @@ type Options struct {
 	// Watcher shares event log readings among the sessions of a process;
 	// nil: the session reads the log itself.
 	Watcher *store.Watcher
+	// Gate, shared by the sessions of a process, bounds how many of them
+	// update and draw at once; nil: no bound.
+	Gate *Gate
 }

@@ -110,6 +110,13 @@ type SSHConfig struct {
 	// A = "accepted"); unset: A accepted, R rejected, C changes-requested,
 	// U under-review, N new.
 	StateKeys map[string]string `toml:"state_keys"`
+	// DBConnections is the size of the SSH front end's own database
+	// connection pool: hundreds of TUI sessions wait for these, never for
+	// the HTTP requests' and mails' connections.
+	DBConnections int `toml:"db_connections" env:"DB_CONNECTIONS"`
+	// TUISlots is how many TUI sessions update and draw at once (0: one
+	// fewer than the cores), so that HTTP and mail always find a core.
+	TUISlots int `toml:"tui_slots" env:"TUI_SLOTS"`
 }
 
 // HTTPConfig configures the HTTP server (web, REST, XML-RPC).
@@ -235,6 +242,7 @@ func DefaultConfig() Config {
 			MaxAnonymousSessionsPerAddr: 4,
 			MaxConnectionsPerAddr:       32,
 			MaxChannelsPerConnection:    10,
+			DBConnections:               4,
 		},
 		HTTP: HTTPConfig{
 			Addr:         ":8000",

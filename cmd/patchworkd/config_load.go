@@ -110,6 +110,12 @@ func (c *Config) Validate() error {
 		c.SSH.MaxAnonymousSessionsPerAddr < 0 || c.SSH.MaxConnectionsPerAddr < 0 || c.SSH.MaxChannelsPerConnection < 0 {
 		bad("ssh: session and connection limits must not be negative")
 	}
+	if c.SSH.DBConnections < 1 {
+		bad("ssh.db_connections: %d, want at least 1", c.SSH.DBConnections)
+	}
+	if c.SSH.TUISlots < 0 {
+		bad("ssh.tui_slots: %d, want 0 (one fewer than the cores) or more", c.SSH.TUISlots)
+	}
 	if c.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || !validPort(port) {
 			bad("metrics_addr: %q is not a HOST:PORT address", c.MetricsAddr)

@@ -58,7 +58,14 @@ var relWant = relCounts{Patches: 2000, Covers: 423, Comments: 265, Series: 638}
 // database db (TestMain turns it into main when mainEnv is set).
 func relCmd(t testing.TB, db string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	return relCmdBin(t, os.Args[0], db, args...)
+}
+
+// relCmdBin is relCmd running another build of patchworkd (the soak
+// compares two).
+func relCmdBin(t testing.TB, bin, db string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	dir := t.TempDir()
 	cmd.Dir = dir
 	cmd.Env = []string{

@@ -56,7 +56,13 @@ type relStarting struct {
 // relStartServe starts serve without waiting (to start several at once).
 func relStartServe(t *testing.T, db, hostKey string, env ...string) *relStarting {
 	t.Helper()
-	cmd := relCmd(t, db, "serve", "--ssh-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
+	return relStartServeBin(t, os.Args[0], db, hostKey, env...)
+}
+
+// relStartServeBin is relStartServe with another build of patchworkd.
+func relStartServeBin(t *testing.T, bin, db, hostKey string, env ...string) *relStarting {
+	t.Helper()
+	cmd := relCmdBin(t, bin, db, "serve", "--ssh-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
 	cmd.Env = append(cmd.Env, "PATCHWORK_LOG_LEVEL=info", "PATCHWORK_SSH_HOST_KEY_PATH="+hostKey)
 	cmd.Env = append(cmd.Env, env...)
 	pr, pw := io.Pipe()

@@ -23,6 +23,7 @@ import (
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/gate"
 	"github.com/patchwork-go/patchwork/store/service"
+	"github.com/patchwork-go/patchwork/store/sqlstore"
 )
 
 func newServeCmd(app *App) *cobra.Command {
@@ -94,6 +95,21 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	if err := hs.Listen(); err != nil {
 		return err
 	}
+	// The SSH front end (hundreds of TUI sessions, each load a handful of
+	// queries) gets connections of its own: it then waits for its own
+	// when busy, never the HTTP requests and mails for theirs.
+	sshStore := s
+	if sh, ok := s.(interface {
+		Share(name string, maxConns int) (*sqlstore.Store, error)
+	}); ok {
+		tui, err := sh.Share("ssh", cfg.SSH.DBConnections)
+		if err != nil {
+			logger.Warn("the SSH front end shares the main connection pool", "error", err)
+		} else {
+			defer tui.Close()
+			sshStore = tui
+		}
+	}
 	// Connection pool statistics (go_sql_*{db_name=...}): how often and
 	// how long requests and sessions waited for a connection.
 	if p, ok := s.(interface{ Pools() map[string]*sql.DB }); ok {
@@ -125,8 +141,8 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 	sshOpts := sshserver.Options{
 		Addr:                        cfg.SSH.Addr,
 		HostKeyPath:                 cfg.SSH.HostKeyPath,
-		Store:                       s,
-		Service:                     svc,
+		Store:                       sshStore,
+		Service:                     svc.With(sshStore),
 		Logger:                      logger,
 		BaseURL:                     base,
 		AllowAnonymous:              cfg.SSH.AllowAnonymous,
@@ -140,6 +156,7 @@ func serve(ctx context.Context, app *App, s store.Store) error {
 		MaxChannelsPerConn:          cfg.SSH.MaxChannelsPerConnection,
 		SSHCommand:                  cfg.SSH.Command,
 		StateKeys:                   cfg.SSH.StateKeys,
+		TUISlots:                    cfg.SSH.TUISlots,
 	}
 	if mailer != nil {
 		sshOpts.Mailer = mailer

@@ -365,6 +365,13 @@ func TestServeEachDialect(t *testing.T) {
 			if out, err := sshRun(t, sshAddr, "projects --json"); err != nil || strings.TrimSpace(out) != "[]" {
 				t.Errorf("ssh projects --json: %v %q", err, out)
 			}
+			// The SSH front end reads through a pool of its own.
+			_, body := get(t, "http://"+metricsAddr+"/metrics")
+			for _, want := range []string{`go_sql_max_open_connections{db_name="patchwork-ssh"} 4`, `go_sql_open_connections{db_name="patchwork-ssh"} 1`} {
+				if !strings.Contains(body, want) {
+					t.Errorf("/metrics after an SSH command: no %s", want)
+				}
+			}
 			stop()
 		})
 	}

@@ -11,6 +11,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -53,7 +54,8 @@ func soakEnvInt(t *testing.T, name string, def int) int {
 // soakKind collects the outcomes of one kind of operation.
 type soakKind struct {
 	name   string
-	target float64 // operations per second aimed at (0: as they come)
+	target float64       // operations per second aimed at (0: as they come)
+	span   time.Duration // how long they were asked for
 
 	mu      sync.Mutex
 	lat     []time.Duration
@@ -248,9 +250,16 @@ func soakMail(run int64, listID string, i int) []byte {
 }
 
 // TestSoak is `make soak`; see the file comment. Settings (environment):
-// SOAK_SECONDS (60), SOAK_SESSIONS (200), SOAK_MAILS per second (50),
-// SOAK_REQUESTS per second (500, half REST, half XML-RPC),
-// PATCHWORK_SOAK_PATCHES (1,000,000; seeded once and kept by sqltest).
+// SOAK_SECONDS per part (60), SOAK_SESSIONS (200), SOAK_MAILS per second
+// (50), SOAK_REQUESTS per second (500, half REST, half XML-RPC),
+// PATCHWORK_SOAK_PATCHES (1,000,000; seeded once and kept by sqltest),
+// SOAK_PARTS (the parts run one after another, each for SOAK_SECONDS, on
+// one daemon with the sessions connected: idle, the sessions connected
+// and doing nothing; tui, mail and http, each kind of load alone; all,
+// every kind at once; default "idle,tui,mail,http,all"), SOAK_ACTIONS=0
+// (the idle part only: what idle sessions cost), SOAK_SERVE_BIN (another
+// build of patchworkd to serve, to compare two builds in one run of the
+// load generator).
 func TestSoak(t *testing.T) {
 	if os.Getenv("PATCHWORK_SOAK") != "1" {
 		t.Skip("PATCHWORK_SOAK=1 runs the soak (make soak)")
@@ -260,6 +269,7 @@ func TestSoak(t *testing.T) {
 	mailRate := soakEnvInt(t, "SOAK_MAILS", 50)
 	reqRate := soakEnvInt(t, "SOAK_REQUESTS", 500)
 	nPatches := soakEnvInt(t, "PATCHWORK_SOAK_PATCHES", 1000000)
+	parts := soakParts(t)
 	dur := time.Duration(secs) * time.Second
 	ctx := context.Background()
 
@@ -297,10 +307,15 @@ func TestSoak(t *testing.T) {
 		// garbage is collected sooner as the heap nears it.
 		serveEnv = append(serveEnv, "GOMEMLIMIT="+l)
 	}
-	if a := os.Getenv("SOAK_PPROF_ADDR"); a != "" {
-		// To profile the daemon under load: go tool pprof http://ADDR/debug/pprof/profile
-		serveEnv = append(serveEnv, "PATCHWORK_PPROF_ADDR="+a)
+	// The pprof listener also lets the soak collect the daemon's garbage
+	// before it reads the heap: the live heap per session, not what the
+	// collector had not come to yet. To profile the daemon under load, set
+	// SOAK_PPROF_ADDR and: go tool pprof http://ADDR/debug/pprof/profile
+	pprofAddr := os.Getenv("SOAK_PPROF_ADDR")
+	if pprofAddr == "" {
+		pprofAddr = freeLoopbackAddr(t)
 	}
+	serveEnv = append(serveEnv, "PATCHWORK_PPROF_ADDR="+pprofAddr)
 	// parsemail hands its mail to the daemon over the mail socket, as the
 	// README advises a busy site to set up; SOAK_MAIL_SOCKET=0 has each
 	// process store its mail itself.
@@ -310,15 +325,22 @@ func TestSoak(t *testing.T) {
 		serveEnv = append(serveEnv, "PATCHWORK_MAIL_SOCKET="+mailSock)
 	}
 	t.Logf("mail socket: %q", mailSock)
-	starting := relStartServe(t, db, relHostKey(t), serveEnv...)
+	bin := os.Args[0]
+	if b := os.Getenv("SOAK_SERVE_BIN"); b != "" {
+		bin = b
+	}
+	starting := relStartServeBin(t, bin, db, relHostKey(t), serveEnv...)
 	d := starting.wait(t)
 	pid := starting.cmd.Process.Pid
-	load0, _ := os.ReadFile("/proc/loadavg")
+	// What the daemon holds before any session: the idle sessions' cost
+	// is what they add to it.
+	mem0 := soakMemNow(pid, metricsAddr, pprofAddr)
 
 	// TUI sessions, opened 20 at a time before the clock starts.
 	signer := relsshKey(t)
 	connect := &soakKind{name: "TUI connect+list"}
 	terms := make([]*soakTerm, nSess)
+	connectStart := time.Now()
 	relParallel(nSess, 20, func(i int) {
 		start := time.Now()
 		term, err := soakOpenTUI(d.ssh, signer)
@@ -336,53 +358,19 @@ func TestSoak(t *testing.T) {
 			}
 		}
 	}()
-
-	scroll := &soakKind{name: "TUI scroll", target: float64(nSess)}
-	open := &soakKind{name: "TUI open patch", target: float64(nSess)}
-	back := &soakKind{name: "TUI back to list", target: float64(nSess)}
-	mails := &soakKind{name: "mail (parsemail)", target: float64(mailRate)}
-	rest := &soakKind{name: "REST GET", target: float64(reqRate) / 2}
-	xmlrpc := &soakKind{name: "XML-RPC", target: float64(reqRate) - float64(reqRate)/2}
-
-	cpu0 := soakCPUNow(pid)
-	waits0, waited0 := soakPoolWaits(metricsAddr)
-	begin := time.Now()
-	end := begin.Add(dur)
-	var wg sync.WaitGroup
-	for i, term := range terms {
-		if term == nil {
-			continue
+	connected := 0
+	for _, term := range terms {
+		if term != nil {
+			connected++
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Spread the sessions over the second.
-			time.Sleep(time.Duration(i) * time.Second / time.Duration(max(nSess, 1)))
-			tick := time.NewTicker(time.Second)
-			defer tick.Stop()
-			keys := []string{"j", "\x04"} // one line, half a page
-			for n := 0; time.Now().Before(end); n++ {
-				if took, err := term.step(keys[n%2], "", 10*time.Second); err != nil {
-					scroll.fail("%v", err)
-				} else {
-					scroll.ok(took)
-				}
-				if took, err := term.step("\r", "Message-ID", 10*time.Second); err != nil {
-					open.fail("%v", err)
-				} else {
-					open.ok(took)
-				}
-				if took, err := term.step("q", "query:", 10*time.Second); err != nil {
-					back.fail("%v", err)
-				} else {
-					back.ok(took)
-				}
-				<-tick.C
-			}
-		}()
 	}
+	fmt.Printf("\nsoak: %s, %d patches in the read project, %d cores, daemon %s; %d TUI sessions connected in %v\n",
+		dialect, nPatches, runtime.NumCPU(), bin, connected, time.Since(connectStart).Round(time.Second))
+	fmt.Print(soakTable(connect))
 
 	var sent atomic.Int64
+	var tempMu sync.Mutex
+	var tempfailed []int
 	mailDir := t.TempDir()
 	deliver := func(i int) (*exec.ExitError, string, error) {
 		cmd := exec.Command(os.Args[0], "parsemail")
@@ -398,99 +386,221 @@ func TestSoak(t *testing.T) {
 		errors.As(err, &ee)
 		return ee, errb.String(), err
 	}
-	// Mails refused with 75 (EX_TEMPFAIL) stay with the sender, as an MTA
-	// keeps them: they are delivered again after the run and must then be
-	// stored like the rest. They still count as errors of the run.
-	var tempMu sync.Mutex
-	var tempfailed []int
-	mailWG := soakPace(dur, float64(mailRate), max(4*mailRate, 8), mails, func(i int) {
-		sent.Add(1)
-		start := time.Now()
-		ee, stderr, err := deliver(i)
-		if err != nil {
-			if ee != nil && ee.ExitCode() == 75 {
-				tempMu.Lock()
-				tempfailed = append(tempfailed, i)
-				tempMu.Unlock()
-			}
-			mails.fail("mail %d: %v: %s", i, err, relTail(stderr))
-			return
-		}
-		mails.ok(time.Since(start))
-	})
-
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	base := "http://" + d.http
-	get := func(k *soakKind, req *http.Request, check func([]byte) error) {
-		start := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			k.fail("%s: %v", req.URL, err)
-			return
+	rng := func(i int) *rand.Rand { return rand.New(rand.NewPCG(uint64(i), uint64(run))) }
+	mailIndex := 0 // mails of earlier parts: every mail has its own number
+
+	for _, part := range parts {
+		useTUI, useMail, useHTTP := part == "tui" || part == "all", part == "mail" || part == "all", part == "http" || part == "all"
+		var kinds []*soakKind
+		scroll := &soakKind{name: "TUI scroll", target: float64(nSess)}
+		open := &soakKind{name: "TUI open patch", target: float64(nSess)}
+		back := &soakKind{name: "TUI back to list", target: float64(nSess)}
+		mails := &soakKind{name: "mail (parsemail)", target: float64(mailRate)}
+		rest := &soakKind{name: "REST GET", target: float64(reqRate) / 2}
+		xmlrpc := &soakKind{name: "XML-RPC", target: float64(reqRate) - float64(reqRate)/2}
+		for _, k := range []*soakKind{scroll, open, back, mails, rest, xmlrpc} {
+			k.span = dur
 		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		took := time.Since(start)
-		switch {
-		case err != nil:
-			k.fail("%s: %v", req.URL, err)
-		case resp.StatusCode != http.StatusOK:
-			k.fail("%s: %d %s", req.URL, resp.StatusCode, relTail(string(body)))
-		default:
-			if err := check(body); err != nil {
+		if useTUI {
+			kinds = append(kinds, scroll, open, back)
+		}
+		if useMail {
+			kinds = append(kinds, mails)
+		}
+		if useHTTP {
+			kinds = append(kinds, rest, xmlrpc)
+		}
+
+		load0, _ := os.ReadFile("/proc/loadavg")
+		cpu0 := soakCPUNow(pid)
+		db0 := soakDBCPUNow(ctx, st.DB(), dialect)
+		pools0 := soakPoolWaits(metricsAddr)
+		begin := time.Now()
+		end := begin.Add(dur)
+		var wg sync.WaitGroup
+		for i, term := range terms {
+			if term == nil || !useTUI {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Spread the sessions over the second.
+				time.Sleep(time.Duration(i) * time.Second / time.Duration(max(nSess, 1)))
+				tick := time.NewTicker(time.Second)
+				defer tick.Stop()
+				keys := []string{"j", "\x04"} // one line, half a page
+				for n := 0; time.Now().Before(end); n++ {
+					if took, err := term.step(keys[n%2], "", 10*time.Second); err != nil {
+						scroll.fail("%v", err)
+					} else {
+						scroll.ok(took)
+					}
+					if took, err := term.step("\r", "Message-ID", 10*time.Second); err != nil {
+						open.fail("%v", err)
+					} else {
+						open.ok(took)
+					}
+					if took, err := term.step("q", "query:", 10*time.Second); err != nil {
+						back.fail("%v", err)
+					} else {
+						back.ok(took)
+					}
+					<-tick.C
+				}
+			}()
+		}
+
+		// Mails refused with 75 (EX_TEMPFAIL) stay with the sender, as an
+		// MTA keeps them: they are delivered again after the run and must
+		// then be stored like the rest. They still count as errors of the
+		// run.
+		first := mailIndex
+		mailWG := &sync.WaitGroup{}
+		if useMail {
+			mailIndex += int(dur.Seconds()*float64(mailRate)) + 1
+			mailWG = soakPace(dur, float64(mailRate), max(4*mailRate, 8), mails, func(i int) {
+				i += first
+				sent.Add(1)
+				start := time.Now()
+				ee, stderr, err := deliver(i)
+				if err != nil {
+					if ee != nil && ee.ExitCode() == 75 {
+						tempMu.Lock()
+						tempfailed = append(tempfailed, i)
+						tempMu.Unlock()
+					}
+					mails.fail("mail %d: %v: %s", i, err, relTail(stderr))
+					return
+				}
+				mails.ok(time.Since(start))
+			})
+		}
+
+		get := func(k *soakKind, req *http.Request, check func([]byte) error) {
+			start := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
 				k.fail("%s: %v", req.URL, err)
 				return
 			}
-			k.ok(took)
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			took := time.Since(start)
+			switch {
+			case err != nil:
+				k.fail("%s: %v", req.URL, err)
+			case resp.StatusCode != http.StatusOK:
+				k.fail("%s: %d %s", req.URL, resp.StatusCode, relTail(string(body)))
+			default:
+				if err := check(body); err != nil {
+					k.fail("%s: %v", req.URL, err)
+					return
+				}
+				k.ok(took)
+			}
+		}
+		restWG, xmlWG := &sync.WaitGroup{}, &sync.WaitGroup{}
+		if useHTTP {
+			restWG = soakPace(dur, rest.target, 256, rest, func(i int) {
+				r := rng(i)
+				u := fmt.Sprintf("%s/api/patches/%d/", base, minID+r.Int64N(maxID-minID+1))
+				if i%2 == 1 {
+					u = fmt.Sprintf("%s/api/patches/?project=bench&per_page=20&page=%d", base, 1+r.IntN(5))
+				}
+				req, _ := http.NewRequest(http.MethodGet, u, nil)
+				get(rest, req, func(b []byte) error {
+					if len(b) == 0 || (b[0] != '{' && b[0] != '[') {
+						return fmt.Errorf("not JSON: %.80q", b)
+					}
+					return nil
+				})
+			})
+			xmlWG = soakPace(dur, xmlrpc.target, 256, xmlrpc, func(i int) {
+				r := rng(i)
+				id := minID + r.Int64N(maxID-minID+1)
+				body := fmt.Sprintf(`<?xml version="1.0"?><methodCall><methodName>patch_get</methodName>`+
+					`<params><param><value><int>%d</int></value></param></params></methodCall>`, id)
+				if i%2 == 1 {
+					body = fmt.Sprintf(`<?xml version="1.0"?><methodCall><methodName>patch_list</methodName><params><param><value><struct>`+
+						`<member><name>project_id</name><value><int>%d</int></value></member>`+
+						`<member><name>id__lt</name><value><int>%d</int></value></member>`+
+						`<member><name>max_count</name><value><int>20</int></value></member>`+
+						`</struct></value></param></params></methodCall>`, bench.ID, id)
+				}
+				req, _ := http.NewRequest(http.MethodPost, base+"/xmlrpc/", strings.NewReader(body))
+				req.Header.Set("Content-Type", "text/xml")
+				get(xmlrpc, req, func(b []byte) error {
+					if !bytes.Contains(b, []byte("<methodResponse>")) || bytes.Contains(b, []byte("<fault>")) {
+						return fmt.Errorf("not a result: %.200q", b)
+					}
+					return nil
+				})
+			})
+		}
+		if part == "idle" {
+			time.Sleep(dur)
+		}
+
+		mailWG.Wait()
+		restWG.Wait()
+		xmlWG.Wait()
+		wg.Wait()
+		elapsed := time.Since(begin)
+		load1, _ := os.ReadFile("/proc/loadavg")
+		cpu1 := soakCPUNow(pid)
+		dbCPU := soakDBCPUNow(ctx, st.DB(), dialect).since(db0)
+		pools1 := soakPoolWaits(metricsAddr)
+		mem := soakMemNow(pid, metricsAddr, pprofAddr)
+
+		var b strings.Builder
+		what := "idle"
+		if useTUI {
+			what = "each scrolling, opening a patch and going back once a second"
+		}
+		fmt.Fprintf(&b, "\nsoak part %q: %v; %d TUI sessions connected, %s", part, elapsed.Round(time.Second), connected, what)
+		if useMail {
+			fmt.Fprintf(&b, "; %d mails/s asked", mailRate)
+		}
+		if useHTTP {
+			fmt.Fprintf(&b, "; %d requests/s asked", reqRate)
+		}
+		b.WriteString("\n")
+		if len(kinds) > 0 {
+			b.WriteString(soakTable(kinds...))
+		}
+		fmt.Fprintf(&b, "daemon RSS: peak (VmHWM) %d MiB, now %d MiB; heap in use after a GC %d MiB; %d goroutines\n",
+			relsshHWM(pid)>>20, mem.rss>>20, mem.heap>>20, mem.goroutines)
+		if connected > 0 {
+			n := int64(connected)
+			fmt.Fprintf(&b, "per connected session (now less before any session): RSS %d KiB, heap %d KiB, %.1f goroutines\n",
+				(mem.rss-mem0.rss)/n>>10, (mem.heap-mem0.heap)/n>>10, float64(mem.goroutines-mem0.goroutines)/float64(n))
+		}
+		fmt.Fprintf(&b, "CPU used (in cores, over the part): %s\n", cpu1.since(cpu0))
+		if dialect == "postgres" {
+			// The machine is shared: "rest" above holds other people's
+			// work too; this is the soak database's own server processes.
+			fmt.Fprintf(&b, "database server CPU for the soak's database: %.2f cores\n", dbCPU.Seconds()/elapsed.Seconds())
+		}
+		if part == "tui" && len(open.lat) > 0 {
+			// Only alone: together, the daemon's CPU is HTTP's and mail's too.
+			actions := len(scroll.lat) + len(open.lat) + len(back.lat)
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(actions) }
+			fmt.Fprintf(&b, "CPU per TUI action: daemon %.2f ms, database server %.2f ms (%d actions)\n",
+				ms(cpu1.daemon-cpu0.daemon), ms(dbCPU), actions)
+		}
+		fmt.Fprintf(&b, "database connections, waits for a free one: %s\n", pools1.since(pools0))
+		fmt.Fprintf(&b, "load average before: %s      after: %s\n", strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)))
+		fmt.Print(b.String())
+		for _, k := range kinds {
+			if k.errs > 0 {
+
+				t.Errorf("part %s: %s: %d errors, e.g. %v", part, k.name, k.errs, k.samples)
+			}
 		}
 	}
-	rng := func(i int) *rand.Rand { return rand.New(rand.NewPCG(uint64(i), uint64(run))) }
-	restWG := soakPace(dur, rest.target, 256, rest, func(i int) {
-		r := rng(i)
-		u := fmt.Sprintf("%s/api/patches/%d/", base, minID+r.Int64N(maxID-minID+1))
-		if i%2 == 1 {
-			u = fmt.Sprintf("%s/api/patches/?project=bench&per_page=20&page=%d", base, 1+r.IntN(5))
-		}
-		req, _ := http.NewRequest(http.MethodGet, u, nil)
-		get(rest, req, func(b []byte) error {
-			if len(b) == 0 || (b[0] != '{' && b[0] != '[') {
-				return fmt.Errorf("not JSON: %.80q", b)
-			}
-			return nil
-		})
-	})
-	xmlWG := soakPace(dur, xmlrpc.target, 256, xmlrpc, func(i int) {
-		r := rng(i)
-		id := minID + r.Int64N(maxID-minID+1)
-		body := fmt.Sprintf(`<?xml version="1.0"?><methodCall><methodName>patch_get</methodName>`+
-			`<params><param><value><int>%d</int></value></param></params></methodCall>`, id)
-		if i%2 == 1 {
-			body = fmt.Sprintf(`<?xml version="1.0"?><methodCall><methodName>patch_list</methodName><params><param><value><struct>`+
-				`<member><name>project_id</name><value><int>%d</int></value></member>`+
-				`<member><name>id__lt</name><value><int>%d</int></value></member>`+
-				`<member><name>max_count</name><value><int>20</int></value></member>`+
-				`</struct></value></param></params></methodCall>`, bench.ID, id)
-		}
-		req, _ := http.NewRequest(http.MethodPost, base+"/xmlrpc/", strings.NewReader(body))
-		req.Header.Set("Content-Type", "text/xml")
-		get(xmlrpc, req, func(b []byte) error {
-			if !bytes.Contains(b, []byte("<methodResponse>")) || bytes.Contains(b, []byte("<fault>")) {
-				return fmt.Errorf("not a result: %.200q", b)
-			}
-			return nil
-		})
-	})
-
-	mailWG.Wait()
-	restWG.Wait()
-	xmlWG.Wait()
-	wg.Wait()
-	elapsed := time.Since(begin)
-	load1, _ := os.ReadFile("/proc/loadavg")
-	cpu1 := soakCPUNow(pid)
-	waits1, waited1 := soakPoolWaits(metricsAddr)
-	hwm := relsshHWM(pid)
-	rss := soakRSS(pid)
 
 	// The MTA's second attempt, one mail at a time.
 	redelivered := 0
@@ -511,32 +621,11 @@ func TestSoak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	var b strings.Builder
-	fmt.Fprintf(&b, "\nsoak: %s, %d patches in the read project, %v (%d TUI sessions, %d mails/s, %d requests/s asked), %d cores\n",
-		dialect, nPatches, elapsed.Round(time.Second), nSess, mailRate, reqRate, runtime.NumCPU())
-	fmt.Fprintf(&b, "%-18s %9s %9s %8s %7s %6s %9s %9s %9s\n", "kind", "asked/s", "held/s", "done", "missed", "errors", "p50", "p99", "max")
-	for _, k := range []*soakKind{connect, scroll, open, back, mails, rest, xmlrpc} {
-		held, asked := "", ""
-		if k.target > 0 {
-			asked = fmt.Sprintf("%.1f", k.target)
-			held = fmt.Sprintf("%.1f", float64(len(k.lat))/dur.Seconds())
-		}
-		fmt.Fprintf(&b, "%-18s %9s %9s %8d %7d %6d %9v %9v %9v\n", k.name, asked, held, len(k.lat), k.missed, k.errs,
-			k.pct(0.50).Round(100*time.Microsecond), k.pct(0.99).Round(100*time.Microsecond), k.pct(1).Round(100*time.Microsecond))
-	}
-	fmt.Fprintf(&b, "daemon RSS: peak (VmHWM) %d MiB, now %d MiB\n", hwm>>20, rss>>20)
-	fmt.Fprintf(&b, "CPU used (in cores, over the run): %s\n", cpu1.since(cpu0))
-	fmt.Fprintf(&b, "database connections: %.0f waits for a free one, %.1f s waited in all\n", waits1-waits0, waited1-waited0)
-	fmt.Fprintf(&b, "load average before: %s      after: %s\n", strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)))
-	fmt.Fprintf(&b, "mails: %d sent, %d refused with 75 and %d of them stored when delivered again after the run; %d stored, %d distinct message ids; read project still %d patches\n",
+	fmt.Printf("\nmails: %d sent, %d refused with 75 and %d of them stored when delivered again after the run; %d stored, %d distinct message ids; read project still %d patches\n",
 		sent.Load(), len(tempfailed), redelivered, stored, distinct, benchCount)
-	fmt.Print(b.String())
 
-	for _, k := range []*soakKind{connect, scroll, open, back, mails, rest, xmlrpc} {
-		if k.errs > 0 {
-			t.Errorf("%s: %d errors, e.g. %v", k.name, k.errs, k.samples)
-		}
+	if connect.errs > 0 {
+		t.Errorf("%s: %d errors, e.g. %v", connect.name, connect.errs, connect.samples)
 	}
 	if int64(stored) != sent.Load() || distinct != stored {
 		t.Errorf("mails: %d sent, %d stored, %d distinct: want every mail stored once", sent.Load(), stored, distinct)
@@ -544,6 +633,84 @@ func TestSoak(t *testing.T) {
 	if benchCount != nPatches {
 		t.Errorf("the read project holds %d patches, want %d", benchCount, nPatches)
 	}
+}
+
+// soakParts reads SOAK_PARTS (and SOAK_ACTIONS=0, the idle part alone).
+func soakParts(t *testing.T) []string {
+	t.Helper()
+	if os.Getenv("SOAK_ACTIONS") == "0" {
+		return []string{"idle"}
+	}
+	v := os.Getenv("SOAK_PARTS")
+	if v == "" {
+		v = "idle,tui,mail,http,all"
+	}
+	var parts []string
+	for _, p := range strings.Split(v, ",") {
+		switch p = strings.TrimSpace(p); p {
+		case "idle", "tui", "mail", "http", "all":
+			parts = append(parts, p)
+		default:
+			t.Fatalf("SOAK_PARTS=%q: %q is none of idle, tui, mail, http, all", v, p)
+		}
+	}
+	return parts
+}
+
+// soakTable renders the kinds' rates and latencies.
+func soakTable(kinds ...*soakKind) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-18s %9s %9s %8s %7s %6s %9s %9s %9s\n", "kind", "asked/s", "held/s", "done", "missed", "errors", "p50", "p99", "max")
+	for _, k := range kinds {
+		held, asked := "", ""
+		if k.target > 0 {
+			asked = fmt.Sprintf("%.1f", k.target)
+			held = fmt.Sprintf("%.1f", float64(len(k.lat))/k.span.Seconds())
+		}
+		fmt.Fprintf(&b, "%-18s %9s %9s %8d %7d %6d %9v %9v %9v\n", k.name, asked, held, len(k.lat), k.missed, k.errs,
+			k.pct(0.50).Round(100*time.Microsecond), k.pct(0.99).Round(100*time.Microsecond), k.pct(1).Round(100*time.Microsecond))
+	}
+	return b.String()
+}
+
+// soakMem is what the daemon holds at one moment.
+type soakMem struct {
+	rss, heap  int64
+	goroutines int64
+}
+
+// soakMemNow reads the daemon's resident size and, after a collection, from
+// its /metrics its heap in use and goroutines.
+func soakMemNow(pid int, metricsAddr, pprofAddr string) soakMem {
+	m := soakMem{rss: soakRSS(pid)}
+	// A heap profile with gc=1 runs a collection first.
+	if resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/heap?gc=1"); err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		return m
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		name, value, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "go_memstats_heap_inuse_bytes":
+			m.heap = int64(v)
+		case "go_goroutines":
+			m.goroutines = int64(v)
+		}
+	}
+	return m
 }
 
 // soakRSS is the resident size of a process now (VmRSS), in bytes.
@@ -616,13 +783,68 @@ func (c soakCPU) since(c0 soakCPU) string {
 		m, d, s, ch, m-d-s-ch)
 }
 
+// soakDBCPU is the CPU time of each PostgreSQL server process (backend)
+// connected to the soak's database, by pid.
+type soakDBCPU map[int]time.Duration
+
+func soakDBCPUNow(ctx context.Context, db *sql.DB, dialect string) soakDBCPU {
+	out := soakDBCPU{}
+	if dialect != "postgres" {
+		return out
+	}
+	rows, err := db.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			out[pid] = soakProcCPU(pid)
+		}
+	}
+	return out
+}
+
+// since is the CPU the backends used after c0: all of it for backends
+// that started since (those that ended meanwhile are lost; the daemon's
+// pools keep theirs).
+func (c soakDBCPU) since(c0 soakDBCPU) time.Duration {
+	var d time.Duration
+	for pid, t := range c {
+		d += t - c0[pid]
+	}
+	return d
+}
+
+// soakProcCPU is a process's user and system CPU time so far.
+func soakProcCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	rest := string(data)[strings.LastIndexByte(string(data), ')')+2:]
+	f := strings.Fields(rest)
+	if len(f) <= 12 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * time.Second / clkTck
+}
+
+// soakPools is each connection pool's waits for a free connection and
+// seconds waited, by pool name (db_name).
+type soakPools map[string][2]float64
+
 // soakPoolWaits reads the daemon's connection pool statistics from its
 // /metrics (on metrics_addr): waits for a free connection and the seconds
-// waited, summed over its pools (0 when unreadable).
-func soakPoolWaits(metricsAddr string) (waits, seconds float64) {
+// waited, per pool (empty when unreadable).
+func soakPoolWaits(metricsAddr string) soakPools {
+	out := soakPools{}
 	resp, err := http.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
-		return 0, 0
+		return out
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -631,17 +853,39 @@ func soakPoolWaits(metricsAddr string) (waits, seconds float64) {
 		if !ok {
 			continue
 		}
-		_, value, _ := strings.Cut(rest, "} ")
+		labels, value, _ := strings.Cut(rest, "} ")
 		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
 		if err != nil {
 			continue
 		}
+		pool := strings.TrimSuffix(strings.TrimPrefix(labels, `db_name="`), `"`)
+		w := out[pool]
 		switch name {
 		case "go_sql_wait_count_total":
-			waits += v
+			w[0] = v
 		case "go_sql_wait_duration_seconds_total":
-			seconds += v
+			w[1] = v
+		default:
+			continue
 		}
+		out[pool] = w
 	}
-	return waits, seconds
+	return out
+}
+
+// since renders the waits of each pool between p0 and p.
+func (p soakPools) since(p0 soakPools) string {
+	names := make([]string, 0, len(p))
+	for n := range p {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %.0f waits, %.1f s waited", n, p[n][0]-p0[n][0], p[n][1]-p0[n][1]))
+	}
+	if len(parts) == 0 {
+		return "(no statistics)"
+	}
+	return strings.Join(parts, "; ")
 }

@@ -71,6 +71,9 @@ type Options struct {
 	// sessions open at once on one connection. 0 means unlimited.
 	MaxConnsPerAddr    int
 	MaxChannelsPerConn int
+	// TUISlots is how many TUI sessions update and draw at once; 0 means
+	// one fewer than the cores (GOMAXPROCS), at least one.
+	TUISlots int
 	// Now is the clock (tests fix it); nil means time.Now.
 	Now func() time.Time
 	// Mailer sends registration confirmations; nil disables registration.
@@ -101,6 +104,9 @@ type Server struct {
 	windows sync.Map
 	// watcher reads the event log once for all TUI sessions.
 	watcher *store.Watcher
+	// gate bounds how many TUI sessions update and draw at once (one
+	// fewer than the cores): HTTP and mail always find a core.
+	gate *tui.Gate
 
 	mu sync.Mutex
 	ln net.Listener
@@ -134,6 +140,7 @@ func New(opts Options) (*Server, error) {
 		// Sessions poll twice a second; a reading serves them for a
 		// quarter: a change shows within 0.75 s, at ≤ 4 reads a second.
 		watcher: store.NewWatcher(opts.Store, 250*time.Millisecond, nil),
+		gate:    tui.NewGate(opts.TUISlots),
 	}
 
 	// Listed last runs first: recover wraps everything; the session

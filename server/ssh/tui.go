@@ -103,6 +103,7 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 		Logger:       s.logger,
 		PollInterval: 500 * time.Millisecond,
 		Watcher:      s.watcher,
+		Gate:         s.gate,
 	}
 	opts.SSH, opts.StateKeys, opts.OpenSoleProject = s.sshCommand(), s.opts.StateKeys, true
 	// commandMiddleware lets a bare patch id through, or a project and a
@@ -129,9 +130,17 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 	}
 	// The session's context ends the program when the client goes away,
 	// so no goroutine outlives its connection.
-	popts := append(bm.MakeOptions(sess), tea.WithContext(sess.Context()), tea.WithWindowSize(cols, rows))
+	popts := append(bm.MakeOptions(sess), tea.WithContext(sess.Context()), tea.WithWindowSize(cols, rows),
+		tea.WithFPS(maxFPS))
 	return tea.NewProgram(tui.New(opts), popts...)
 }
+
+// maxFPS caps the frames a session draws a second (the library's default
+// is 60). The renderer draws on a ticker whatever the model showed last,
+// so a burst of changes between two ticks costs one frame, and the last
+// state is always drawn; a reviewer does not see 30 frames from 60. The
+// ticker also wakes every idle session as often.
+const maxFPS = 30
 
 // The renderer keeps cells for the whole window, so a client claiming a
 // 10000x10000 terminal would cost the daemon gigabytes. Bigger terminals

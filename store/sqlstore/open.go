@@ -41,7 +41,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", d.name, err)
 	}
-	s := &Store{d: d, db: db, wdb: db, logger: logger, cache: &stateCache{}}
+	s := &Store{d: d, db: db, wdb: db, logger: logger, cache: &stateCache{}, origin: &origin{driver: driverName, dsn: dsn}}
 	switch d.name {
 	case "sqlite":
 		s.path = sqliteFile(rawURL)

@@ -46,6 +46,11 @@ type Store struct {
 	// otherwise; conn is a PostgreSQL transaction's connection.
 	pend *deferred
 	conn *sql.Conn
+	// origin is shared by every Store derived from one Open (nil in
+	// tests' hand-built Stores); share names the pool of a Store that
+	// Share returned ("" otherwise).
+	origin *origin
+	share  string
 	// maxBundle is how many patches a bundle may hold (0:
 	// store.DefaultMaxBundlePatches); SetMaxBundlePatches sets it.
 	maxBundle int
@@ -148,6 +153,16 @@ func (c *stmtCache) get(ctx context.Context, db *sql.DB, q string) *sql.Stmt {
 	return st
 }
 
+// closePool closes the statements prepared on one pool.
+func (c *stmtCache) closePool(db *sql.DB) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.byDB[db] {
+		_ = st.Close()
+	}
+	delete(c.byDB, db)
+}
+
 func (c *stmtCache) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -183,17 +198,29 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Pools names the connection pools, for their statistics: one on
 // PostgreSQL and MySQL; on SQLite the readers' and the single writer's.
+// A share adds its own pool (see Share); the Store that Open returned
+// lists its shares' pools too.
 func (s *Store) Pools() map[string]*sql.DB {
-	if s.wdb == s.db {
-		return map[string]*sql.DB{"patchwork": s.db}
+	if s.share != "" {
+		return map[string]*sql.DB{s.share: s.db}
 	}
-	return map[string]*sql.DB{"patchwork-read": s.db, "patchwork-write": s.wdb}
+	pools := map[string]*sql.DB{"patchwork-read": s.db, "patchwork-write": s.wdb}
+	if s.wdb == s.db {
+		pools = map[string]*sql.DB{"patchwork": s.db}
+	}
+	for name, db := range s.sharePools() {
+		pools[name] = db
+	}
+	return pools
 }
 
 // Close releases the connection pools.
 func (s *Store) Close() error {
 	if s.tx != nil {
 		return nil
+	}
+	if s.share != "" {
+		return s.closeShare()
 	}
 	if s.stmts != nil {
 		s.stmts.close()

@@ -6,6 +6,7 @@ package styles
 
 import (
 	"image/color"
+	"sync"
 
 	"charm.land/lipgloss/v2"
 )
@@ -68,6 +69,21 @@ var (
 	cyan        = lipgloss.Cyan
 	brightBlack = lipgloss.BrightBlack
 	brightWhite = lipgloss.BrightWhite
+)
+
+// Shared returns the process's styles for a dark or light background,
+// built once: a session's styles took 24 KiB, and hundreds of sessions
+// would each hold the same two. They must not be modified.
+func Shared(isDark bool) *Styles {
+	if isDark {
+		return sharedDark()
+	}
+	return sharedLight()
+}
+
+var (
+	sharedDark  = sync.OnceValue(func() *Styles { return New(true) })
+	sharedLight = sync.OnceValue(func() *Styles { return New(false) })
 )
 
 // New builds the styles for a dark or light background.

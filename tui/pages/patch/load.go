@@ -3,6 +3,8 @@ package patch
 import (
 	"fmt"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/patchwork-go/patchwork/store"
 	"github.com/patchwork-go/patchwork/store/service"
 	"github.com/patchwork-go/patchwork/tui/common"
@@ -37,58 +39,108 @@ type version struct {
 }
 
 func fetch(c *common.Common, id int64) (*data, error) {
-	ctx, s := c.Ctx, c.Store
+	// About ten queries, most of them independent: they run in rounds of
+	// concurrent queries instead of one after another, so that when the
+	// pool is busy an open waits for a connection a few times, not ten
+	// (each waiting query held back the ones after it).
+	s := c.Store
 	d := &data{}
-	var err error
-	if d.patch, err = s.GetPatch(ctx, id); err != nil {
-		return nil, fmt.Errorf("patch %d: %w", id, err)
-	}
-	rows, err := s.GetPatchRows(ctx, []int64{id})
-	if err != nil || len(rows) == 0 {
-		return nil, fmt.Errorf("patch row %d: %w", id, err)
-	}
-	d.row = rows[0]
-	if d.project, err = s.GetProject(ctx, d.patch.ProjectID); err != nil {
-		return nil, fmt.Errorf("project of patch %d: %w", id, err)
-	}
-	if d.states, err = s.ListStates(ctx); err != nil {
-		return nil, fmt.Errorf("states: %w", err)
-	}
-	if d.tags, err = s.ListTags(ctx); err != nil {
-		return nil, fmt.Errorf("tags: %w", err)
-	}
-	if d.comments, err = s.ListComments(ctx, store.CommentQuery{PatchID: id, Order: "date"}); err != nil {
-		return nil, fmt.Errorf("comments of patch %d: %w", id, err)
-	}
-	pids := []int64{d.patch.SubmitterID}
-	for _, cm := range d.comments {
-		pids = append(pids, cm.SubmitterID)
-	}
-	if d.people, err = s.GetPeople(ctx, pids); err != nil {
-		return nil, fmt.Errorf("people: %w", err)
-	}
-	if d.checks, err = s.UniqueChecks(ctx, id); err != nil {
-		return nil, fmt.Errorf("checks of patch %d: %w", id, err)
+	g, ctx := errgroup.WithContext(c.Ctx)
+	g.Go(func() (err error) {
+		if d.patch, err = s.GetPatch(ctx, id); err != nil {
+			return fmt.Errorf("patch %d: %w", id, err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		rows, err := s.GetPatchRows(ctx, []int64{id})
+		if err != nil || len(rows) == 0 {
+			return fmt.Errorf("patch row %d: %w", id, err)
+		}
+		d.row = rows[0]
+		return nil
+	})
+	g.Go(func() (err error) {
+		if d.states, err = s.ListStates(ctx); err != nil {
+			return fmt.Errorf("states: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if d.tags, err = s.ListTags(ctx); err != nil {
+			return fmt.Errorf("tags: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if d.comments, err = s.ListComments(ctx, store.CommentQuery{PatchID: id, Order: "date"}); err != nil {
+			return fmt.Errorf("comments of patch %d: %w", id, err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if d.checks, err = s.UniqueChecks(ctx, id); err != nil {
+			return fmt.Errorf("checks of patch %d: %w", id, err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	d.sent = replypage.Pending(c, service.ReplyTarget{PatchID: id})
-	if d.patch.SeriesID == 0 {
+
+	// What the patch and its comments point to.
+	var vs []store.Series
+	g, ctx2 := errgroup.WithContext(c.Ctx)
+	g.Go(func() (err error) {
+		if d.project, err = s.GetProject(ctx2, d.patch.ProjectID); err != nil {
+			return fmt.Errorf("project of patch %d: %w", id, err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		pids := []int64{d.patch.SubmitterID}
+		for _, cm := range d.comments {
+			pids = append(pids, cm.SubmitterID)
+		}
+		if d.people, err = s.GetPeople(ctx2, pids); err != nil {
+			return fmt.Errorf("people: %w", err)
+		}
+		return nil
+	})
+	if sid := d.patch.SeriesID; sid != 0 {
+		g.Go(func() (err error) {
+			if d.series, err = s.GetSeries(ctx2, sid); err != nil {
+				return fmt.Errorf("series %d: %w", sid, err)
+			}
+			return nil
+		})
+		g.Go(func() (err error) {
+			if d.siblings, err = s.SeriesPatches(ctx2, sid); err != nil {
+				return fmt.Errorf("patches of series %d: %w", sid, err)
+			}
+			return nil
+		})
+		g.Go(func() (err error) {
+			if vs, err = s.SeriesVersions(ctx2, sid); err != nil {
+				return fmt.Errorf("versions of series %d: %w", sid, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if d.series == nil {
 		return d, nil
 	}
-	if d.series, err = s.GetSeries(ctx, d.patch.SeriesID); err != nil {
-		return nil, fmt.Errorf("series %d: %w", d.patch.SeriesID, err)
-	}
 	if d.series.CoverID != 0 {
+		var err error
 		if d.seriesComments, d.seriesPeople, d.coverTags, err = c.CoverConversation(d.series.CoverID, d.tags); err != nil {
 			return nil, err
 		}
 	}
-	if d.siblings, err = s.SeriesPatches(ctx, d.series.ID); err != nil {
-		return nil, fmt.Errorf("patches of series %d: %w", d.series.ID, err)
-	}
-	vs, err := s.SeriesVersions(ctx, d.series.ID)
-	if err != nil {
-		return nil, fmt.Errorf("versions of series %d: %w", d.series.ID, err)
-	}
+
 	// The other versions' patches in one query: only their numbers count.
 	var others []int64
 	for _, v := range vs {
@@ -98,7 +150,7 @@ func fetch(c *common.Common, id int64) (*data, error) {
 	}
 	numbered := map[int64]int64{} // series → its patch with this number
 	if len(others) > 0 {
-		ps, err := s.ListPatches(ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldSeries, Ints: others}},
+		ps, err := s.ListPatches(c.Ctx, store.PatchQuery{Conds: []store.Cond{{Field: store.FieldSeries, Ints: others}},
 			Order: store.OrderDate, NoTags: true, NoChecks: true}) // the first by date, as the series lists it
 		if err != nil {
 			return nil, fmt.Errorf("patches of other versions of series %d: %w", d.series.ID, err)
