@@ -362,11 +362,12 @@ func TestReliabilitySSHTerminalSizes(t *testing.T) {
 			t.Fatalf("%s: window-change: %v", what, err)
 		}
 		// The renderer redraws only the cells that change, so text the
-		// narrow frame already showed in part comes in pieces. The query
-		// of the list (the server's one project opens at once) has no
-		// spaces and follows "query: ", so it arrives whole.
+		// narrow frame already showed in part comes in pieces (even the
+		// query: "is:action-re…" at one width, then "quired" beside it).
+		// The list's row is enough to know it is back; opening the patch
+		// then shows text no earlier frame had, which arrives whole.
 		deadline := time.Now().Add(30 * time.Second)
-		for !strings.Contains(term.screenSince(from), "is:action-required") {
+		for !strings.Contains(term.screenSince(from), "ssh: th") {
 			if time.Now().After(deadline) {
 				raw := term.out.String()[from:]
 				t.Fatalf("%s: no project list at 80x24 after 30 s; %d bytes since the resize: %q", what, len(raw), raw[max(0, len(raw)-3000):])
