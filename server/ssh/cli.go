@@ -8,7 +8,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"charm.land/ssh"
 	"github.com/spf13/cobra"
@@ -192,6 +191,3 @@ func parseID(what, arg string) (int64, error) {
 	}
 	return n, nil
 }
-
-// now is the server clock in UTC.
-func (c *cli) now() time.Time { return c.srv.opts.Now().UTC() }
