@@ -359,7 +359,7 @@ func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState,
 	names := ts.newSeriesNames(proj)
 	var read store.LockedReads
 	if lr, ok := tx.(store.LockReader); ok {
-		q := store.LockRead{ProjectID: projectID, Held: true, MsgIDs: refs, Emails: unknown}
+		q := store.LockRead{ProjectID: projectID, Held: true, MsgIDs: refs, Emails: unknown, RefSeries: true}
 		if len(names.bases) > 0 {
 			q.SeriesOf = emails
 		}
@@ -390,6 +390,18 @@ func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState,
 		}
 	}
 	ts.mayHold[projectID] = read.Held
+	// The series the mails' threads name, as seriesByRefs and the patches
+	// joining them would read them next (the lock keeps them as read).
+	for id, x := range read.Series {
+		if _, ok := ts.series[id]; !ok {
+			ts.series[id] = x
+		}
+	}
+	for id, nums := range read.Numbers {
+		if _, ok := ts.numbers[id]; !ok {
+			ts.numbers[id] = nums
+		}
+	}
 	own := ownersOf(refs, read.Owners)
 	ts.owners[projectID] = own
 	ts.refsOf(projectID).takeStored(refs, read.Refs)

@@ -385,6 +385,9 @@ type LockRead struct {
 	Emails    []string // PeopleByEmails of these
 	// SeriesOf asks for SeriesNamesOf the people of these addresses.
 	SeriesOf []string
+	// RefSeries asks for the series that recorded any of MsgIDs: their
+	// rows (as GetSeriesByIDs) and patch numbers (as SeriesNumbers).
+	RefSeries bool
 }
 
 // LockedReads are LockAndRead's answers, each as its own call gives it.
@@ -394,6 +397,8 @@ type LockedReads struct {
 	Refs        map[string][]int64
 	People      map[string]Person
 	SeriesNames []SeriesName
+	Series      map[int64]Series
+	Numbers     map[int64][]int // of every series in Series
 }
 
 // RowCounts counts mail rows by kind.

@@ -62,7 +62,12 @@ func (s *Store) DeferWrites(expect store.RowCounts) {
 	if s.tx == nil || (s.d.name != "postgres" && s.d.name != "mysql") || s.pend != nil {
 		return
 	}
-	s.pend = &deferred{ids: map[string][]int64{}, next: map[string]int64{}, left: map[string]int{
+	next := map[string]int64{}
+	for t, n := range s.counters {
+		next[t] = n
+	}
+	s.counters = nil
+	s.pend = &deferred{ids: map[string][]int64{}, next: next, left: map[string]int{
 		"patches": expect.Patches, "series": expect.Series, "covers": expect.Covers,
 		"comments": expect.Comments, "people": expect.People,
 	}}
@@ -283,7 +288,8 @@ func pgText(v any) ([]byte, error) {
 func (s *Store) nextIDMySQL(ctx context.Context, table string) (int64, error) {
 	p := s.pend
 	if p.next[table] == 0 {
-		// Every table still expecting rows is read in the same round trip.
+		// Every table still expecting rows is read in the same round trip
+		// (LockAndRead reads them all along with its reads).
 		var names []any
 		var marks []string
 		for _, t := range deferredTables {
@@ -292,8 +298,7 @@ func (s *Store) nextIDMySQL(ctx context.Context, table string) (int64, error) {
 				marks = append(marks, "?")
 			}
 		}
-		rows, err := s.tx.QueryContext(ctx, "SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES"+
-			" WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ("+strings.Join(marks, ", ")+")", names...)
+		rows, err := s.tx.QueryContext(ctx, countersQuery+" IN ("+strings.Join(marks, ", ")+")", names...)
 		if err != nil {
 			return 0, fmt.Errorf("ids of %s: %w", table, mapErr(err))
 		}
@@ -318,6 +323,10 @@ func (s *Store) nextIDMySQL(ctx context.Context, table string) (int64, error) {
 	p.left[table]--
 	return id, nil
 }
+
+// countersQuery reads AUTO_INCREMENT counters of the tables named by the
+// IN list that follows it: live values, not a snapshot.
+const countersQuery = "SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME"
 
 // mysqlFlushBytes bounds one multi-statement request of held writes, well
 // under MariaDB's default max_allowed_packet (16 MiB).

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/patchwork-go/patchwork/store"
 )
@@ -33,6 +35,48 @@ func (s *Store) LockAndRead(ctx context.Context, q store.LockRead) (store.Locked
 	for _, chunk := range emailKeys(q.SeriesOf) {
 		in, inArgs := s.emailIn(chunk)
 		qs = append(qs, seriesNamesRead(q.ProjectID, "submitter_id IN (SELECT id FROM people WHERE "+in+")", inArgs, &out.SeriesNames))
+	}
+	if q.RefSeries {
+		out.Series, out.Numbers = map[int64]store.Series{}, map[int64][]int{}
+		for _, chunk := range chunks(uniq(q.MsgIDs), 200) {
+			in, inArgs := inList(s.d, "r.msgid", chunk)
+			recorded := "(SELECT r.series_id FROM series_references r WHERE r.project_id = ? AND " + in + ")"
+			args := append([]any{q.ProjectID}, inArgs...)
+			qs = append(qs, readQuery{q: "SELECT " + seriesCols + " FROM series s WHERE s.id IN " + recorded, args: args,
+				scan: func(r rowScanner) error {
+					x, err := scanSeries(r)
+					out.Series[x.ID] = x
+					if _, ok := out.Numbers[x.ID]; !ok {
+						out.Numbers[x.ID] = nil // SeriesNumbers of a series without patches
+					}
+					return err
+				}},
+				readQuery{q: "SELECT DISTINCT p.series_id, p.number FROM patches p WHERE p.series_id IN " + recorded +
+					" ORDER BY p.series_id, p.number", args: slices.Clone(args),
+					scan: func(r rowScanner) error {
+						var sid int64
+						var n int
+						err := r.Scan(&sid, &n)
+						out.Numbers[sid] = append(out.Numbers[sid], n)
+						return err
+					}})
+		}
+	}
+	if s.tx != nil && s.d.name == "mysql" && s.pend == nil {
+		// A DeferWrites coming next would read them on its first insert: one
+		// round trip more for a mail alone. Read last, after the lock, as
+		// late as the reads allow.
+		counters := map[string]int64{}
+		args := argsOf(deferredTables)
+		qs = append(qs, readQuery{q: countersQuery + " IN (" + placeholders(len(args)) + ")", args: args,
+			scan: func(r rowScanner) error {
+				var t string
+				var next sql.NullInt64
+				err := r.Scan(&t, &next)
+				counters[t] = max(next.Int64, 1)
+				return err
+			}})
+		defer func() { s.counters = counters }()
 	}
 	if len(qs) == 0 {
 		return out, nil
