@@ -49,7 +49,19 @@ type pendingStmt struct {
 	head string // "INSERT INTO t (cols) VALUES " or a whole statement
 	row  string // "(?, ...)" or "" for a statement that is not an INSERT
 	args []any
+	rank int // flushRank of a held row's table; len(flushRank) otherwise
 }
+
+// flushRank orders the held rows of a flush by table, each table's rows
+// in the order they were held, so that a batch's rows go as one
+// multi-row INSERT per table instead of one per run of rows (an import
+// interleaves people, series, covers, patches and comments: MariaDB took
+// 641 INSERTs for the 2,000 patches of the libuv archive). A table comes
+// after those its rows may reference (people; series, whose cover_id has
+// no foreign key; covers; patches; comments). The other held statements
+// (events, series references, tag counts, series updates) name their rows
+// by key and follow all the rows, in their order.
+var flushRank = map[string]int{"people": 0, "series": 1, "covers": 2, "patches": 3, "comments": 4}
 
 // DeferWrites makes this transaction hold back the inserts of mail rows
 // and series updates until its next read or its commit (PostgreSQL and
@@ -148,6 +160,7 @@ func (s *Store) insertLater(ctx context.Context, q string, args []any) (id int64
 		head: "INSERT INTO " + table + " (id, " + strings.TrimSpace(cols) + " VALUES ",
 		row:  "(?, " + row,
 		args: append([]any{id}, s.d.args(args)...),
+		rank: flushRank[table],
 	})
 	return id, true, nil
 }
@@ -163,14 +176,14 @@ func (s *Store) queueLinks() {
 			// E-mail columns compare case-insensitively by their collation.
 			head = "UPDATE people JOIN users u ON u.email = people.email SET people.user_id = u.id WHERE people.id IN ("
 		}
-		p.stmts = append(p.stmts, pendingStmt{head: head + placeholders(len(ids)) + ")", args: argsOf(ids)})
+		p.stmts = append(p.stmts, pendingStmt{head: head + placeholders(len(ids)) + ")", args: argsOf(ids), rank: len(flushRank)})
 	}
 	p.link = p.link[:0]
 }
 
 // execLater holds back a statement whose result nobody reads.
 func (s *Store) execLater(q string, args ...any) {
-	s.pend.stmts = append(s.pend.stmts, pendingStmt{head: q, args: s.d.args(args)})
+	s.pend.stmts = append(s.pend.stmts, pendingStmt{head: q, args: s.d.args(args), rank: len(flushRank)})
 }
 
 // execWrite runs a write whose result nobody reads: held back in a
@@ -196,6 +209,7 @@ func (s *Store) flush(ctx context.Context) error {
 		return nil
 	}
 	s.queueLinks()
+	slices.SortStableFunc(p.stmts, func(a, b pendingStmt) int { return a.rank - b.rank })
 	if s.d.name == "mysql" {
 		return s.flushMySQL(ctx)
 	}
