@@ -1,10 +1,13 @@
 package mailin
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,12 +107,14 @@ func BenchmarkDeliverOne(b *testing.B) {
 			var ms []float64
 			var reqs int64
 			var total int
+			var cpu time.Duration
 			for b.Loop() {
 				b.StopTimer()
 				s, proxy := proxiedStore(b, d)
 				newProject(b, s, "libuv", testListID)
 				ing := NewIngester(s, nil)
 				before := proxy.Requests()
+				cpuBefore, cpuOK := pgBackendsCPU(b, s)
 				b.StartTimer()
 				for _, raw := range mails {
 					start := time.Now()
@@ -121,14 +126,60 @@ func BenchmarkDeliverOne(b *testing.B) {
 				}
 				reqs += proxy.Requests() - before
 				total += len(mails)
+				if cpuAfter, ok := pgBackendsCPU(b, s); ok && cpuOK {
+					cpu += cpuAfter - cpuBefore
+				} else {
+					cpu = -1
+				}
 			}
 			slices.Sort(ms)
 			b.ReportMetric(float64(reqs)/float64(total), "requests/mail")
 			b.ReportMetric(ms[len(ms)/2], "ms-p50/mail")
 			b.ReportMetric(ms[len(ms)*99/100], "ms-p99/mail")
 			b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "mails/s")
+			if d == "postgres" && cpu >= 0 {
+				b.ReportMetric(float64(cpu.Microseconds())/1000/float64(total), "db-cpu-ms/mail")
+			}
 		})
 	}
+}
+
+// pgBackendsCPU is the CPU time the PostgreSQL backends serving the store's
+// database have used (what the server spent on its statements, less
+// dependent on the machine's load than their durations), when the server
+// runs on this machine and its processes can be read.
+func pgBackendsCPU(t testing.TB, s *sqlstore.Store) (time.Duration, bool) {
+	t.Helper()
+	if s.Dialect() != "postgres" {
+		return 0, false
+	}
+	rows, err := s.DB().QueryContext(context.Background(),
+		"SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+	if err != nil {
+		return 0, false
+	}
+	defer rows.Close()
+	var ticks int64
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			return 0, false
+		}
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, false
+		}
+		// Fields after the command name (which may hold spaces): utime
+		// and stime are the 12th and 13th.
+		f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + st
+	}
+	if rows.Err() != nil {
+		return 0, false
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, true // USER_HZ is 100 on Linux
 }
 
 // proxiedStore opens a fresh database of dialect d through a proxy that

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -213,9 +215,10 @@ func (s *Store) flush(ctx context.Context) error {
 	if s.d.name == "mysql" {
 		return s.flushMySQL(ctx)
 	}
-	var batch pgconn.Batch
+	var stmts []pgHeld
 	var q strings.Builder
 	var args []any
+	rows := 0
 	add := func() error {
 		if q.Len() == 0 {
 			return nil
@@ -228,9 +231,9 @@ func (s *Store) flush(ctx context.Context) error {
 			}
 			params[k] = v
 		}
-		batch.ExecParams(s.d.rebind(q.String()), params, nil, nil, nil)
+		stmts = append(stmts, pgHeld{sql: s.d.rebind(q.String()), params: params, rows: rows})
 		q.Reset()
-		args = args[:0:0]
+		args, rows = args[:0:0], 0
 		return nil
 	}
 	var err error
@@ -246,6 +249,7 @@ func (s *Store) flush(ctx context.Context) error {
 		}
 		q.WriteString(st.row)
 		args = append(args, st.args...)
+		rows++
 	}
 	if err == nil {
 		err = add()
@@ -257,6 +261,22 @@ func (s *Store) flush(ctx context.Context) error {
 			if !ok {
 				return fmt.Errorf("driver connection %T is not pgx's", dc)
 			}
+			var batch pgconn.Batch
+			for _, st := range stmts {
+				if st.rows > pgPreparedRows {
+					batch.ExecParams(st.sql, st.params, nil, nil, nil)
+					continue
+				}
+				// Prepared once per connection (pgx keeps it by name):
+				// the few texts of a mail alone come back mail after mail,
+				// and each otherwise costs the server a parse and a plan.
+				sum := sha256.Sum256([]byte(st.sql))
+				name := "pw_held_" + hex.EncodeToString(sum[:12])
+				if _, err := c.Conn().Prepare(ctx, name, st.sql); err != nil {
+					return err
+				}
+				batch.ExecPrepared(name, st.params, nil, nil)
+			}
 			_, err := c.Conn().PgConn().ExecBatch(ctx, &batch).ReadAll()
 			return err
 		})
@@ -266,6 +286,19 @@ func (s *Store) flush(ctx context.Context) error {
 	}
 	return p.err
 }
+
+// pgHeld is one statement of a PostgreSQL flush; rows is how many row
+// groups an INSERT holds (1 for any other statement).
+type pgHeld struct {
+	sql    string
+	params [][]byte
+	rows   int
+}
+
+// pgPreparedRows is the most rows a held statement may have and still be
+// prepared: a bounded set of texts per connection (an import's long
+// multi-row INSERTs vary in length and are sent unprepared).
+const pgPreparedRows = 4
 
 // pgText is a value in PostgreSQL's text format (nil is NULL).
 func pgText(v any) ([]byte, error) {
