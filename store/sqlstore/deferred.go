@@ -43,6 +43,8 @@ type deferred struct {
 	// next is, on MariaDB, the id the table's next held row takes (see
 	// nextIDMySQL); 0 until the table's counter was read.
 	next map[string]int64
+	// rowsNow sends inserts of rows at once (see mysqlHeldRowsMin).
+	rowsNow bool
 }
 
 // pendingStmt is one held-back statement: head plus, for an INSERT, one
@@ -76,16 +78,23 @@ func (s *Store) DeferWrites(expect store.RowCounts) {
 	if s.tx == nil || (s.d.name != "postgres" && s.d.name != "mysql") || s.pend != nil {
 		return
 	}
-	next := map[string]int64{}
-	for t, n := range s.counters {
-		next[t] = n
-	}
-	s.counters = nil
-	s.pend = &deferred{ids: map[string][]int64{}, next: next, left: map[string]int{
+	s.pend = &deferred{ids: map[string][]int64{}, next: map[string]int64{}, left: map[string]int{
 		"patches": expect.Patches, "series": expect.Series, "covers": expect.Covers,
 		"comments": expect.Comments, "people": expect.People,
 	}}
+	if s.d.name == "mysql" && expect.Patches+expect.Series+expect.Covers+expect.Comments+expect.People < mysqlHeldRowsMin {
+		s.pend.rowsNow = true
+	}
 }
+
+// mysqlHeldRowsMin is the fewest rows for which MariaDB holds inserts
+// back. Held rows need the tables' AUTO_INCREMENT counters, read from
+// information_schema: about 0.6 ms of the server's time on the machine
+// measured, a few inserts' worth, and a mail alone inserts one to three
+// rows. Fewer go at once; the statements whose results nobody reads
+// (events, series references, tag counts, series updates) are held back
+// all the same.
+const mysqlHeldRowsMin = 4
 
 // nextID is a fresh id of table taken from its sequence. When table has
 // none left, it and every other table still expecting rows are given ids
@@ -143,6 +152,9 @@ func (s *Store) nextID(ctx context.Context, table string) (int64, error) {
 // (?, ...)") with a preallocated id; ok is false when q's table is not one
 // that is held back.
 func (s *Store) insertLater(ctx context.Context, q string, args []any) (id int64, ok bool, err error) {
+	if s.pend.rowsNow {
+		return 0, false, nil
+	}
 	rest, found := strings.CutPrefix(q, "INSERT INTO ")
 	if !found {
 		return 0, false, nil
@@ -204,7 +216,7 @@ func (s *Store) execWrite(ctx context.Context, q string, args ...any) error {
 // quote into the SQL, no statement to prepare).
 func (s *Store) flush(ctx context.Context) error {
 	p := s.pend
-	if p == nil || len(p.stmts) == 0 {
+	if p == nil || len(p.stmts) == 0 && len(p.link) == 0 {
 		if p != nil {
 			return p.err
 		}
@@ -335,8 +347,7 @@ func pgText(v any) ([]byte, error) {
 func (s *Store) nextIDMySQL(ctx context.Context, table string) (int64, error) {
 	p := s.pend
 	if p.next[table] == 0 {
-		// Every table still expecting rows is read in the same round trip
-		// (LockAndRead reads them all along with its reads).
+		// Every table still expecting rows is read in the same round trip.
 		var names []any
 		var marks []string
 		for _, t := range deferredTables {

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 
@@ -61,22 +60,6 @@ func (s *Store) LockAndRead(ctx context.Context, q store.LockRead) (store.Locked
 						return err
 					}})
 		}
-	}
-	if s.tx != nil && s.d.name == "mysql" && s.pend == nil {
-		// A DeferWrites coming next would read them on its first insert: one
-		// round trip more for a mail alone. Read last, after the lock, as
-		// late as the reads allow.
-		counters := map[string]int64{}
-		args := argsOf(deferredTables)
-		qs = append(qs, readQuery{q: countersQuery + " IN (" + placeholders(len(args)) + ")", args: args,
-			scan: func(r rowScanner) error {
-				var t string
-				var next sql.NullInt64
-				err := r.Scan(&t, &next)
-				counters[t] = max(next.Int64, 1)
-				return err
-			}})
-		defer func() { s.counters = counters }()
 	}
 	if len(qs) == 0 {
 		return out, nil

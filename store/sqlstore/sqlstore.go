@@ -51,9 +51,6 @@ type Store struct {
 	// Share returned ("" otherwise).
 	origin *origin
 	share  string
-	// counters are, on MariaDB, the mail tables' AUTO_INCREMENT counters
-	// LockAndRead read along, for the DeferWrites that follows it.
-	counters map[string]int64
 	// maxBundle is how many patches a bundle may hold (0:
 	// store.DefaultMaxBundlePatches); SetMaxBundlePatches sets it.
 	maxBundle int
