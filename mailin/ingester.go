@@ -328,25 +328,22 @@ func flushEvents(ctx context.Context, tx store.Store, ts *txState) error {
 }
 
 // lockProject takes the project's lock once per transaction and learns
-// what the batch needs to know about the project.
+// what the batch needs to know about the project: in the same round trip
+// as the lock where the store can (store.LockReader), since a mail that
+// comes alone waits on each of its transaction's round trips.
 func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState, proj *store.Project) error {
 	projectID := proj.ID
 	if ts.locked[projectID] {
 		return nil
 	}
-	if err := tx.LockProject(ctx, projectID); err != nil {
-		return err
-	}
-	ts.locked[projectID] = true
 	if ts.batch == nil {
+		if err := tx.LockProject(ctx, projectID); err != nil {
+			return err
+		}
+		ts.locked[projectID] = true
 		ts.mayHold[projectID] = true // one mail: asking costs what placing does
 		return nil
 	}
-	held, err := tx.HasHeldMails(ctx, projectID)
-	if err != nil {
-		return err
-	}
-	ts.mayHold[projectID] = held
 	var refs, emails []string
 	for _, m := range ts.mails {
 		if m.MsgID != "" {
@@ -357,19 +354,62 @@ func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState,
 			emails = append(emails, s.Email)
 		}
 	}
-	own, err := loadOwners(ctx, tx, projectID, refs)
-	if err != nil {
-		return err
+	unknown := i.unknownPeople(ts, emails)
+	first := len(ts.names) == 0 // the first project this transaction locks
+	names := ts.newSeriesNames(proj)
+	var read store.LockedReads
+	if lr, ok := tx.(store.LockReader); ok {
+		q := store.LockRead{ProjectID: projectID, Held: true, MsgIDs: refs, Emails: unknown, RefSeries: true}
+		if len(names.bases) > 0 {
+			q.SeriesOf = emails
+		}
+		var err error
+		if read, err = lr.LockAndRead(ctx, q); err != nil {
+			return err
+		}
+		ts.locked[projectID] = true
+	} else {
+		if err := tx.LockProject(ctx, projectID); err != nil {
+			return err
+		}
+		ts.locked[projectID] = true
+		var err error
+		if read.Held, err = tx.HasHeldMails(ctx, projectID); err != nil {
+			return err
+		}
+		if read.Owners, err = tx.MsgIDOwners(ctx, projectID, refs); err != nil {
+			return err
+		}
+		if read.Refs, err = tx.SeriesRefsIn(ctx, projectID, refs); err != nil {
+			return err
+		}
+		if len(unknown) > 0 {
+			if read.People, err = tx.PeopleByEmails(ctx, unknown); err != nil {
+				return err
+			}
+		}
 	}
+	ts.mayHold[projectID] = read.Held
+	// The series the mails' threads name, as seriesByRefs and the patches
+	// joining them would read them next (the lock keeps them as read).
+	for id, x := range read.Series {
+		if _, ok := ts.series[id]; !ok {
+			ts.series[id] = x
+		}
+	}
+	for id, nums := range read.Numbers {
+		if _, ok := ts.numbers[id]; !ok {
+			ts.numbers[id] = nums
+		}
+	}
+	own := ownersOf(refs, read.Owners)
 	ts.owners[projectID] = own
-	if err := ts.refsOf(projectID).load(ctx, tx, projectID, refs); err != nil {
-		return err
-	}
-	if err := i.loadPeople(ctx, tx, ts, emails); err != nil {
-		return err
-	}
-	if d, ok := tx.(store.WriteDeferrer); ok && len(ts.names) == 0 && len(ts.mails) > 1 {
-		// Any error in the batch redoes it mail by mail, without deferral.
+	ts.refsOf(projectID).takeStored(refs, read.Refs)
+	ts.foundPeople(unknown, read.People)
+	if d, ok := tx.(store.WriteDeferrer); ok && first {
+		// Any error in the batch redoes it mail by mail, without deferral;
+		// a mail alone too (the daemon's LMTP mails), whose writes then
+		// travel in one round trip instead of one each.
 		d.DeferWrites(ts.expectRows(proj, own))
 	}
 	var subs []int64
@@ -383,15 +423,25 @@ func (i *Ingester) lockProject(ctx context.Context, tx store.Store, ts *txState,
 		}
 	}
 	i.mu.Unlock()
-	return ts.loadSeriesNames(ctx, tx, proj, subs)
+	ts.know(proj, names, subs)
+	if len(names.bases) == 0 || len(subs) == 0 {
+		return nil
+	}
+	if _, ok := tx.(store.LockReader); !ok {
+		var err error
+		if read.SeriesNames, err = tx.SeriesNamesOf(ctx, projectID, subs); err != nil {
+			return err
+		}
+	}
+	return ts.seriesNamesRead(ctx, tx, names, read.SeriesNames)
 }
 
-// loadPeople reads the people of the addresses neither the ingester nor
-// the transaction knows, in one query; those without one are noted so
-// that person creates them without looking first.
-func (i *Ingester) loadPeople(ctx context.Context, tx store.Store, ts *txState, emails []string) error {
+// unknownPeople are the addresses neither the ingester nor the transaction
+// knows a person of (nor knows to have none).
+func (i *Ingester) unknownPeople(ts *txState, emails []string) []string {
 	var unknown []string
 	i.mu.Lock()
+	defer i.mu.Unlock()
 	for _, e := range emails {
 		key := strings.ToLower(e)
 		if _, ok := ts.people[key]; ok || ts.newPeople[key] {
@@ -401,14 +451,12 @@ func (i *Ingester) loadPeople(ctx context.Context, tx store.Store, ts *txState, 
 			unknown = append(unknown, e)
 		}
 	}
-	i.mu.Unlock()
-	if len(unknown) == 0 {
-		return nil
-	}
-	found, err := tx.PeopleByEmails(ctx, unknown)
-	if err != nil {
-		return err
-	}
+	return unknown
+}
+
+// foundPeople notes the people read for the unknown addresses; those
+// without one are noted so that person creates them without looking first.
+func (ts *txState) foundPeople(unknown []string, found map[string]store.Person) {
 	for _, e := range unknown {
 		key := strings.ToLower(e)
 		if p, ok := found[strings.ToLower(strings.TrimSpace(e))]; ok {
@@ -417,7 +465,6 @@ func (i *Ingester) loadPeople(ctx context.Context, tx store.Store, ts *txState, 
 			ts.newPeople[key] = true
 		}
 	}
-	return nil
 }
 
 func (i *Ingester) commit(ts *txState) {

@@ -18,18 +18,14 @@ import (
 // store mails, so nothing else changes what the entries say.
 type msgOwners map[string]*store.MsgIDOwner
 
-// loadOwners reads the owners of msgids.
-func loadOwners(ctx context.Context, tx store.Store, projectID int64, msgids []string) (msgOwners, error) {
-	found, err := tx.MsgIDOwners(ctx, projectID, msgids)
-	if err != nil {
-		return nil, err
-	}
+// ownersOf gives every one of msgids its entry from what MsgIDOwners found.
+func ownersOf(msgids []string, found map[string]store.MsgIDOwner) msgOwners {
 	own := make(msgOwners, len(msgids))
 	for _, id := range msgids {
 		o := found[id]
 		own[id] = &o
 	}
-	return own, nil
+	return own
 }
 
 // msgLookup answers what a project holds under a message id, from the

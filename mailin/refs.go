@@ -57,6 +57,23 @@ func (r *seriesRefs) load(ctx context.Context, tx store.Store, projectID int64, 
 	return nil
 }
 
+// takeStored takes in what SeriesRefsIn read of ids (under the project's
+// lock), as load would have.
+func (r *seriesRefs) takeStored(ids []string, stored map[string][]int64) {
+	var missing []string
+	for _, id := range ids {
+		if !r.loaded[id] {
+			r.loaded[id] = true
+			missing = append(missing, id)
+		}
+	}
+	for _, id := range missing {
+		if sids, ok := stored[id]; ok {
+			r.byMsg[id] = append(slices.Clone(sids), r.byMsg[id]...)
+		}
+	}
+}
+
 // seriesByRefs is every series that recorded each of the ids, in the
 // order they recorded it (ids no series recorded are left out). The series
 // themselves are read afresh: their counts change as patches join them.

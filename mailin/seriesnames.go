@@ -29,25 +29,30 @@ type seriesNames struct {
 	fresh bool
 }
 
-// loadSeriesNames reads what proj's batch may ask about.
-func (ts *txState) loadSeriesNames(ctx context.Context, tx store.Store, proj *store.Project, subs []int64) error {
+// newSeriesNames starts what proj's batch may ask about: the base names
+// of its mails' subjects, known before the project is locked.
+func (ts *txState) newSeriesNames(proj *store.Project) *seriesNames {
 	n := &seriesNames{bases: map[string]bool{}, subs: map[int64]bool{}, ids: map[int64]bool{}, fresh: len(ts.names) == 0}
-	ts.names[proj.ID] = n
 	for _, m := range ts.mails {
 		if b := baseName(cut255(ts.subject(proj, m).Name)); b != "" {
 			n.bases[strings.ToLower(b)] = true
 		}
 	}
+	return n
+}
+
+// know makes n the answer for proj's batch about the submitters subs.
+func (ts *txState) know(proj *store.Project, n *seriesNames, subs []int64) {
 	for _, id := range subs {
 		n.subs[id] = true
 	}
-	if len(n.bases) == 0 || len(subs) == 0 {
-		return nil
-	}
-	names, err := tx.SeriesNamesOf(ctx, proj.ID, subs)
-	if err != nil {
-		return err
-	}
+	ts.names[proj.ID] = n
+}
+
+// seriesNamesRead takes in the names of the submitters' series
+// (SeriesNamesOf): the rows of those whose base name is one of the
+// batch's are read.
+func (ts *txState) seriesNamesRead(ctx context.Context, tx store.Store, n *seriesNames, names []store.SeriesName) error {
 	var ids []int64
 	for _, sn := range names {
 		if n.bases[strings.ToLower(baseName(sn.Name))] {
@@ -58,7 +63,7 @@ func (ts *txState) loadSeriesNames(ctx context.Context, tx store.Store, proj *st
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err = ts.seriesByIDs(ctx, tx, ids)
+	_, err := ts.seriesByIDs(ctx, tx, ids)
 	return err
 }
 

@@ -368,6 +368,39 @@ type WriteDeferrer interface {
 	DeferWrites(expect RowCounts)
 }
 
+// LockReader is a Store, inside a transaction, that takes a project's lock
+// and makes the reads mail in makes right after it, in one round trip where
+// the database allows it (a mail arriving alone waits on every round trip
+// of its transaction). The reads see what the lock's previous holder
+// committed, as separate calls after LockProject would.
+type LockReader interface {
+	LockAndRead(ctx context.Context, q LockRead) (LockedReads, error)
+}
+
+// LockRead says what LockAndRead reads once it holds ProjectID's lock.
+type LockRead struct {
+	ProjectID int64
+	Held      bool     // HasHeldMails
+	MsgIDs    []string // MsgIDOwners and SeriesRefsIn of these
+	Emails    []string // PeopleByEmails of these
+	// SeriesOf asks for SeriesNamesOf the people of these addresses.
+	SeriesOf []string
+	// RefSeries asks for the series that recorded any of MsgIDs: their
+	// rows (as GetSeriesByIDs) and patch numbers (as SeriesNumbers).
+	RefSeries bool
+}
+
+// LockedReads are LockAndRead's answers, each as its own call gives it.
+type LockedReads struct {
+	Held        bool
+	Owners      map[string]MsgIDOwner
+	Refs        map[string][]int64
+	People      map[string]Person
+	SeriesNames []SeriesName
+	Series      map[int64]Series
+	Numbers     map[int64][]int // of every series in Series
+}
+
 // RowCounts counts mail rows by kind.
 type RowCounts struct {
 	Patches, Series, Covers, Comments, People int

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchwork-go/patchwork/mailin"
 	"github.com/patchwork-go/patchwork/store/sqlstore/sqltest"
 )
 
@@ -62,12 +63,14 @@ func relRowDump(t testing.TB, u string) []string {
 }
 
 // TestParsearchiveHeldBackWritesSameRows (issue 19 item 3): on the
-// dialects that hold an archive import's writes back (PostgreSQL,
-// MariaDB), parsearchive of libuv-2000.mbox writes what it writes with
-// one transaction per mail (--batch 1, where nothing is held back). On
-// MariaDB the very same rows, ids included; on PostgreSQL, whose held-back
-// ids leave gaps, the same snapshot. PATCHWORK_ROW_DUMP_DIR keeps the
-// dumps (to compare one build's with another's).
+// dialects that hold mail in's writes back (PostgreSQL, MariaDB),
+// parsearchive of libuv-2000.mbox, and the same mails one by one as the
+// daemon's LMTP server hands over a mail that arrives alone (a batch of
+// one, held back too), write what one transaction per mail without
+// holding anything back writes (mailin's IngestMail, parsemail's path).
+// On MariaDB the very same rows, ids included; on PostgreSQL, whose
+// held-back ids leave gaps, the same snapshot. PATCHWORK_ROW_DUMP_DIR
+// keeps the dumps (to compare one build's with another's).
 func TestParsearchiveHeldBackWritesSameRows(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports the 2,688-mail corpus twice per dialect, once a mail at a time")
@@ -80,24 +83,40 @@ func TestParsearchiveHeldBackWritesSameRows(t *testing.T) {
 		}
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
-			plain, held := relNewDB(t, d), relNewDB(t, d)
-			if r := relRun(t, relCmd(t, plain, "parsearchive", "--batch", "1", path), nil); r.code != 0 {
-				t.Fatalf("parsearchive --batch 1: exit %d\n%s", r.code, relTail(r.stderr))
+			plain, held, alone := relNewDB(t, d), relNewDB(t, d), relNewDB(t, d)
+			mails := relCorpus(t)
+			ctx := context.Background()
+			ing := mailin.NewIngester(relOpen(t, plain), nil)
+			for _, m := range mails {
+				if _, err := ing.Ingest(ctx, m.body(), ""); err != nil {
+					t.Fatalf("ingest %s: %v", m.msgid, err)
+				}
 			}
 			if r := relParsearchive(t, held, path); r.code != 0 || !strings.Contains(r.stdout, "2000 patches") {
 				t.Fatalf("parsearchive: exit %d\n%s%s", r.code, r.stdout, relTail(r.stderr))
 			}
-			relSameAs(t, d+" held back", relSnapshot(t, held), relSnapshot(t, plain))
+			ing = mailin.NewIngester(relOpen(t, alone), nil)
+			for _, m := range mails {
+				if dl := ing.DeliverBatch(ctx, [][]byte{m.body()}, ""); dl[0].Temporary || dl[0].Err != nil {
+					t.Fatalf("deliver %s: %+v", m.msgid, dl[0])
+				}
+			}
+			want := relSnapshot(t, plain)
+			relSameAs(t, d+" held back", relSnapshot(t, held), want)
+			relSameAs(t, d+" held back, a mail at a time", relSnapshot(t, alone), want)
 			if d != "mysql" {
 				return
 			}
-			want, got := relRowDump(t, plain), relRowDump(t, held)
-			if dir := os.Getenv("PATCHWORK_ROW_DUMP_DIR"); dir != "" {
-				_ = os.WriteFile(filepath.Join(dir, d+"-plain.txt"), []byte(strings.Join(want, "\n")+"\n"), 0o644)
-				_ = os.WriteFile(filepath.Join(dir, d+"-held.txt"), []byte(strings.Join(got, "\n")+"\n"), 0o644)
-			}
-			if diff := relDiff(got, want); diff != "" {
-				t.Errorf("rows written with writes held back differ from one transaction per mail (- missing, + extra):\n%s", diff)
+			wantRows := relRowDump(t, plain)
+			for _, run := range []struct{ name, db string }{{"held", held}, {"alone", alone}} {
+				got := relRowDump(t, run.db)
+				if dir := os.Getenv("PATCHWORK_ROW_DUMP_DIR"); dir != "" {
+					_ = os.WriteFile(filepath.Join(dir, d+"-plain.txt"), []byte(strings.Join(wantRows, "\n")+"\n"), 0o644)
+					_ = os.WriteFile(filepath.Join(dir, d+"-"+run.name+".txt"), []byte(strings.Join(got, "\n")+"\n"), 0o644)
+				}
+				if diff := relDiff(got, wantRows); diff != "" {
+					t.Errorf("rows written with writes held back (%s) differ from one transaction per mail (- missing, + extra):\n%s", run.name, diff)
+				}
 			}
 		})
 	}

@@ -238,10 +238,13 @@ func (s *Store) ExpireHeldMails(ctx context.Context, before time.Time) (int, err
 	return int(n), nil
 }
 
+// heldQuery counts 1 when the project holds a mail, else 0.
+const heldQuery = "SELECT COUNT(*) FROM (SELECT 1 FROM held_mails WHERE project_id = ? LIMIT 1) h"
+
 // HasHeldMails tells whether the project holds any mail.
 func (s *Store) HasHeldMails(ctx context.Context, projectID int64) (bool, error) {
 	var n int
-	if err := scanRow(s.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM held_mails WHERE project_id = ? LIMIT 1) h", projectID), &n); err != nil {
+	if err := scanRow(s.queryRow(ctx, heldQuery, projectID), &n); err != nil {
 		return false, fmt.Errorf("held mails of project %d: %w", projectID, err)
 	}
 	return n > 0, nil

@@ -502,41 +502,45 @@ func btoi(b bool) int {
 // not hold are absent.
 func (s *Store) MsgIDOwners(ctx context.Context, projectID int64, msgids []string) (map[string]store.MsgIDOwner, error) {
 	out := map[string]store.MsgIDOwner{}
-	for _, chunk := range chunks(uniq(msgids), 200) {
-		// The three tables in one round trip.
-		in, inArgs := inList(s.d, "msgid", chunk)
-		args := append([]any{projectID}, inArgs...)
-		rows, err := s.query(ctx, "SELECT 1, msgid, id, 0, 0, msg_date FROM patches WHERE project_id = ? AND "+in+
-			" UNION ALL SELECT 2, msgid, id, 0, 0, msg_date FROM covers WHERE project_id = ? AND "+in+
-			" UNION ALL SELECT 3, msgid, id, COALESCE(patch_id, 0), COALESCE(cover_id, 0), msg_date FROM comments WHERE project_id = ? AND "+in,
-			append(append(args, args...), args...)...)
-		if err != nil {
-			return nil, fmt.Errorf("owners of message ids: %w", err)
-		}
-		for rows.Next() {
-			var kind int
-			var msgid string
-			var id, patchID, coverID int64
-			var date time.Time
-			if err := rows.Scan(&kind, &msgid, &id, &patchID, &coverID, timeCol{&date}); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("owners of message ids: %w", mapErr(err))
-			}
-			o := out[msgid]
-			switch kind {
-			case 1:
-				o.PatchID = id
-			case 2:
-				o.CoverID = id
-			default:
-				o.AddComment(id, patchID, coverID, date)
-			}
-			out[msgid] = o
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("owners of message ids: %w", mapErr(err))
-		}
+	if err := s.readMany(ctx, s.ownersReads(projectID, msgids, out)); err != nil {
+		return nil, fmt.Errorf("owners of message ids: %w", err)
 	}
 	return out, nil
+}
+
+// ownersReads are MsgIDOwners' reads, filling out.
+func (s *Store) ownersReads(projectID int64, msgids []string, out map[string]store.MsgIDOwner) []readQuery {
+	var qs []readQuery
+	for _, chunk := range chunks(uniq(msgids), 200) {
+		// The three tables in one statement.
+		in, inArgs := inList(s.d, "msgid", chunk)
+		args := append([]any{projectID}, inArgs...)
+		qs = append(qs, readQuery{
+			q: "SELECT 1, msgid, id, 0, 0, msg_date FROM patches WHERE project_id = ? AND " + in +
+				" UNION ALL SELECT 2, msgid, id, 0, 0, msg_date FROM covers WHERE project_id = ? AND " + in +
+				" UNION ALL SELECT 3, msgid, id, COALESCE(patch_id, 0), COALESCE(cover_id, 0), msg_date FROM comments WHERE project_id = ? AND " + in,
+			args: append(append(args, args...), args...),
+			scan: func(r rowScanner) error {
+				var kind int
+				var msgid string
+				var id, patchID, coverID int64
+				var date time.Time
+				if err := r.Scan(&kind, &msgid, &id, &patchID, &coverID, timeCol{&date}); err != nil {
+					return err
+				}
+				o := out[msgid]
+				switch kind {
+				case 1:
+					o.PatchID = id
+				case 2:
+					o.CoverID = id
+				default:
+					o.AddComment(id, patchID, coverID, date)
+				}
+				out[msgid] = o
+				return nil
+			},
+		})
+	}
+	return qs
 }

@@ -132,28 +132,53 @@ func (s *Store) linkNewPerson(ctx context.Context, p *store.Person) error {
 // PeopleByEmails finds the people of many addresses (case-insensitive) in
 // one query per 500, keyed by lower-cased address.
 func (s *Store) PeopleByEmails(ctx context.Context, emails []string) (map[string]store.Person, error) {
+	out := map[string]store.Person{}
+	if err := s.readMany(ctx, s.peopleReads(emails, out)); err != nil {
+		return nil, fmt.Errorf("people by e-mail: %w", err)
+	}
+	return out, nil
+}
+
+// emailIn is the test of people's e-mail against lower-cased, trimmed
+// addresses.
+func (s *Store) emailIn(keys []string) (string, []any) {
+	col := "LOWER(email)"
+	if s.d.name == "mysql" {
+		col = "email" // compared case-insensitively by its collation, and indexed so
+	}
+	return inList(s.d, col, keys)
+}
+
+// emailKeys are the addresses as emailIn compares them, in chunks.
+func emailKeys(emails []string) [][]string {
 	keys := make([]string, 0, len(emails))
 	for _, e := range emails {
 		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
 			keys = append(keys, e)
 		}
 	}
-	col := "LOWER(email)"
-	if s.d.name == "mysql" {
-		col = "email" // compared case-insensitively by its collation, and indexed so
+	return chunks(uniq(keys), 500)
+}
+
+// peopleReads are PeopleByEmails' reads, filling out.
+func (s *Store) peopleReads(emails []string, out map[string]store.Person) []readQuery {
+	var qs []readQuery
+	for _, chunk := range emailKeys(emails) {
+		in, inArgs := s.emailIn(chunk)
+		qs = append(qs, readQuery{
+			q:    "SELECT " + personCols + " FROM people WHERE " + in,
+			args: inArgs,
+			scan: func(r rowScanner) error {
+				p, err := scanPerson(r)
+				if err != nil {
+					return err
+				}
+				out[strings.ToLower(p.Email)] = p
+				return nil
+			},
+		})
 	}
-	out := make(map[string]store.Person, len(keys))
-	for _, chunk := range chunks(uniq(keys), 500) {
-		in, inArgs := inList(s.d, col, chunk)
-		ps, err := collect(ctx, s, func(r *sql.Rows) (store.Person, error) { return scanPerson(r) }, "SELECT "+personCols+" FROM people WHERE "+in, inArgs...)
-		if err != nil {
-			return nil, fmt.Errorf("people by e-mail: %w", err)
-		}
-		for _, p := range ps {
-			out[strings.ToLower(p.Email)] = p
-		}
-	}
-	return out, nil
+	return qs
 }
 
 // GetPerson returns a person by id.

@@ -148,19 +148,32 @@ func (s *Store) ListSeries(ctx context.Context, q store.SeriesQuery) ([]store.Se
 // SeriesNamesOf lists the submitters' series in the project: id and name.
 func (s *Store) SeriesNamesOf(ctx context.Context, projectID int64, submitterIDs []int64) ([]store.SeriesName, error) {
 	var out []store.SeriesName
+	var qs []readQuery
 	for _, chunk := range chunks(uniq(submitterIDs), 500) {
 		in, inArgs := inList(s.d, "submitter_id", chunk)
-		rows, err := collect(ctx, s, func(r *sql.Rows) (store.SeriesName, error) {
-			var n store.SeriesName
-			err := r.Scan(&n.ID, &n.SubmitterID, nullStr{&n.Name})
-			return n, err
-		}, "SELECT id, submitter_id, name FROM series WHERE project_id = ? AND "+in, append([]any{projectID}, inArgs...)...)
-		if err != nil {
-			return nil, fmt.Errorf("series names: %w", err)
-		}
-		out = append(out, rows...)
+		qs = append(qs, seriesNamesRead(projectID, in, inArgs, &out))
+	}
+	if err := s.readMany(ctx, qs); err != nil {
+		return nil, fmt.Errorf("series names: %w", err)
 	}
 	return out, nil
+}
+
+// seriesNamesRead reads the names of the project's series whose
+// submitter matches in, appending them to out.
+func seriesNamesRead(projectID int64, in string, inArgs []any, out *[]store.SeriesName) readQuery {
+	return readQuery{
+		q:    "SELECT id, submitter_id, name FROM series WHERE project_id = ? AND " + in,
+		args: append([]any{projectID}, inArgs...),
+		scan: func(r rowScanner) error {
+			var n store.SeriesName
+			if err := r.Scan(&n.ID, &n.SubmitterID, nullStr{&n.Name}); err != nil {
+				return err
+			}
+			*out = append(*out, n)
+			return nil
+		},
+	}
 }
 
 // SeriesPatches returns the series' rows by number, date, id.
@@ -305,26 +318,30 @@ func (s *Store) AddSeriesReferences(ctx context.Context, projectID int64, refs [
 // the order they recorded it: one query per 200 ids, no series read.
 func (s *Store) SeriesRefsIn(ctx context.Context, projectID int64, msgids []string) (map[string][]int64, error) {
 	out := map[string][]int64{}
-	for _, chunk := range chunks(uniq(msgids), 200) {
-		in, inArgs := inList(s.d, "r.msgid", chunk)
-		rows, err := s.query(ctx, "SELECT r.msgid, r.series_id FROM series_references r WHERE r.project_id = ? AND "+in+
-			" ORDER BY r.id", append([]any{projectID}, inArgs...)...)
-		if err != nil {
-			return nil, fmt.Errorf("series references: %w", err)
-		}
-		for rows.Next() {
-			var id string
-			var sid int64
-			if err := rows.Scan(&id, &sid); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("series references: %w", mapErr(err))
-			}
-			out[id] = append(out[id], sid)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("series references: %w", mapErr(err))
-		}
+	if err := s.readMany(ctx, s.refsReads(projectID, msgids, out)); err != nil {
+		return nil, fmt.Errorf("series references: %w", err)
 	}
 	return out, nil
+}
+
+// refsReads are SeriesRefsIn's reads, filling out.
+func (s *Store) refsReads(projectID int64, msgids []string, out map[string][]int64) []readQuery {
+	var qs []readQuery
+	for _, chunk := range chunks(uniq(msgids), 200) {
+		in, inArgs := inList(s.d, "r.msgid", chunk)
+		qs = append(qs, readQuery{
+			q:    "SELECT r.msgid, r.series_id FROM series_references r WHERE r.project_id = ? AND " + in + " ORDER BY r.id",
+			args: append([]any{projectID}, inArgs...),
+			scan: func(r rowScanner) error {
+				var id string
+				var sid int64
+				if err := r.Scan(&id, &sid); err != nil {
+					return err
+				}
+				out[id] = append(out[id], sid)
+				return nil
+			},
+		})
+	}
+	return qs
 }

@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Notifications", testNotifications},
 		{"Transactions", testTransactions},
 		{"DeferredWrites", testDeferredWrites},
+		{"LockAndRead", testLockAndRead},
 		{"TimeRoundTrip", testTimeRoundTrip},
 	} {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, newStore(t)) })

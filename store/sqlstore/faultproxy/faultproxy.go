@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,6 +38,11 @@ type Proxy struct {
 	closed   bool
 	accepted int
 	wg       sync.WaitGroup
+
+	// requests counts the round trips clients waited for (see Requests);
+	// trace, when set, sees the first chunk of each.
+	requests atomic.Int64
+	trace    func(conn int, req []byte)
 }
 
 type state int
@@ -50,6 +56,9 @@ const (
 // pair is one client connection and its connection to the target.
 type pair struct {
 	client, server net.Conn
+	id             int
+	// spoke is who sent last: 1 the client, 0 the server (or nobody yet).
+	spoke atomic.Int32
 }
 
 // New starts a proxy on 127.0.0.1 (a free port) forwarding to target
@@ -110,6 +119,21 @@ func (p *Proxy) Accepted() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.accepted
+}
+
+// Requests counts the requests clients have sent so far: a client's bytes
+// that follow the server's answer (or open a connection) start one, and
+// bytes it sends before the next answer belong to the same one. So a
+// pipelined batch of statements counts once, as the round trip it costs:
+// the count of a workload does not depend on the machine's load.
+func (p *Proxy) Requests() int64 { return p.requests.Load() }
+
+// Trace calls fn (nil: nobody) with the first chunk of every request from
+// now on, with the number of its connection; fn must not keep req.
+func (p *Proxy) Trace(fn func(conn int, req []byte)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.trace = fn
 }
 
 // Cut closes the listening port and resets every open connection.
@@ -246,8 +270,8 @@ func (p *Proxy) serve(client net.Conn) {
 		reset(client)
 		return
 	}
-	pr := &pair{client: client, server: server}
 	p.mu.Lock()
+	pr := &pair{client: client, server: server, id: p.accepted}
 	if p.closed || p.state == cut {
 		p.mu.Unlock()
 		reset(client)
@@ -259,8 +283,8 @@ func (p *Proxy) serve(client net.Conn) {
 
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); p.copy(server, client) }()
-	go func() { defer wg.Done(); p.copy(client, server) }()
+	go func() { defer wg.Done(); p.copy(server, client, pr, 1) }()
+	go func() { defer wg.Done(); p.copy(client, server, pr, 0) }()
 	wg.Wait()
 	p.mu.Lock()
 	delete(p.conns, pr)
@@ -270,12 +294,23 @@ func (p *Proxy) serve(client net.Conn) {
 }
 
 // copy moves bytes from src to dst, holding each chunk while the proxy is
-// stalled.
-func (p *Proxy) copy(dst, src net.Conn) {
+// stalled; who is 1 for the client's direction, 0 for the server's.
+func (p *Proxy) copy(dst, src net.Conn, pr *pair, who int32) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
+			// Noted before the bytes move on: the answer to them cannot
+			// come back before.
+			if pr.spoke.Swap(who) != who && who == 1 {
+				p.requests.Add(1)
+				p.mu.Lock()
+				trace := p.trace
+				p.mu.Unlock()
+				if trace != nil {
+					trace(pr.id, buf[:n])
+				}
+			}
 			if !p.waitUp() {
 				_ = src.Close()
 				_ = dst.Close()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -206,5 +207,46 @@ func TestDatabaseOutage(t *testing.T) {
 				t.Fatalf("after restore: %v", err)
 			}
 		})
+	}
+}
+
+// TestRequestsCountRoundTrips: each line sent after the answer to the last
+// is a request; lines sent together before reading count once, as the one
+// round trip they cost; the trace sees each request's first bytes.
+func TestRequestsCountRoundTrips(t *testing.T) {
+	p := newProxy(t, echoServer(t))
+	var mu sync.Mutex
+	var traced []string
+	p.Trace(func(conn int, req []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		traced = append(traced, string(req))
+	})
+	c, r := dialEcho(t, p.Addr())
+	for _, line := range []string{"one", "two", "three"} {
+		if got, err := roundTrip(c, r, line); err != nil || got != line {
+			t.Fatalf("round trip %q: %q, %v", line, got, err)
+		}
+	}
+	if n := p.Requests(); n != 3 {
+		t.Errorf("three round trips: %d requests", n)
+	}
+	// Pipelined: both lines leave before either answer is read.
+	if _, err := io.WriteString(c, "four\nfive\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"four\n", "five\n"} {
+		if got, err := r.ReadString('\n'); err != nil || got != want {
+			t.Fatalf("pipelined: %q, %v", got, err)
+		}
+	}
+	if n := p.Requests(); n != 4 {
+		t.Errorf("a pipelined pair after three round trips: %d requests, want 4", n)
+	}
+	p.Trace(nil)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(traced) != 4 || traced[0] != "one\n" || traced[3] != "four\nfive\n" {
+		t.Errorf("traced %q", traced)
 	}
 }
